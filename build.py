@@ -1,0 +1,8 @@
+#!/usr/bin/env python3
+"""Build the lecture decks of slides_src/ into build/ (HTML and PDF). See README.md."""
+import sys
+
+from deck.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""Stage 3: run the deck's cells and inline expressions in order, in one namespace per deck.
+
+Notebook semantics: a prose expression is evaluated where it stands, after the cells before it;
+an expression inside a cell's displayed code after that cell. A later cell that rebinds a name
+cannot change an earlier slide because every value is turned into text when it is reached.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import linecache
+import re
+import sys
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+from . import claims
+from .errors import ClaimError, DeckError, Location
+from .model import Cell, Deck, InlineExpr, Output, Replacement
+from .numbers import current_lang
+from .values import as_text, figure_svg, rich_output
+
+CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
+COMMENT_VALUE = re.compile(r"^(?P<label>[^:#]*:\s*)?(?P<value>.*?)\s*$")
+
+
+@dataclass
+class Problems:
+    """False claims and (in check mode) other errors, collected instead of stopping at the first."""
+
+    collect_errors: bool = False
+    items: list[DeckError] = field(default_factory=list)
+
+    def add(self, error: DeckError) -> None:
+        if isinstance(error, ClaimError) or self.collect_errors:
+            self.items.append(error)
+        else:
+            raise error
+
+
+def new_namespace() -> dict:
+    from . import helpers
+
+    ns = {"__name__": "__deck__", "__builtins__": __builtins__}
+    ns.update({name: getattr(helpers, name) for name in helpers.__all__})
+    return ns
+
+
+def execute(deck: Deck, problems: Problems | None = None, namespace: dict | None = None) -> Problems:
+    """Run every cell and expression of the deck, filling in what the slides show."""
+    problems = problems or Problems()
+    ns = namespace if namespace is not None else new_namespace()
+    token = current_lang.set(deck.lang)
+    try:
+        for slide in deck.slides:
+            for item in slide.items:
+                try:
+                    if isinstance(item, Cell):
+                        run_cell(item, ns, deck.lang, problems)
+                        slide.steps = max([slide.steps] + [r.answer_step or 0 for r in item.replacements])
+                    else:
+                        evaluate_inline(item, ns, deck.lang, problems)
+                except DeckError as err:
+                    problems.add(err.with_slide(slide.index))
+    finally:
+        current_lang.reset(token)
+        _close_figures()
+    return problems
+
+
+def evaluate_inline(item: InlineExpr, ns: dict, lang: str, problems: Problems) -> None:
+    value = eval_expression(item.expr, ns, item.location)
+    shown = as_text(value, lang)
+    item.text = shown
+    if item.claim is not None:
+        if claims.is_blank(item.claim):
+            return
+        item.text = item.claim
+        if not claims.holds(item.claim, value, lang, shown):
+            problems.add(ClaimError(f"claim is false: `{item.expr}` is {shown}, not {item.claim}",
+                                    item.location, detail=f"    written: {item.claim}\n    true:    {shown}"))
+
+
+def eval_expression(expr: str, ns: dict, location: Location):
+    try:
+        code = compile(expr, f"<inline {location}>", "eval")
+    except SyntaxError as exc:
+        raise DeckError(f"invalid inline expression `{expr}`: {exc.msg}", location) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return eval(code, ns)
+    except Exception as exc:
+        raise DeckError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}", location) from None
+
+
+def run_cell(cell: Cell, ns: dict, lang: str, problems: Problems) -> None:
+    lines = cell.code.split("\n")
+    values: dict[int, object] = {}  # 0-based last line of an expression statement -> its value
+    if cell.live and cell.options.eval:
+        values = _execute_code(cell, ns, lang, problems)
+    cell.display = "\n".join(lines)
+    cell.replacements = []
+    for i, line in enumerate(lines):
+        if CODE_EXPR.search(line):
+            lines[i] = _fill_code_exprs(cell, i, line, ns, lang, problems)
+        elif i in values and cell.options.output == "comment":
+            lines[i] = _result_comment(cell, i, line, values[i], lang, problems)
+    cell.display = "\n".join(lines)
+
+
+def _fill_code_exprs(cell: Cell, i: int, line: str, ns: dict, lang: str, problems: Problems) -> str:
+    out, pos = [], 0
+    for m in CODE_EXPR.finditer(line):
+        out.append(line[pos:m.start()])
+        item = claims_expr(m.group(1), cell.lines[min(i, len(cell.lines) - 1)])
+        evaluate_inline(item, ns, lang, problems)
+        start = sum(len(s) for s in out)
+        text, blank, answer_step = item.text, None, None
+        if item.claim is not None and claims.is_blank(item.claim):
+            blank, answer_step = item.claim, cell.step + 1
+        cell.replacements.append(Replacement(i, start, start + len(text), text, blank, answer_step))
+        out.append(text)
+        pos = m.end()
+    out.append(line[pos:])
+    return "".join(out)
+
+
+def claims_expr(body: str, location: Location) -> InlineExpr:
+    from .parse import make_expr
+
+    return make_expr("{py} " + body, location)
+
+
+def _result_comment(cell: Cell, i: int, line: str, value, lang: str, problems: Problems) -> str:
+    """knitr-style: `conv(x).shape  # (8, 16, 2501)`; a written value there is a claim to check."""
+    shown = as_text(value, lang)
+    col = _comment_column(line)
+    location = cell.lines[min(i, len(cell.lines) - 1)]
+    if col is None:
+        line = line.rstrip() + "  # "
+        start = len(line)
+        cell.replacements.append(Replacement(i, start, start + len(shown), shown))
+        return line + shown
+    m = COMMENT_VALUE.match(line[col + 1:])
+    label, written = (m.group("label") or "").strip(), m.group("value")
+    prefix = line[:col] + "# " + (label + " " if label else "")
+    start = len(prefix)
+    if not written:
+        cell.replacements.append(Replacement(i, start, start + len(shown), shown))
+        return prefix + shown
+    if claims.is_blank(written):
+        cell.replacements.append(Replacement(i, start, start + len(shown), shown, written, cell.step + 1))
+        return prefix + shown
+    if not claims.holds(written, value, lang, shown):
+        problems.add(ClaimError(f"claim is false: this line gives {shown}, not {written}", location,
+                                detail=f"    written: {written}\n    true:    {shown}"))
+    return prefix + written
+
+
+def _comment_column(line: str) -> int | None:
+    import tokenize
+
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(line + "\n").readline):
+            if tok.type == tokenize.COMMENT:
+                return tok.start[1]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return None
+
+
+def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[int, object]:
+    filename = f"<deck cell {cell.index}>"
+    linecache.cache[filename] = (len(cell.code), None, cell.code.splitlines(True), filename)
+    try:
+        tree = ast.parse(cell.code, filename)
+    except SyntaxError as exc:
+        raise DeckError(f"syntax error in cell: {exc.msg}", _loc(cell, exc.lineno)) from None
+    values: dict[int, object] = {}
+    stdout = io.StringIO()
+    last_value, raised = None, None
+    opts = cell.options
+    with contextlib.ExitStack() as stack:
+        caught = stack.enter_context(warnings.catch_warnings(record=True))
+        warnings.simplefilter("always")
+        stack.enter_context(contextlib.redirect_stdout(stdout))
+        if opts.meta:
+            import torch
+
+            stack.enter_context(torch.device("meta"))
+        for stmt in tree.body:
+            try:
+                if isinstance(stmt, ast.Expr):
+                    value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
+                    values[stmt.end_lineno - 1] = value
+                    last_value = value
+                else:
+                    exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
+                    last_value = None
+            except Exception as exc:  # the lecturer's code failed; report it at its line
+                raised = exc
+                break
+    cell.warnings = [f"{_loc(cell, w.lineno) if w.filename == filename else cell.location}: {w.message}"
+                     for w in caught]
+    cell.outputs = []
+    if stdout.getvalue():
+        cell.outputs.append(Output("text", stdout.getvalue().rstrip("\n")))
+    if opts.raises:
+        _check_expected_error(cell, raised, filename, problems)
+    elif raised is not None:
+        raise DeckError(f"cell raised {type(raised).__name__}: {raised}", _raise_location(cell, raised, filename),
+                        detail=_cell_traceback(raised, filename))
+    if opts.output == "below" and last_value is not None and not _is_plot_artist(last_value):
+        rich = rich_output(last_value, opts.caption)
+        cell.outputs.append(rich or Output("text", as_text(last_value, lang)))
+    elif opts.output == "comment":
+        for v in values.values():
+            rich = rich_output(v, opts.caption)
+            if rich:
+                cell.outputs.append(rich)
+    cell.outputs.extend(_pyplot_figures(opts.caption))
+    return values
+
+
+def _is_plot_artist(value) -> bool:
+    """`ax.plot(...)` returns artists; their repr is noise on a slide (the figure is shown)."""
+    items = value if isinstance(value, (list, tuple)) and value else [value]
+    return all(type(v).__module__.startswith("matplotlib.") for v in items)
+
+
+def _check_expected_error(cell: Cell, raised, filename: str, problems: Problems) -> None:
+    name, _, fragment = cell.options.raises.partition(":")
+    name, fragment = name.strip(), fragment.strip()
+    if raised is None:
+        problems.add(ClaimError(f"cell was expected to raise {name} but ran without error", cell.location))
+        return
+    names = {k.__name__ for k in type(raised).__mro__}
+    if name not in names or fragment not in str(raised):
+        want = f"{name}" + (f" with {fragment!r}" if fragment else "")
+        problems.add(ClaimError(f"cell was expected to raise {want}, but raised {type(raised).__name__}: {raised}",
+                                _raise_location(cell, raised, filename)))
+        return
+    cell.outputs.append(Output("error", f"{type(raised).__name__}: {raised}"))
+
+
+def _loc(cell: Cell, lineno: int | None) -> Location:
+    i = min(max((lineno or 1) - 1, 0), len(cell.lines) - 1)
+    return cell.lines[i]
+
+
+def _raise_location(cell: Cell, exc: BaseException, filename: str) -> Location:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == filename:
+            line = frame.lineno
+    return _loc(cell, line)
+
+
+def _cell_traceback(exc: BaseException, filename: str) -> str:
+    """The traceback from the cell's frame down, without deck's own frames above it."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(exc), exc, tb)
+    return "".join(lines[-12:]).rstrip()
+
+
+def _pyplot_figures(caption: str) -> list[Output]:
+    """Figures a cell drew with pyplot, as SVG outputs (then closed)."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return []
+    plt = sys.modules["matplotlib.pyplot"]
+    outputs = [Output("svg", figure_svg(plt.figure(n)), alt=caption) for n in plt.get_fignums()]
+    plt.close("all")
+    return outputs
+
+
+def _close_figures() -> None:
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -1,0 +1,112 @@
+"""The small dataclasses passed between stages: parse -> execute -> render."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Location
+
+
+@dataclass
+class CellOptions:
+    """Options of a live cell, written as `#| key: value` lines at its top (as Quarto does)."""
+
+    echo: bool = True          # show the code
+    eval: bool = True          # run the code
+    output: str = "below"      # below | comment | none
+    raises: str | None = None  # "ExcName" or "ExcName: message fragment"
+    meta: bool = False         # run under torch's meta device (shapes and counts, no memory)
+    exercise: bool = False     # result comments show a blank first, the answer one step later
+    callouts: dict[str, str] = field(default_factory=dict)  # code span -> label
+    callouts_step: int | None = None  # step at which callouts appear (default: with the cell)
+    caption: str = ""          # alt text / caption of a figure output
+    timeout: float | None = None
+
+
+@dataclass
+class Output:
+    """One thing a cell shows under its code."""
+
+    kind: str     # text | error | svg | html
+    content: str
+    alt: str = ""
+
+
+@dataclass
+class Replacement:
+    """A span of a displayed code line whose text comes from execution (value or result comment)."""
+
+    line: int        # 0-based line of the displayed code
+    start: int
+    end: int
+    text: str
+    blank: str | None = None   # exercise: shown until `answer_step`
+    answer_step: int | None = None
+
+
+@dataclass
+class Cell:
+    code: str
+    lang: str
+    options: CellOptions
+    live: bool                    # ```{python} runs; ```python is shown only
+    lines: list[Location]         # source location of each code line
+    step: int = 1
+    index: int = 0                # position among the deck's cells
+    # Filled by execution:
+    display: str = ""             # the code as shown (options removed, values filled in)
+    replacements: list[Replacement] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def location(self) -> Location:
+        return self.lines[0]
+
+
+@dataclass
+class InlineExpr:
+    """`{py} expr` in prose, or `{py} expr => written value` (a claim checked by check mode)."""
+
+    expr: str
+    location: Location
+    claim: str | None = None
+    text: str = ""  # the value as shown, filled by execution
+
+
+@dataclass
+class Slide:
+    index: int                    # 1-based slide number (the title slide is 1)
+    title: str
+    markdown: str
+    location: Location            # the slide's first line
+    lines: list[Location]         # location of each markdown line
+    kind: str = "content"         # content | title
+    steps: int = 1
+    tokens: list[Any] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    exprs: list[InlineExpr] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)  # cells and prose expressions, in reading order
+    notes: str = ""               # rendered HTML of the speaker notes
+
+
+@dataclass
+class Deck:
+    path: Path
+    name: str
+    meta: dict
+    slides: list[Slide]
+    files: list[Path]             # the source and every file it included
+
+    @property
+    def lang(self) -> str:
+        return str(self.meta.get("lang", self.meta.get("language", "en")))
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [c for s in self.slides for c in s.cells]
+
+    @property
+    def pages(self) -> int:
+        return sum(s.steps for s in self.slides)

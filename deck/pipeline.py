@@ -1,0 +1,125 @@
+"""The whole build, top to bottom: find decks, parse, execute, render HTML, write PDF."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DeckError
+from .execute import Problems, execute
+from .model import Deck
+from .parse import parse_file
+
+
+@dataclass
+class BuildOptions:
+    project_root: Path = field(default_factory=Path.cwd)
+    sources: Path | None = None          # folder of decks (default: <root>/slides_src)
+    decks: list[str] = field(default_factory=list)  # names or paths; empty = every deck
+    out_dir: Path | None = None          # default: <root>/build
+    html: bool = True
+    pdf: bool = True
+    handout: bool = False
+    check: bool = False                  # verify everything, write no PDF, collect all problems
+
+    @property
+    def source_dir(self) -> Path:
+        return self.sources or self.project_root / "slides_src"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.out_dir or self.project_root / "build"
+
+
+@dataclass
+class DeckReport:
+    name: str
+    source: Path
+    slides: int = 0
+    pages: int = 0
+    cells: int = 0
+    seconds: float = 0.0
+    outputs: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[DeckError] = field(default_factory=list)
+    deck: Deck | None = None
+
+
+def find_decks(options: BuildOptions) -> list[Path]:
+    """The deck sources to build: the named ones, or every *.md directly in the sources folder."""
+    folder = options.source_dir
+    if not options.decks:
+        found = sorted(p for p in folder.glob("*.md") if not p.name.startswith(("_", ".")))
+        if not found:
+            raise DeckError(f"no decks found in {folder} (expected *.md files)")
+        return found
+    paths = []
+    for name in options.decks:
+        candidates = [Path(name), folder / name, folder / f"{name}.md"]
+        match = next((c for c in candidates if c.is_file()), None)
+        if match is None:
+            raise DeckError(f"no deck named {name!r} (looked in {folder})")
+        paths.append(match)
+    return paths
+
+
+def build_deck(path: Path, options: BuildOptions) -> DeckReport:
+    """Build one deck; raise DeckError on the first source error (collect all in check mode)."""
+    from .render_html import html_document, print_document, render_slides
+
+    start = time.perf_counter()
+    report = DeckReport(path.stem, path)
+    deck = parse_file(path, options.project_root)
+    report.deck = deck
+    problems = execute(deck, Problems(collect_errors=options.check))
+    report.problems = problems.items
+    report.warnings = [w for c in deck.cells for w in c.warnings]
+    report.slides, report.cells = len(deck.slides), len(deck.cells)
+    report.pages = sum(s.steps for s in deck.slides) if not options.handout else len(deck.slides)
+    if report.problems and not options.check:
+        return report  # a false number never reaches an output
+    if report.problems and any(not _is_claim(p) for p in report.problems):
+        return report
+    slides = render_slides(deck, options.project_root)
+    out = options.output_dir
+    if options.html and not options.check:
+        target = out / f"{deck.name}.html"
+        write_atomic(target, html_document(deck, slides).encode("utf-8"))
+        report.outputs.append(target)
+    if options.pdf and not options.check:
+        from .render_pdf import write_pdf
+
+        steps = {s["index"]: (1 if options.handout else s["steps"]) for s in slides}
+        suffix = "-handout" if options.handout else ""
+        target = out / f"{deck.name}{suffix}.pdf"
+        result = write_pdf(print_document(deck, slides, options.handout), target, steps)
+        report.pages = result.pages
+        report.outputs.append(target)
+        for idx, extra in result.overflow:
+            report.warnings.append(f"{deck.slides[idx - 1].location}: slide {idx} does not fit its page "
+                                   f"({extra} extra page{'s' if extra > 1 else ''} in the PDF)")
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _is_claim(error: DeckError) -> bool:
+    from .errors import ClaimError
+
+    return isinstance(error, ClaimError)
+
+
+def write_atomic(target: Path, data: bytes) -> None:
+    """Write through a temporary file and rename, so readers never see a half-written file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def build(options: BuildOptions) -> list[DeckReport]:
+    return [build_deck(path, options) for path in find_decks(options)]

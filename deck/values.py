@@ -1,0 +1,53 @@
+"""How an executed value is shown on a slide (text, SVG or HTML), in the deck's language."""
+from __future__ import annotations
+
+from .model import Output
+from .numbers import format_number
+
+
+def as_text(value, lang: str) -> str:
+    """The short text of a value, for inline expressions and result comments."""
+    if hasattr(value, "_deck_text_"):
+        return value._deck_text_()
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, (int, float)):
+        return format_number(value, lang)
+    if type(value).__name__ == "Size" or (isinstance(value, tuple) and value and all(isinstance(d, int) for d in value)):
+        from .helpers import Shape
+
+        return str(Shape(value))
+    if hasattr(value, "dim") and hasattr(value, "numel"):  # a tensor
+        if value.device.type == "meta":
+            return f"tensor(shape={tuple(value.shape)}, device='meta')"
+        if value.numel() == 1:
+            return format_number(value.item(), lang)
+    return str(value)
+
+
+def rich_output(value, caption: str = "") -> Output | None:
+    """An SVG or HTML output when the value knows how to draw itself (IPython's repr protocol)."""
+    if hasattr(value, "_repr_svg_"):
+        svg = value._repr_svg_()
+        if svg:
+            return Output("svg", svg, alt=caption or getattr(value, "alt", ""))
+    if type(value).__name__ == "Figure" and hasattr(value, "savefig"):
+        return Output("svg", figure_svg(value), alt=caption)
+    if hasattr(value, "_repr_html_"):
+        html = value._repr_html_()
+        if html:
+            return Output("html", html, alt=caption)
+    return None
+
+
+def figure_svg(fig) -> str:
+    """A matplotlib figure as SVG with fixed metadata and ids, so builds give the same bytes."""
+    import io
+
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.hashsalt": "deck", "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    text = buf.getvalue()
+    return text[text.index("<svg"):]

@@ -1,0 +1,456 @@
+"""Shared look of the lecture figures: palette, fonts, fr/en labels, SVG output.
+
+Importing this module is cheap: matplotlib (and Babel) are imported inside the
+functions that need them, never at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import html
+import io
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+# --------------------------------------------------------------------------
+# Palette and sizes
+# --------------------------------------------------------------------------
+
+NAVY = "#1f3a5f"
+ACCENT = "#e4572e"
+TEAL = "#17808e"
+GOLD = "#f2a541"
+GREY = "#6b7280"
+LIGHT = "#eef2f7"
+WHITE = "#ffffff"
+
+PALETTE = {
+    "navy": NAVY,
+    "accent": ACCENT,
+    "teal": TEAL,
+    "gold": GOLD,
+    "grey": GREY,
+    "light": LIGHT,
+}
+
+#: colour cycle for curves, in order of preference
+CYCLE = (NAVY, ACCENT, TEAL, GOLD, GREY)
+
+#: font sizes in points; figures are drawn ~6-9 in wide for a 960x540 slide
+FONT = {
+    "title": 14,
+    "label": 12,
+    "text": 12,
+    "tick": 11,
+    "small": 11,
+    "cell": 12,
+}
+
+LANGS = ("fr", "en")
+
+#: matplotlib settings active while a figure is built (see :func:`theme`)
+THEME_RC: dict[str, Any] = {
+    "font.family": "DejaVu Sans",
+    "font.size": FONT["text"],
+    "axes.titlesize": FONT["title"],
+    "axes.titleweight": "bold",
+    "axes.titlecolor": NAVY,
+    "axes.titlelocation": "left",
+    "axes.labelsize": FONT["label"],
+    "axes.labelcolor": NAVY,
+    "axes.edgecolor": GREY,
+    "axes.linewidth": 1.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.facecolor": "none",
+    "axes.grid": False,
+    "axes.unicode_minus": True,
+    "grid.color": "#d5dbe3",
+    "grid.linewidth": 0.8,
+    "xtick.color": GREY,
+    "ytick.color": GREY,
+    "xtick.labelcolor": NAVY,
+    "ytick.labelcolor": NAVY,
+    "xtick.labelsize": FONT["tick"],
+    "ytick.labelsize": FONT["tick"],
+    "legend.fontsize": FONT["small"],
+    "legend.frameon": False,
+    "text.color": NAVY,
+    "figure.facecolor": "none",
+    "figure.dpi": 100,
+    "lines.linewidth": 2.6,
+    "image.interpolation": "none",
+}
+
+#: settings that make the SVG output byte-for-byte reproducible
+SVG_RC: dict[str, Any] = {
+    "svg.hashsalt": "deck",
+    "svg.fonttype": "path",
+    "svg.image_inline": True,
+    "svg.id": None,
+}
+
+# --------------------------------------------------------------------------
+# Labels (fr / en)
+# --------------------------------------------------------------------------
+
+LABELS: dict[str, dict[str, str]] = {
+    # generic
+    "input": {"fr": "Entrée", "en": "Input"},
+    "output": {"fr": "Sortie", "en": "Output"},
+    "kernel": {"fr": "Noyau", "en": "Kernel"},
+    "channel": {"fr": "canal", "en": "channel"},
+    "weight": {"fr": "poids", "en": "weight"},
+    "classes": {"fr": "classes", "en": "classes"},
+    # weights provenance
+    "untrained_missing": {
+        "fr": "Poids non entraînés (poids ImageNet absents du cache local)",
+        "en": "Untrained weights (ImageNet weights not in the local cache)",
+    },
+    "untrained_unreadable": {
+        "fr": "Poids non entraînés (fichier de poids illisible)",
+        "en": "Untrained weights (unreadable weights file)",
+    },
+    "untrained_explicit": {
+        "fr": "Poids non entraînés (initialisation aléatoire)",
+        "en": "Untrained weights (random initialisation)",
+    },
+    "pretrained": {"fr": "Poids pré-entraînés {name}", "en": "Pretrained weights {name}"},
+    "given_weights": {"fr": "Poids du modèle fourni", "en": "Weights of the given model"},
+    "warn_missing": {
+        "fr": "Poids pré-entraînés introuvables : {path} — la figure montre des poids "
+        "NON entraînés. Copiez ce fichier (téléchargé depuis {url}) dans le cache local.",
+        "en": "Pretrained weights not found: {path} — the figure shows UNTRAINED "
+        "weights. Copy this file (downloaded from {url}) into the local cache.",
+    },
+    "warn_unreadable": {
+        "fr": "Fichier de poids illisible : {path} ({error}) — la figure montre des "
+        "poids NON entraînés.",
+        "en": "Unreadable weights file: {path} ({error}) — the figure shows UNTRAINED "
+        "weights.",
+    },
+    # kernels
+    "kernels_title": {
+        "fr": "{model} : noyaux de la première convolution",
+        "en": "{model}: first-layer convolution kernels",
+    },
+    "kernels_sub": {
+        "fr": "{layer} : {n} filtres {kh}×{kw} sur {c} canaux",
+        "en": "{layer}: {n} filters {kh}×{kw} over {c} channels",
+    },
+    "kernels_shown": {"fr": "{shown} premiers sur {total}", "en": "first {shown} of {total}"},
+    "kernels_cbar": {"fr": "poids (canal d'entrée {c})", "en": "weight (input channel {c})"},
+    "kernels_rgb": {
+        "fr": "composite RVB, normalisé sur tout le tenseur",
+        "en": "RGB composite, normalised over the whole tensor",
+    },
+    "kernels_alt": {
+        "fr": "Grille des {n} noyaux {kh}×{kw} de la première convolution de {model} ({mode}). {weights}.",
+        "en": "Grid of the {n} {kh}×{kw} kernels of the first convolution of {model} ({mode}). {weights}.",
+    },
+    "mode_first_channel": {
+        "fr": "premier canal d'entrée, échelle divergente commune",
+        "en": "first input channel, shared diverging scale",
+    },
+    "mode_rgb": {"fr": "composite RVB", "en": "RGB composite"},
+    # activations
+    "activations_title": {"fr": "Fonctions d'activation", "en": "Activation functions"},
+    "activations_alt": {
+        "fr": "Courbes des fonctions d'activation {names} pour x entre {x0} et {x1}.",
+        "en": "Curves of the activation functions {names} for x between {x0} and {x1}.",
+    },
+    "softmax_logits": {"fr": "Logits z (entrée)", "en": "Logits z (input)"},
+    "softmax_probs": {"fr": "softmax(z) : probabilités", "en": "softmax(z): probabilities"},
+    "softmax_class": {"fr": "classe", "en": "class"},
+    "softmax_sum": {"fr": "somme = {s}", "en": "sum = {s}"},
+    "softmax_alt": {
+        "fr": "Diagramme en barres : logits {z} et probabilités softmax {p}.",
+        "en": "Bar chart: logits {z} and softmax probabilities {p}.",
+    },
+    # architecture
+    "arch_title": {"fr": "Architecture de {model}", "en": "{model} architecture"},
+    "arch_stage": {"fr": "étage {i}", "en": "stage {i}"},
+    "arch_block": {"fr": "bloc {i}", "en": "block {i}"},
+    "arch_stem": {"fr": "tronc", "en": "stem"},
+    "arch_head": {"fr": "tête", "en": "head"},
+    "arch_gap": {"fr": "moy.\nglobale", "en": "global\navg"},
+    "arch_maxpool": {"fr": "max pool", "en": "max pool"},
+    "arch_identity": {"fr": "raccourci identité", "en": "identity shortcut"},
+    "arch_projection": {
+        "fr": "raccourci avec projection (conv 1×1)",
+        "en": "projection shortcut (1×1 conv)",
+    },
+    "arch_box_legend": {
+        "fr": "boîte = {block}, nombre de canaux de sortie",
+        "en": "box = {block}, number of output channels",
+    },
+    "arch_conv_legend": {
+        "fr": "boîte = conv 3×3 + ReLU, nombre de canaux de sortie",
+        "en": "box = 3×3 conv + ReLU, number of output channels",
+    },
+    "arch_alt_resnet": {
+        "fr": "Schéma de {model} : tronc, {n} étages de {blocks} blocs {type} "
+        "(canaux {ch} ; tailles {hw}), puis moyenne globale et couche dense vers {k} classes.",
+        "en": "Diagram of {model}: stem, {n} stages of {blocks} {type} blocks "
+        "(channels {ch}; sizes {hw}), then global average pooling and a dense layer to {k} classes.",
+    },
+    "arch_alt_vgg": {
+        "fr": "Schéma de {model} : {n} blocs de {blocks} convolutions 3×3 (canaux {ch} ; "
+        "tailles {hw}), chacun suivi d'un max pooling, puis couches denses {fc}.",
+        "en": "Diagram of {model}: {n} blocks of {blocks} 3×3 convolutions (channels {ch}; "
+        "sizes {hw}), each followed by max pooling, then dense layers {fc}.",
+    },
+    # summary
+    "sum_layer": {"fr": "Couche", "en": "Layer"},
+    "sum_type": {"fr": "Type", "en": "Type"},
+    "sum_shape": {"fr": "Forme de sortie", "en": "Output shape"},
+    "sum_params": {"fr": "Paramètres", "en": "Parameters"},
+    "sum_trainable": {"fr": "Paramètres entraînables", "en": "Trainable parameters"},
+    "sum_frozen": {"fr": "Paramètres gelés", "en": "Frozen parameters"},
+    "sum_buffers": {"fr": "Tampons (buffers)", "en": "Buffers"},
+    "sum_total": {"fr": "Total des paramètres", "en": "Total parameters"},
+    "sum_root": {"fr": "(racine)", "en": "(root)"},
+    "sum_caption": {"fr": "{model}, entrée {shape}", "en": "{model}, input {shape}"},
+    # conv / pool illustrations
+    "conv_input": {
+        "fr": "Entrée {n}×{n} (remplissage {p})",
+        "en": "Input {n}×{n} (padding {p})",
+    },
+    "conv_input_nopad": {"fr": "Entrée {n}×{n}", "en": "Input {n}×{n}"},
+    "conv_kernel": {"fr": "Noyau {k}×{k}", "en": "Kernel {k}×{k}"},
+    "conv_output": {"fr": "Sortie {n}×{m} (pas {s})", "en": "Output {n}×{m} (stride {s})"},
+    "conv_alt": {
+        "fr": "Convolution d'une entrée {n}×{n} (remplissage {p}) par un noyau {k}×{k} "
+        "avec un pas de {s} : la fenêtre surlignée donne la valeur {v} de la sortie {o}×{o}.",
+        "en": "Convolution of a {n}×{n} input (padding {p}) with a {k}×{k} kernel, "
+        "stride {s}: the highlighted window gives the value {v} of the {o}×{o} output.",
+    },
+    "pool_max": {"fr": "max pooling", "en": "max pooling"},
+    "pool_avg": {"fr": "average pooling", "en": "average pooling"},
+    "pool_output": {
+        "fr": "Sortie {o}×{o} ({kind} {k}×{k}, pas {s})",
+        "en": "Output {o}×{o} ({kind} {k}×{k}, stride {s})",
+    },
+    "pool_alt": {
+        "fr": "{kind} {k}×{k} avec un pas de {s} sur une entrée {n}×{n} : chaque fenêtre "
+        "colorée donne une case de la sortie {o}×{o}.",
+        "en": "{kind} {k}×{k} with stride {s} on a {n}×{n} input: each coloured window "
+        "gives one cell of the {o}×{o} output.",
+    },
+    # feature maps
+    "fmaps_photo": {"fr": "Photo (entrée 224×224)", "en": "Photo (224×224 input)"},
+    "fmaps_title": {
+        "fr": "Cartes d'activation de {layer} ({model})",
+        "en": "Feature maps of {layer} ({model})",
+    },
+    "fmaps_alt": {
+        "fr": "Photographie de Grace Hopper et {n} cartes d'activation {h}×{w} "
+        "de la première convolution de {model}. {weights}.",
+        "en": "Photograph of Grace Hopper and {n} {h}×{w} feature maps of the first "
+        "convolution of {model}. {weights}.",
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
+    return lang
+
+
+def tr(key: str, lang: str, **fmt: Any) -> str:
+    """Label ``key`` in ``lang``, formatted with ``fmt``."""
+    text = LABELS[key][check_lang(lang)]
+    return text.format(**fmt) if fmt else text
+
+
+_LOCALES = {"fr": "fr_FR", "en": "en_US"}
+
+
+def fmt_number(value: float, lang: str, decimals: int | None = None) -> str:
+    """Number in the deck language (fr: ``0,66`` and ``11 689 512`` with U+202F).
+
+    ``decimals=None`` keeps Babel's default (up to 3 significant decimals);
+    otherwise exactly ``decimals`` digits after the separator.
+    """
+    from babel.numbers import format_decimal
+
+    locale = _LOCALES[check_lang(lang)]
+    if decimals is None:
+        text = format_decimal(value, locale=locale)
+    else:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+        text = format_decimal(value, format=pattern, locale=locale)
+    # typographic minus sign, as matplotlib draws it on the axes
+    return text.replace("-", "\u2212")
+
+
+def number_formatter(lang: str):
+    """matplotlib tick formatter writing numbers in the deck language
+    (matplotlib's automatic choice of decimals, with a decimal comma in fr)."""
+    from matplotlib.ticker import ScalarFormatter
+
+    check_lang(lang)
+
+    class _Formatter(ScalarFormatter):
+        def __call__(self, x, pos=None):
+            text = super().__call__(x, pos)
+            return text.replace(".", ",") if lang == "fr" else text
+
+    fmt = _Formatter(useOffset=False)
+    return fmt
+
+
+def upsample(img, factor: int):
+    """Nearest-neighbour upsampling of an (H, W[, C]) array: crisp pixels in every
+    SVG renderer (browsers honour ``image-rendering: pixelated``, PDF tools do not)."""
+    import numpy as np
+
+    return np.repeat(np.repeat(img, factor, axis=0), factor, axis=1)
+
+
+def pretty_model_name(name: str) -> str:
+    """``resnet50`` -> ``ResNet-50``, ``vgg16_bn`` -> ``VGG-16 (BN)``."""
+    m = re.fullmatch(r"resnet(\d+)", name)
+    if m:
+        return f"ResNet-{m.group(1)}"
+    m = re.fullmatch(r"vgg(\d+)(_bn)?", name)
+    if m:
+        return f"VGG-{m.group(1)}" + (" (BN)" if m.group(2) else "")
+    return name
+
+
+# --------------------------------------------------------------------------
+# Figure objects
+# --------------------------------------------------------------------------
+
+
+@dataclass(repr=False)
+class SVGFigure:
+    """A rendered figure: SVG document, alt text, and what was drawn."""
+
+    svg: str
+    alt: str
+    data: dict = field(default_factory=dict)
+
+    def _repr_svg_(self) -> str:
+        return self.svg
+
+    def save(self, path) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(self.svg)
+
+    def __repr__(self) -> str:
+        return f"SVGFigure(alt={self.alt!r}, {len(self.svg)} chars)"
+
+
+@contextlib.contextmanager
+def theme() -> Iterator[None]:
+    """rc settings for building a figure (fonts, colours), restored afterwards."""
+    import matplotlib
+
+    with matplotlib.rc_context(THEME_RC):
+        yield
+
+
+def new_figure(width: float, height: float, **kwargs: Any):
+    """A pyplot-free ``matplotlib.figure.Figure`` (call inside :func:`theme`)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), **kwargs)
+
+
+_ID_RE = re.compile(r'\bid="([^"]+)"')
+
+
+def _scope_ids(svg: str) -> str:
+    """Prefix every id with a content hash so that several figures inlined in the
+    same HTML page never share ids, and scope matplotlib's global ``*{...}`` CSS
+    rule to this figure only. Deterministic (depends on the content only)."""
+    digest = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:10]
+    prefix = f"f{digest}-"
+    ids = set(_ID_RE.findall(svg))
+
+    def sub_id(m: re.Match) -> str:
+        return f'id="{prefix}{m.group(1)}"'
+
+    def sub_ref(m: re.Match) -> str:
+        ref = m.group(2)
+        if ref in ids:
+            ref = prefix + ref
+        return f"{m.group(1)}#{ref}{m.group(3)}"
+
+    svg = _ID_RE.sub(sub_id, svg)
+    svg = re.sub(r'((?:xlink:)?href=")#([^"]+)(")', sub_ref, svg)
+    svg = re.sub(r"(url\()#([^)]+)(\))", sub_ref, svg)
+    root_id = f"f{digest}"
+    svg = svg.replace("<svg ", f'<svg id="{root_id}" ', 1)
+    svg = svg.replace("<style type=\"text/css\">*{", f'<style type="text/css">#{root_id} *{{', 1)
+    return svg
+
+
+def render_svg(fig, *, title: str | None = None, pad_inches: float = 0.06) -> str:
+    """Deterministic SVG document of ``fig`` (same figure -> same bytes).
+
+    Text is converted to paths (no font needed by the viewer), ids are salted
+    with a fixed value and then scoped to the figure, no date or creator is
+    written, the XML prolog/doctype are dropped. ``title`` becomes the SVG
+    ``<title>`` (read by screen readers).
+    """
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context(SVG_RC):
+        fig.savefig(
+            buf,
+            format="svg",
+            metadata={"Date": None, "Creator": None},
+            bbox_inches="tight",
+            pad_inches=pad_inches,
+            facecolor=fig.get_facecolor(),
+        )
+    svg = buf.getvalue()
+    svg = svg[svg.index("<svg") :]
+    svg = _scope_ids(svg)
+    if title:
+        end = svg.index(">") + 1
+        svg = svg[:end] + f"\n <title>{html.escape(title, quote=False)}</title>" + svg[end:]
+    return svg
+
+
+def figure_texts(fig) -> list[str]:
+    """Visible, non-empty texts of ``fig`` in drawing order (after a draw)."""
+    from matplotlib.text import Text
+
+    out = []
+    for t in fig.findobj(Text):
+        s = t.get_text()
+        if s and t.get_visible():
+            out.append(s)
+    return out
+
+
+def finish(fig, *, alt: str, data: dict) -> SVGFigure:
+    """Render ``fig`` and wrap it, recording the drawn texts in ``data["texts"]``."""
+    svg = render_svg(fig, title=alt)
+    data = dict(data)
+    data["texts"] = figure_texts(fig)
+    return SVGFigure(svg=svg, alt=alt, data=data)
+
+
+def warn(message: str) -> None:
+    """Warning for the lecturer (the engine prints it in the build output)."""
+    import warnings
+
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def provenance_label(status: str, lang: str, weights_name: str | None = None) -> str:
+    """Text saying where the drawn weights come from."""
+    if status == "pretrained":
+        return tr("pretrained", lang, name=weights_name or "")
+    if status == "given":
+        return tr("given_weights", lang)
+    return tr(status, lang)
