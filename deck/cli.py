@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
-from .errors import DeckError
+from .errors import ClaimError, DeckError
 
 EXIT_OK, EXIT_FALSE_CLAIM, EXIT_ERROR = 0, 1, 2
 
@@ -19,37 +20,74 @@ def make_parser() -> argparse.ArgumentParser:
     fmt.add_argument("--html-only", action="store_true", help="write the HTML deck only")
     fmt.add_argument("--pdf-only", action="store_true", help="write the PDF only")
     p.add_argument("--handout", action="store_true", help="PDF with one page per slide (final state of each)")
-    p.add_argument("--check", action="store_true", help="verify every number and claim; write no PDF")
+    p.add_argument("--student", action="store_true", help="exercises without their answers")
+    p.add_argument("--check", action="store_true", help="verify every number, claim and page fit; write nothing")
+    p.add_argument("--fix", action="store_true", help="with --check: rewrite false literals to the true values")
+    p.add_argument("--no-layout", action="store_true", help="with --check: skip the page-fit check (no WeasyPrint)")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="how --check reports problems (github: ::error annotations)")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = make_parser().parse_args(argv)
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.fix and not args.check:
+        args.check = True
     from .pipeline import BuildOptions, build
 
     options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
-                           check=args.check)
+                           check=args.check, layout=not args.no_layout, student=args.student)
     start = time.perf_counter()
     try:
         reports = build(options)
     except DeckError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
-    status = EXIT_OK
+    if args.fix:
+        from .check import fix_sources
+
+        diff, fixed, unfixable = fix_sources(reports)
+        sys.stdout.write(diff)
+        print(f"fixed {fixed} false value{'s' * (fixed != 1)}" +
+              (f"; {len(unfixable)} could not be fixed automatically" if unfixable else ""))
+        for p in unfixable:
+            print(f"error: {p}", file=sys.stderr)
+        return EXIT_FALSE_CLAIM if unfixable else EXIT_OK
+    report_problems(reports, args.format)
+    print(summary(reports, time.perf_counter() - start, options.check),
+          file=sys.stderr if args.format == "json" else sys.stdout)
+    return exit_status(reports)
+
+
+def report_problems(reports, fmt: str) -> None:
     for r in reports:
         for w in r.warnings:
             print(f"warning: {w}", file=sys.stderr)
+    if fmt == "json":
+        from .check import as_json
+
+        print(as_json(reports))
+        return
+    for r in reports:
         for p in r.problems:
             print(f"error: {p}", file=sys.stderr)
-        if r.problems:
-            from .errors import ClaimError
+    if fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+        from .check import github_annotations
 
+        text = github_annotations(reports)
+        if text:
+            print(text)
+
+
+def exit_status(reports) -> int:
+    status = EXIT_OK
+    for r in reports:
+        if r.problems:
             worst = EXIT_ERROR if any(not isinstance(p, ClaimError) for p in r.problems) else EXIT_FALSE_CLAIM
             status = max(status, worst)
-    seconds = time.perf_counter() - start
-    print(summary(reports, seconds, options.check))
     return status
 
 
@@ -61,7 +99,14 @@ def summary(reports, seconds: float, check: bool) -> str:
     verb = "checked" if check else "built"
     text = (f"{verb} {len(reports)} deck{'s' * (len(reports) != 1)}: {slides} slides, {pages} pages, "
             f"{cells} cells in {seconds:.1f} s")
-    if problems:
-        text += f"; {problems} problem{'s' * (problems != 1)}"
-    outs = [str(o) for r in reports for o in r.outputs]
+    if check:
+        text += f"; {problems} problem{'s' * (problems != 1)}" if problems else "; every claim holds"
+    outs = [_relative(o) for r in reports for o in r.outputs]
     return text + ("\n" + "\n".join(f"  -> {o}" for o in outs) if outs else "")
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -62,4 +62,17 @@ class DeckError(Exception):
 
 
 class ClaimError(DeckError):
-    """A number written on a slide that is not what the code computes (exit code 1 in check mode)."""
+    """A number written on a slide that is not what the code computes (exit code 1 in check mode).
+
+    `written` and `true` are kept so that `--fix` can put the true value where the false one is.
+    """
+
+    def __init__(self, message: str, location: Location | None = None, detail: str = "",
+                 written: str | None = None, true: str | None = None):
+        super().__init__(message, location, detail)
+        self.written = written
+        self.true = true
+
+
+class OverflowProblem(ClaimError):
+    """A slide whose content does not fit its 16:9 page (invisible to the audience)."""

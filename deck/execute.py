@@ -80,7 +80,8 @@ def evaluate_inline(item: InlineExpr, ns: dict, lang: str, problems: Problems) -
         item.text = item.claim
         if not claims.holds(item.claim, value, lang, shown):
             problems.add(ClaimError(f"claim is false: `{item.expr}` is {shown}, not {item.claim}",
-                                    item.location, detail=f"    written: {item.claim}\n    true:    {shown}"))
+                                    item.location, detail=f"    written: {item.claim}\n    true:    {shown}",
+                                    written=item.claim, true=shown))
 
 
 def eval_expression(expr: str, ns: dict, location: Location):
@@ -99,6 +100,9 @@ def eval_expression(expr: str, ns: dict, location: Location):
 def run_cell(cell: Cell, ns: dict, lang: str, problems: Problems) -> None:
     lines = cell.code.split("\n")
     values: dict[int, object] = {}  # 0-based last line of an expression statement -> its value
+    if cell.live and cell.options.eval and any(line.startswith(">>>") for line in lines):
+        _run_doctest(cell, ns, lang, problems)
+        return
     if cell.live and cell.options.eval:
         values = _execute_code(cell, ns, lang, problems)
     cell.display = "\n".join(lines)
@@ -156,8 +160,58 @@ def _result_comment(cell: Cell, i: int, line: str, value, lang: str, problems: P
         return prefix + shown
     if not claims.holds(written, value, lang, shown):
         problems.add(ClaimError(f"claim is false: this line gives {shown}, not {written}", location,
-                                detail=f"    written: {written}\n    true:    {shown}"))
+                                detail=f"    written: {written}\n    true:    {shown}", written=written, true=shown))
     return prefix + written
+
+
+def _run_doctest(cell: Cell, ns: dict, lang: str, problems: Problems) -> None:
+    """A transcript cell: `>>> expr` lines run in order; the lines under them are checked claims."""
+    lines = cell.code.split("\n")
+    cell.display, cell.replacements, cell.outputs = cell.code, [], []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(">>>"):
+            i += 1
+            continue
+        first = i
+        source = [lines[i][4:]]
+        i += 1
+        while i < len(lines) and lines[i].startswith("..."):
+            source.append(lines[i][4:])
+            i += 1
+        expected_at = i
+        while i < len(lines) and lines[i].strip() and not lines[i].startswith(">>>"):
+            i += 1
+        expected = "\n".join(lines[expected_at:i]).strip()
+        location = _loc(cell, first + 1)
+        code = "\n".join(source)
+        try:
+            tree = ast.parse(code)
+        except SyntaxError as exc:
+            raise DeckError(f"syntax error in cell: {exc.msg}", location) from None
+        stdout = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                value = None
+                if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+                    value = eval(compile(ast.Expression(tree.body[0].value), f"<deck cell {cell.index}>", "eval"), ns)
+                else:
+                    exec(compile(tree, f"<deck cell {cell.index}>", "exec"), ns)
+        except Exception as exc:
+            raise DeckError(f"cell raised {type(exc).__name__}: {exc}", location) from None
+        if not expected:
+            continue
+        where = _loc(cell, expected_at + 1)
+        shown = stdout.getvalue().strip() if value is None else as_text(value, lang)
+        if claims.is_blank(expected):
+            start = len(lines[expected_at]) - len(lines[expected_at].lstrip())
+            cell.replacements.append(Replacement(expected_at, start, start + len(shown), shown, expected, cell.step + 1))
+            lines[expected_at] = lines[expected_at][:start] + shown
+        elif not claims.holds(expected, value if value is not None else shown, lang, shown):
+            problems.add(ClaimError(f"claim is false: `{code.strip()}` gives {shown}, not {expected}", where,
+                                    detail=f"    written: {expected}\n    true:    {shown}", written=expected, true=shown))
+    cell.display = "\n".join(lines)
 
 
 def _comment_column(line: str) -> int | None:
@@ -213,9 +267,10 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
     elif raised is not None:
         raise DeckError(f"cell raised {type(raised).__name__}: {raised}", _raise_location(cell, raised, filename),
                         detail=_cell_traceback(raised, filename))
-    if opts.output == "below" and last_value is not None and not _is_plot_artist(last_value):
+    if opts.output == "below" and last_value is not None:
         rich = rich_output(last_value, opts.caption)
-        cell.outputs.append(rich or Output("text", as_text(last_value, lang)))
+        if rich or not _is_plot_artist(last_value):
+            cell.outputs.append(rich or Output("text", as_text(last_value, lang)))
     elif opts.output == "comment":
         for v in values.values():
             rich = rich_output(v, opts.caption)

@@ -84,6 +84,7 @@ class Slide:
     lines: list[Location]         # location of each markdown line
     kind: str = "content"         # content | title
     steps: int = 1
+    base_steps: int = 1           # steps from pauses and incremental lists (before exercise answers)
     tokens: list[Any] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     exprs: list[InlineExpr] = field(default_factory=list)

@@ -190,7 +190,7 @@ def assign_steps(tokens: list, slide: Slide) -> list:
         i += 1
     while open_wrappers:
         out.append(Token("deck_step_close", "div", -1, level=open_wrappers.pop()))
-    slide.steps = step
+    slide.steps = slide.base_steps = step
     return out
 
 

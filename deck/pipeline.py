@@ -22,6 +22,8 @@ class BuildOptions:
     pdf: bool = True
     handout: bool = False
     check: bool = False                  # verify everything, write no PDF, collect all problems
+    layout: bool = True                  # in check mode, also lay pages out to find overflowing slides
+    student: bool = False                # exercises show their blanks only (no answers)
 
     @property
     def source_dir(self) -> Path:
@@ -73,34 +75,61 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     deck = parse_file(path, options.project_root)
     report.deck = deck
     problems = execute(deck, Problems(collect_errors=options.check))
+    if options.student:
+        hide_answers(deck)
     report.problems = problems.items
     report.warnings = [w for c in deck.cells for w in c.warnings]
     report.slides, report.cells = len(deck.slides), len(deck.cells)
     report.pages = sum(s.steps for s in deck.slides) if not options.handout else len(deck.slides)
-    if report.problems and not options.check:
-        return report  # a false number never reaches an output
-    if report.problems and any(not _is_claim(p) for p in report.problems):
-        return report
+    report.seconds = time.perf_counter() - start
+    if report.problems and (not options.check or any(not _is_claim(p) for p in report.problems)):
+        return report  # a false number never reaches an output; a broken deck cannot be laid out
     slides = render_slides(deck, options.project_root)
+    steps = {s["index"]: (1 if options.handout else s["steps"]) for s in slides}
+    suffix = ("-handout" if options.handout else "") + ("-student" if options.student else "")
     out = options.output_dir
-    if options.html and not options.check:
-        target = out / f"{deck.name}.html"
+    if options.check:
+        if options.layout:
+            from .render_pdf import check_layout
+
+            result = check_layout(print_document(deck, slides, options.handout), steps)
+            report.problems.extend(overflow_problem(deck, o) for o in result.overflows)
+        report.seconds = time.perf_counter() - start
+        return report
+    if options.html:
+        target = out / f"{deck.name}{suffix}.html"
         write_atomic(target, html_document(deck, slides).encode("utf-8"))
         report.outputs.append(target)
-    if options.pdf and not options.check:
+    if options.pdf:
         from .render_pdf import write_pdf
 
-        steps = {s["index"]: (1 if options.handout else s["steps"]) for s in slides}
-        suffix = "-handout" if options.handout else ""
         target = out / f"{deck.name}{suffix}.pdf"
         result = write_pdf(print_document(deck, slides, options.handout), target, steps)
         report.pages = result.pages
         report.outputs.append(target)
-        for idx, extra in result.overflow:
-            report.warnings.append(f"{deck.slides[idx - 1].location}: slide {idx} does not fit its page "
-                                   f"({extra} extra page{'s' if extra > 1 else ''} in the PDF)")
+        report.warnings.extend(str(overflow_problem(deck, o)).splitlines()[0] for o in result.overflows)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def overflow_problem(deck: Deck, overflow) -> DeckError:
+    from .errors import OverflowProblem
+    from .layout_check import describe
+
+    slide = deck.slides[overflow.slide - 1]
+    return OverflowProblem(describe(overflow), slide.location)
+
+
+def hide_answers(deck: Deck) -> None:
+    """Student version: every exercise keeps its blank, and the answer steps disappear."""
+    for slide in deck.slides:
+        for cell in slide.cells:
+            lines = cell.display.split("\n")
+            for r in sorted((r for r in cell.replacements if r.blank is not None), key=lambda r: -r.start):
+                lines[r.line] = lines[r.line][:r.start] + r.blank + lines[r.line][r.end:]
+                r.text, r.end, r.blank, r.answer_step = r.blank, r.start + len(r.blank), None, None
+            cell.display = "\n".join(lines)
+        slide.steps = max([slide.base_steps] + [c.options.callouts_step or 0 for c in slide.cells])
 
 
 def _is_claim(error: DeckError) -> bool:

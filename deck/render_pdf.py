@@ -6,14 +6,16 @@ must never pull a file from the machine or the network into a PDF sent to studen
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from .layout_check import Overflow, find_overflows
 
 
 @dataclass
 class PdfResult:
     pages: int
-    overflow: list[tuple[int, int]]  # (slide index, number of extra pages) of slides too tall
+    overflows: list[Overflow] = field(default_factory=list)
 
 
 def data_only_fetcher():
@@ -30,23 +32,15 @@ def layout(html: str):
     return HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).render()
 
 
-def overflowing_slides(document, expected_pages: int) -> list[tuple[int, int]]:
-    """Slides whose content spilled onto extra pages (each slide step must be exactly one page)."""
-    counts: dict[int, int] = {}
-    for page in document.pages:
-        ids = [a for a in page.anchors if a.startswith("page-")]
-        if ids:
-            current = int(ids[0].split("-")[1])
-        counts[current] = counts.get(current, 0) + 1
-    return counts
+def check_layout(html: str, expected_pages: dict[int, int]) -> PdfResult:
+    document = layout(html)
+    return PdfResult(len(document.pages), find_overflows(document, expected_pages))
 
 
-def write_pdf(html: str, target: Path, expected_steps: dict[int, int]) -> PdfResult:
+def write_pdf(html: str, target: Path, expected_pages: dict[int, int]) -> PdfResult:
     """Render to `target` through a temporary file, so a failure never replaces a good PDF."""
     document = layout(html)
-    counts = overflowing_slides(document, sum(expected_steps.values()))
-    overflow = [(idx, n - expected_steps.get(idx, 1)) for idx, n in sorted(counts.items())
-                if n > expected_steps.get(idx, 1)]
+    result = PdfResult(len(document.pages), find_overflows(document, expected_pages))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
@@ -55,4 +49,4 @@ def write_pdf(html: str, target: Path, expected_steps: dict[int, int]) -> PdfRes
     finally:
         if tmp.exists():
             tmp.unlink()
-    return PdfResult(len(document.pages), overflow)
+    return result

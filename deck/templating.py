@@ -115,7 +115,8 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
     files: list[Path] = [path]
     loader = _MarkingLoader(path, project_root, files)
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True, autoescape=False)
+                             keep_trailing_newline=True, autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True)
     loader.main_source = add_markers(body, 0, body_line)
     loader.body_line = body_line
     variables = {**meta, "meta": meta, **(context or {})}

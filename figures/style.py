@@ -176,19 +176,19 @@ LABELS: dict[str, dict[str, str]] = {
     "arch_stem": {"fr": "tronc", "en": "stem"},
     "arch_head": {"fr": "tête", "en": "head"},
     "arch_gap": {"fr": "moy.\nglobale", "en": "global\navg"},
-    "arch_maxpool": {"fr": "max pool", "en": "max pool"},
+    "arch_maxpool": {"fr": "max pooling /2", "en": "max pooling /2"},
     "arch_identity": {"fr": "raccourci identité", "en": "identity shortcut"},
     "arch_projection": {
         "fr": "raccourci avec projection (conv 1×1)",
         "en": "projection shortcut (1×1 conv)",
     },
     "arch_box_legend": {
-        "fr": "boîte = {block}, nombre de canaux de sortie",
-        "en": "box = {block}, number of output channels",
+        "fr": "{block} (canaux de sortie)",
+        "en": "{block} (output channels)",
     },
     "arch_conv_legend": {
-        "fr": "boîte = conv 3×3 + ReLU, nombre de canaux de sortie",
-        "en": "box = 3×3 conv + ReLU, number of output channels",
+        "fr": "conv 3×3 + ReLU (canaux de sortie)",
+        "en": "3×3 conv + ReLU (output channels)",
     },
     "arch_alt_resnet": {
         "fr": "Schéma de {model} : tronc, {n} étages de {blocks} blocs {type} "
@@ -212,6 +212,12 @@ LABELS: dict[str, dict[str, str]] = {
     "sum_buffers": {"fr": "Tampons (buffers)", "en": "Buffers"},
     "sum_total": {"fr": "Total des paramètres", "en": "Total parameters"},
     "sum_root": {"fr": "(racine)", "en": "(root)"},
+    "warn_rows": {
+        "fr": "Le résumé du modèle a {n} lignes (plus de {max}) : il risque de déborder "
+        "de la diapositive ; essayez {hint}.",
+        "en": "The model summary has {n} rows (more than {max}): it may overflow the "
+        "slide; try {hint}.",
+    },
     "sum_caption": {"fr": "{model}, entrée {shape}", "en": "{model}, input {shape}"},
     # conv / pool illustrations
     "conv_input": {
@@ -244,6 +250,12 @@ LABELS: dict[str, dict[str, str]] = {
     "fmaps_title": {
         "fr": "Cartes d'activation de {layer} ({model})",
         "en": "Feature maps of {layer} ({model})",
+    },
+    "fmaps_sub": {
+        "fr": "sortie de la première convolution ; chaque carte normalisée séparément "
+        "(min : noir, max : blanc)",
+        "en": "output of the first convolution; each map normalised on its own "
+        "(min: black, max: white)",
     },
     "fmaps_alt": {
         "fr": "Photographie de Grace Hopper et {n} cartes d'activation {h}×{w} "

@@ -502,12 +502,58 @@ def test_presenter_resyncs_after_main_reload(page):
     pres = open_presenter(page)
     page.reload()
     page.wait_for_function("window.deck")
-    # the presenter pings its opener, so the reloaded main learns about it again
-    press(pres, "ArrowRight")
-    wait_state(page, 2, 1)
+    # the presenter pings its opener every 2 s, so the reloaded main learns
+    # about it again without the presenter having to move first
     page.wait_for_timeout(2500)
     page.evaluate("window.deck.go(4)")
     wait_state(pres, 4, 1)
+    press(pres, "ArrowRight")
+    wait_state(page, 5, 1)
+
+
+def test_presenter_clicks(page):
+    pres = open_presenter(page)
+    pres.locator(".deck-preview").click()  # clicking the preview = next
+    wait_state(pres, 2, 1)
+    wait_state(page, 2, 1)
+    box = pres.locator("#deck").bounding_box()
+    pres.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2)
+    wait_state(page, 2, 2)
+    pres.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
+    wait_state(page, 2, 1)
+    pres.locator(".deck-presenter-notes").click()  # the notes pane does not navigate
+    assert state(pres) == at(2, 1)
+
+
+@pytest.fixture
+def http_root(tmp_path):
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *a, **k: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_broadcast_channel_syncs_windows_over_http(browser, deck_path, http_root):
+    """Served over http(s) (e.g. a watch server), windows without an opener link sync too."""
+    with page_for(browser, None) as main:
+        main.goto(http_root + deck_path.name)
+        other = main.context.new_page()
+        other.goto(http_root + deck_path.name + "?presenter")
+        other.wait_for_function("window.deck && document.querySelector('.deck-presenter-notes')")
+        press(main, "ArrowRight")
+        wait_state(other, 2, 1)
+        press(other, "ArrowRight")
+        wait_state(main, 2, 2)
 
 
 # ---------------------------------------------------------------- rendering

@@ -203,7 +203,7 @@
 
   /* ---------------------------------------------------------- rendering */
 
-  function render(prevSlide) {
+  function render() {
     for (var i = 0; i < total; i++) {
       var s = slides[i];
       var cur = i + 1 === state.slide;
@@ -236,7 +236,6 @@
       liveEl.textContent = T.live + " " + state.slide + " / " + total;
     }
     if (presenter) renderPresenter();
-    void prevSlide;
   }
 
   function emitChange() {
@@ -261,12 +260,9 @@
     if (step === "last" || step === Infinity) k = stepsOf(n);
     else k = clampInt(step == null ? 1 : step, 1, stepsOf(n));
     var changed = n !== state.slide || k !== state.step;
-    var prevSlide = state.slide;
     state.slide = n;
     state.step = k;
-    if (changed || opts.force) {
-      render(prevSlide);
-    }
+    if (changed || opts.force) render();
     writeHash();
     if (changed || opts.force) {
       if (!opts.remote) sync.send();
@@ -527,8 +523,7 @@
     nextPane.appendChild(el("div", "deck-presenter-label", T.next));
     var nextStage = el("div", "deck deck-preview");
     nextStage.setAttribute("aria-hidden", "true");
-    nextStage.inert = true;
-    nextStage.setAttribute("inert", "");
+    nextStage.title = T.next;
     nextPane.appendChild(nextStage);
 
     var notesPane = el("section", "deck-presenter-notes-pane deck-chrome");
@@ -567,8 +562,8 @@
       var clone = slides[tn - 1].cloneNode(true);
       clone.removeAttribute("id");
       clone.classList.remove("deck-current", "deck-past", "deck-future", "deck-selected");
-      clone.removeAttribute("inert");
       clone.removeAttribute("aria-hidden");
+      clone.setAttribute("inert", ""); /* a picture only: clicks reach the pane */
       var cn = clone.querySelectorAll("aside.notes");
       for (var i = 0; i < cn.length; i++) cn[i].parentNode.removeChild(cn[i]);
       applyStep(clone, tk);

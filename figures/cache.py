@@ -1,0 +1,245 @@
+"""Disk cache of rendered figures.
+
+``cached(builder, *args, **kwargs)`` returns the :class:`SVGFigure` stored at
+``$DECK_CACHE_DIR/figures/<key>.json`` (default ``.deck_cache/figures`` under
+the current directory), building and storing it on a miss. The key is a
+SHA-256 of everything the picture depends on:
+
+* the builder (module and qualified name) and the source code of its module
+  and of ``style.py`` (for builders of this package: every module of the
+  package, since they share helpers);
+* the arguments (``repr``; ``nn.Module`` and tensors by their values);
+* torch / torchvision / matplotlib (and numpy, Pillow, Babel) versions;
+* the checkpoint files the builder reads, if it declares them with a
+  ``builder.cache_inputs(*args, **kwargs) -> list[path]`` attribute: path,
+  size and modification time, or their absence.
+
+Entries are JSON ``{svg, alt, data, warnings}`` written atomically; an
+unreadable entry is ignored and rebuilt. Warnings emitted while building are
+stored and emitted again on every cache hit.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import inspect
+import json
+import os
+import re
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, Callable
+
+from .style import SVGFigure
+
+CACHE_FORMAT = 1
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+class _Uncacheable(Exception):
+    pass
+
+
+def cache_dir() -> Path:
+    """``$DECK_CACHE_DIR/figures``, default ``./.deck_cache/figures`` (read at each call)."""
+    root = os.environ.get("DECK_CACHE_DIR") or ".deck_cache"
+    return Path(root) / "figures"
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist in ("torch", "torchvision", "matplotlib", "numpy", "pillow", "babel"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "-"
+    return out
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def _sources(builder: Callable) -> dict[str, str]:
+    """sha256 of the source code the figure depends on."""
+    files: list[Path] = []
+    module = inspect.getmodule(builder)
+    module_file = getattr(module, "__file__", None)
+    if module_file and Path(module_file).resolve().parent == _PACKAGE_DIR:
+        files = sorted(_PACKAGE_DIR.glob("*.py"))
+    else:
+        files = [_PACKAGE_DIR / "style.py"]
+        if module_file:
+            files.append(Path(module_file))
+    out = {f.name: hashlib.sha256(_read(f).encode()).hexdigest() for f in files}
+    if not module_file:  # e.g. defined in a notebook cell: hash its own source
+        try:
+            src = inspect.getsource(builder)
+        except (OSError, TypeError):
+            raise _Uncacheable(f"no source for {builder!r}") from None
+        out["<builder>"] = hashlib.sha256(src.encode()).hexdigest()
+    return out
+
+
+def _fingerprint(obj: Any) -> Any:
+    """JSON-able description of an argument, by value."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        if isinstance(obj, torch.nn.Module):
+            h = hashlib.sha256(repr(obj).encode())
+            for name, t in obj.state_dict().items():
+                h.update(name.encode())
+                h.update(str(tuple(t.shape)).encode() + str(t.dtype).encode())
+                if t.device.type != "meta":
+                    h.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+            for name, p in obj.named_parameters():
+                h.update(f"{name}:{p.requires_grad}".encode())
+            return {"module": type(obj).__qualname__, "sha256": h.hexdigest()}
+        if isinstance(obj, torch.Tensor):
+            t = obj.detach().cpu().contiguous()
+            h = hashlib.sha256(str((tuple(t.shape), t.dtype)).encode())
+            h.update(t.view(-1).view(torch.uint8).numpy().tobytes())
+            return {"tensor": h.hexdigest()}
+    if isinstance(obj, (list, tuple)):
+        return [type(obj).__name__, [_fingerprint(o) for o in obj]]
+    if isinstance(obj, dict):
+        return ["dict", [[repr(k), _fingerprint(v)] for k, v in obj.items()]]
+    text = repr(obj)
+    if _ADDRESS.search(text):  # identity-based repr: cannot be a stable key
+        raise _Uncacheable(text)
+    return text
+
+
+def _checkpoints(builder: Callable, args: tuple, kwargs: dict) -> list:
+    declare = getattr(builder, "cache_inputs", None)
+    if declare is None:
+        return []
+    out = []
+    for path in declare(*args, **kwargs):
+        path = os.path.abspath(os.fspath(path))
+        try:
+            st = os.stat(path)
+            out.append([path, st.st_size, st.st_mtime_ns])
+        except OSError:
+            out.append([path, None, None])
+    return out
+
+
+def cache_key(builder: Callable, *args: Any, **kwargs: Any) -> str:
+    """SHA-256 key of ``builder(*args, **kwargs)``; raises if not cacheable."""
+    name = f"{getattr(builder, '__module__', '?')}:{getattr(builder, '__qualname__', repr(builder))}"
+    if _ADDRESS.search(name):
+        raise _Uncacheable(name)
+    material = {
+        "format": CACHE_FORMAT,
+        "builder": name,
+        "sources": _sources(builder),
+        "args": _fingerprint(tuple(args)),
+        "kwargs": _fingerprint(dict(sorted(kwargs.items()))),
+        "versions": _versions(),
+        "checkpoints": _checkpoints(builder, args, kwargs),
+    }
+    blob = json.dumps(material, sort_keys=True, ensure_ascii=True, default=repr)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def _category(name: str) -> type[Warning]:
+    cat = getattr(builtins, name, None)
+    if isinstance(cat, type) and issubclass(cat, Warning):
+        return cat
+    return UserWarning
+
+
+def _load(path: Path) -> dict | None:
+    """A valid entry, or None (missing, truncated, corrupt, wrong shape)."""
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (
+        isinstance(entry, dict)
+        and entry.get("format") == CACHE_FORMAT
+        and isinstance(entry.get("svg"), str)
+        and entry["svg"].lstrip().startswith("<svg")
+        and isinstance(entry.get("alt"), str)
+        and isinstance(entry.get("data"), dict)
+        and isinstance(entry.get("warnings"), list)
+        and all(isinstance(w, dict) and isinstance(w.get("message"), str)
+                for w in entry["warnings"])
+    ):
+        return None
+    return entry
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _emit(records: list[dict]) -> None:
+    for w in records:
+        warnings.warn(w["message"], _category(w.get("category", "UserWarning")), stacklevel=3)
+
+
+def cached(builder: Callable[..., SVGFigure], *args: Any, **kwargs: Any) -> SVGFigure:
+    """``builder(*args, **kwargs)``, from the disk cache when possible.
+
+    The returned figure's ``data`` has gone through JSON (tuples become lists)
+    whether it was a hit or a miss, so both look the same.
+    """
+    try:
+        key = cache_key(builder, *args, **kwargs)
+    except _Uncacheable:
+        return builder(*args, **kwargs)
+    path = cache_dir() / f"{key}.json"
+
+    entry = _load(path)
+    if entry is not None:
+        _emit(entry["warnings"])
+        return SVGFigure(svg=entry["svg"], alt=entry["alt"], data=entry["data"])
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig = builder(*args, **kwargs)
+    records = [{"message": str(w.message), "category": w.category.__name__} for w in caught]
+    if not isinstance(fig, SVGFigure):
+        _emit(records)
+        raise TypeError(f"{builder!r} returned {type(fig).__name__}, not SVGFigure")
+    entry = {
+        "format": CACHE_FORMAT,
+        "builder": f"{getattr(builder, '__module__', '?')}:{getattr(builder, '__qualname__', '?')}",
+        "svg": fig.svg,
+        "alt": fig.alt,
+        "data": fig.data,
+        "warnings": records,
+    }
+    try:
+        text = json.dumps(entry, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        _emit(records)
+        raise TypeError(f"figure data of {builder!r} is not JSON-serialisable: {exc}") from None
+    _atomic_write(path, text)
+    _emit(records)
+    stored = json.loads(text)
+    return SVGFigure(svg=stored["svg"], alt=stored["alt"], data=stored["data"])

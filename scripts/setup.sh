@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Set up a fresh machine for deck: Python packages (and, with --test, what the tests need:
+# Debian's chromium for the browser tests and poppler-utils for PDF snapshots). Safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--test" ] && want_tests=1
+
+python -m pip --version >/dev/null
+# torchvision only imports beside a matching torch build; pick the pair this machine's pip can get.
+if ! python -c "import torch, torchvision" >/dev/null 2>&1; then
+  case "$(uname -m)" in
+    aarch64|arm64) python -m pip install -q "torch==2.9.1" "torchvision==0.24.1" ;;
+    *)             python -m pip install -q "torch==2.14.1" "torchvision==0.29.1" ;;
+  esac
+fi
+if [ "$want_tests" = 1 ]; then
+  python -m pip install -q -e ".[test]"
+  if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+  fi
+else
+  python -m pip install -q -e .
+fi

@@ -1,0 +1,42 @@
+"""Shared fixtures: a throw-away project folder with one deck source."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Project:
+    def __init__(self, root: Path):
+        self.root = root
+        (root / "slides_src").mkdir(parents=True, exist_ok=True)
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def deck(self, text: str, name: str = "t") -> Path:
+        return self.write(f"slides_src/{name}.md", text)
+
+    def options(self, **kw):
+        from deck.pipeline import BuildOptions
+
+        return BuildOptions(project_root=self.root, **kw)
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Project:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DECK_CACHE_DIR", str(tmp_path / ".deck_cache"))
+    return Project(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_dir(tmp_path, monkeypatch):
+    """Messages name files relative to the working folder, as a lecturer running deck sees them."""
+    monkeypatch.chdir(tmp_path)

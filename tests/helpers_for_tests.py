@@ -1,0 +1,34 @@
+"""Small functions the engine tests share: parse+execute a source, render it to HTML."""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from deck.execute import Problems, execute
+from deck.parse import parse
+from deck.render_html import html_document, print_document, render_slides
+
+FRONT = "---\ntitle: Test\nlang: {lang}\n---\n"
+
+
+def run(source: str, tmp_path: Path, lang: str = "en", check: bool = False, name: str = "t.md"):
+    """Parse and execute `source` (front matter added) as slides_src/<name> under tmp_path."""
+    path = tmp_path / "slides_src" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = FRONT.format(lang=lang) + textwrap.dedent(source).lstrip("\n")
+    path.write_text(text, encoding="utf-8")
+    deck = parse(text, path, tmp_path)
+    problems = execute(deck, Problems(collect_errors=check))
+    return deck, problems
+
+
+def html(source: str, tmp_path: Path, lang: str = "en") -> str:
+    deck, problems = run(source, tmp_path, lang)
+    assert not problems.items, problems.items
+    return html_document(deck, render_slides(deck, tmp_path))
+
+
+def printed(source: str, tmp_path: Path, lang: str = "en", handout: bool = False) -> str:
+    deck, problems = run(source, tmp_path, lang)
+    assert not problems.items, problems.items
+    return print_document(deck, render_slides(deck, tmp_path), handout)

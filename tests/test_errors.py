@@ -1,0 +1,102 @@
+"""Bad input stops the build with one message naming file, line, slide, source line and cause."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from deck.errors import DeckError
+from helpers_for_tests import run
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def error_of(source: str, tmp_path, **kw) -> str:
+    with pytest.raises(DeckError) as err:
+        run(source, tmp_path, **kw)
+    return str(err.value)
+
+
+def test_failing_cell_names_line_slide_and_exception(tmp_path):
+    message = error_of("""
+        # Good
+        ok
+        ---
+        # Bad
+        ```{python}
+        a = 1
+        b = a / 0
+        ```
+        """, tmp_path)
+    first, second = message.splitlines()[:2]
+    assert first == "slides_src/t.md:11 (slide 3): cell raised ZeroDivisionError: division by zero"
+    assert second == "    11 | b = a / 0"
+    assert "ZeroDivisionError" in message.splitlines()[-1]
+
+
+def test_bad_cell_option(tmp_path):
+    message = error_of("""
+        # S
+        ```{python}
+        #| colour: red
+        x = 1
+        ```
+        """, tmp_path)
+    assert message.startswith("slides_src/t.md:7 (slide 2): unknown cell option 'colour'")
+    assert "    7 | #| colour: red" in message
+
+
+def test_bad_option_value(tmp_path):
+    message = error_of("# S\n```{python}\n#| output: sideways\nx = 1\n```\n", tmp_path)
+    assert message.startswith("slides_src/t.md:7 (slide 2): cell option 'output' must be below, comment or none")
+
+
+def test_jinja_syntax_error(tmp_path):
+    message = error_of("# S\n\n{% for x in [1] %}\nno end\n", tmp_path)
+    assert message.startswith("slides_src/t.md:")
+    assert "Jinja syntax error" in message
+
+
+def test_syntax_error_in_cell(tmp_path):
+    message = error_of("# S\n```{python}\nx = 1\ny = (\n```\n", tmp_path)
+    assert message.startswith("slides_src/t.md:8 (slide 2): syntax error in cell")
+
+
+def test_inline_expression_error(tmp_path):
+    message = error_of("# S\n\nvalue `{py} nope + 1`\n", tmp_path)
+    assert message.startswith("slides_src/t.md:7 (slide 2): inline expression `nope + 1` raised NameError")
+
+
+def test_expected_error_that_does_not_happen(tmp_path):
+    deck, problems = run("# S\n```{python}\n#| raises: ValueError\nx = 1\n```\n", tmp_path)
+    assert [str(p).splitlines()[0] for p in problems.items] == [
+        "slides_src/t.md:8 (slide 2): cell was expected to raise ValueError but ran without error"]
+
+
+def test_missing_image_and_file_outside(project):
+    from deck.pipeline import build
+
+    project.deck("---\ntitle: T\n---\n# I\n\n![x](nothere.png)\n")
+    with pytest.raises(DeckError) as err:
+        build(project.options(pdf=False))
+    assert str(err.value).startswith("slides_src/t.md:6 (slide 2): image 'nothere.png' cannot be read")
+    project.deck("---\ntitle: T\n---\n# I\n\n![x](../../etc/passwd.png)\n")
+    with pytest.raises(DeckError, match="outside the project"):
+        build(project.options(pdf=False))
+
+
+def test_cli_exit_code_and_previous_output_kept(project):
+    project.deck("---\ntitle: T\n---\n# Fine\n")
+    cmd = [sys.executable, str(ROOT / "build.py"), "--root", str(project.root)]
+    ok = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
+    assert ok.returncode == 0, ok.stderr
+    pdf = project.root / "build" / "t.pdf"
+    good = pdf.read_bytes()
+    project.deck("---\ntitle: T\n---\n# Broken\n```{python}\nraise RuntimeError('boom')\n```\n")
+    bad = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("error: slides_src/t.md:6 (slide 2): cell raised RuntimeError: boom")
+    assert "Traceback" in bad.stderr and 'File "<deck cell 0>"' not in bad.stderr.split("\n")[0]
+    assert pdf.read_bytes() == good
+    assert not list((project.root / "build").glob(".*tmp"))

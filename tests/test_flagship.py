@@ -1,0 +1,89 @@
+"""End to end: build the flagship deck and read its PDF back."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
+
+
+def norm(text: str) -> str:
+    return SPACES.sub(" ", text.replace("²", "2").replace("³", "3"))
+
+
+@pytest.fixture(scope="module")
+def flagship(tmp_path_factory):
+    from deck.pipeline import BuildOptions, build_deck
+
+    out = tmp_path_factory.mktemp("build")
+    options = BuildOptions(project_root=ROOT, out_dir=out)
+    report = build_deck(ROOT / "slides_src" / "recap2_convnets.md", options)
+    assert not report.problems, [str(p) for p in report.problems]
+    from pypdf import PdfReader
+
+    reader = PdfReader(out / "recap2_convnets.pdf")
+    pages = [norm(p.extract_text()) for p in reader.pages]
+    return report, pages, out
+
+
+def test_one_page_per_step(flagship):
+    report, pages, _ = flagship
+    assert len(pages) == sum(s.steps for s in report.deck.slides)
+    assert len(pages) > len(report.deck.slides)  # the deck has incremental slides and exercises
+    # Page numbers restart per slide: each slide's steps are consecutive pages with its number.
+    total = len(report.deck.slides)
+    expected = [f"{s.index} / {total}" for s in report.deck.slides for _ in range(s.steps)]
+    for text, number in zip(pages[1:], expected[1:]):
+        assert number in text
+
+
+@pytest.mark.parametrize("value", [
+    "(32, 512)",                      # Linear(1024, 512) on a batch of 32 (the original said (32, 64))
+    "1024 × 512 + 512", "524 800",    # its weights
+    "64 × (3 × 72 + 1)", "9 472",     # Conv2d(3, 64, 7): formula and count
+    "(32, 64, 128, 128)",             # its output
+    "(8, 16, 2551)",                  # Conv1d(stride=4) on 10201 samples (the original said 2501)
+    "160",                            # its weights without bias (the original said 80)
+    "896", "32 × (1 × 33 + 1)",       # Conv3d(1, 32, 3)
+    "(32, 32, 60, 64, 64)",           # its output
+    "251 658 240", "~ 250 M",         # the Conv3d numel
+    "(32, 1, 224, 224)", "(64, 3, 224, 224)", "(32, 64, 64, 64)",
+])
+def test_true_values_are_in_the_pdf(flagship, value):
+    _, pages, _ = flagship
+    assert any(value in p for p in pages), value
+
+
+def test_exercise_pages_question_then_answer(flagship):
+    _, pages, _ = flagship
+    question = next(i for i, p in enumerate(pages) if "Conv1d" in p and "Nb de poids : ?" in p)
+    assert "(8, 16, 2551)" not in pages[question] and "( ... )" in pages[question]
+    answer = pages[question + 1]
+    assert "Nb de poids : 160" in answer and "(8, 16, 2551)" in answer
+
+
+def test_expected_error_message_on_slide(flagship):
+    _, pages, _ = flagship
+    assert any("RuntimeError" in p and "channels" in p for p in pages)
+
+
+def test_notes_not_in_pdf_but_in_html(flagship):
+    report, pages, out = flagship
+    html = (out / "recap2_convnets.html").read_text(encoding="utf-8")
+    assert '<aside class="notes">' in html
+    assert not any("Longueur de sortie" in p for p in pages)
+
+
+def test_kernels_figure_falls_back_visibly(flagship):
+    report, pages, out = flagship
+    import os
+
+    import torch
+
+    cache = Path(torch.hub.get_dir()) / "checkpoints"
+    if any(cache.glob("resnet50-*.pth")):
+        pytest.skip("ImageNet weights are in this machine's torch cache: no fallback to show")
+    assert any("resnet50" in w and "ImageNet" in w for w in report.warnings), report.warnings
