@@ -100,6 +100,8 @@ def summary(reports, seconds: float, check: bool) -> str:
     text = (f"{verb} {len(reports)} deck{'s' * (len(reports) != 1)}: {slides} slides, {pages} pages, "
             f"{cells} cells in {seconds:.1f} s")
     if check:
+        claims = sum(r.claims for r in reports)
+        text += f"; {claims} written claim{'s' * (claims != 1)} verified"
         text += f"; {problems} problem{'s' * (problems != 1)}" if problems else "; every claim holds"
     outs = [_relative(o) for r in reports for o in r.outputs]
     return text + ("\n" + "\n".join(f"  -> {o}" for o in outs) if outs else "")

@@ -32,6 +32,10 @@ class Problems:
 
     collect_errors: bool = False
     items: list[DeckError] = field(default_factory=list)
+    claims: list[tuple[Location, str]] = field(default_factory=list)  # every literal checked
+
+    def checked(self, location: Location, written: str) -> None:
+        self.claims.append((location, written))
 
     def add(self, error: DeckError) -> None:
         if isinstance(error, ClaimError) or self.collect_errors:
@@ -59,7 +63,8 @@ def execute(deck: Deck, problems: Problems | None = None, namespace: dict | None
                 try:
                     if isinstance(item, Cell):
                         run_cell(item, ns, deck.lang, problems)
-                        slide.steps = max([slide.steps] + [r.answer_step or 0 for r in item.replacements])
+                        slide.steps = max([slide.steps, item.options.callouts_step or 0]
+                                          + [r.answer_step or 0 for r in item.replacements])
                     else:
                         evaluate_inline(item, ns, deck.lang, problems)
                 except DeckError as err:
@@ -78,6 +83,7 @@ def evaluate_inline(item: InlineExpr, ns: dict, lang: str, problems: Problems) -
         if claims.is_blank(item.claim):
             return
         item.text = item.claim
+        problems.checked(item.location, item.claim)
         if not claims.holds(item.claim, value, lang, shown):
             problems.add(ClaimError(f"claim is false: `{item.expr}` is {shown}, not {item.claim}",
                                     item.location, detail=f"    written: {item.claim}\n    true:    {shown}",
@@ -158,6 +164,7 @@ def _result_comment(cell: Cell, i: int, line: str, value, lang: str, problems: P
     if claims.is_blank(written):
         cell.replacements.append(Replacement(i, start, start + len(shown), shown, written, cell.step + 1))
         return prefix + shown
+    problems.checked(location, written)
     if not claims.holds(written, value, lang, shown):
         problems.add(ClaimError(f"claim is false: this line gives {shown}, not {written}", location,
                                 detail=f"    written: {written}\n    true:    {shown}", written=written, true=shown))
@@ -208,7 +215,7 @@ def _run_doctest(cell: Cell, ns: dict, lang: str, problems: Problems) -> None:
             start = len(lines[expected_at]) - len(lines[expected_at].lstrip())
             cell.replacements.append(Replacement(expected_at, start, start + len(shown), shown, expected, cell.step + 1))
             lines[expected_at] = lines[expected_at][:start] + shown
-        elif not claims.holds(expected, value if value is not None else shown, lang, shown):
+        elif problems.checked(where, expected) or not claims.holds(expected, value if value is not None else shown, lang, shown):
             problems.add(ClaimError(f"claim is false: `{code.strip()}` gives {shown}, not {expected}", where,
                                     detail=f"    written: {expected}\n    true:    {shown}", written=expected, true=shown))
     cell.display = "\n".join(lines)
@@ -289,14 +296,16 @@ def _is_plot_artist(value) -> bool:
 def _check_expected_error(cell: Cell, raised, filename: str, problems: Problems) -> None:
     name, _, fragment = cell.options.raises.partition(":")
     name, fragment = name.strip(), fragment.strip()
+    where = cell.option_lines.get("raises", cell.location)
+    problems.checked(where, cell.options.raises)
     if raised is None:
-        problems.add(ClaimError(f"cell was expected to raise {name} but ran without error", cell.location))
+        problems.add(ClaimError(f"cell was expected to raise {name} but ran without error", where))
         return
     names = {k.__name__ for k in type(raised).__mro__}
     if name not in names or fragment not in str(raised):
         want = f"{name}" + (f" with {fragment!r}" if fragment else "")
         problems.add(ClaimError(f"cell was expected to raise {want}, but raised {type(raised).__name__}: {raised}",
-                                _raise_location(cell, raised, filename)))
+                                where))
         return
     cell.outputs.append(Output("error", f"{type(raised).__name__}: {raised}"))
 

@@ -54,6 +54,7 @@ class Cell:
     lines: list[Location]         # source location of each code line
     step: int = 1
     index: int = 0                # position among the deck's cells
+    option_lines: dict[str, Location] = field(default_factory=dict)  # where each option is written
     # Filled by execution:
     display: str = ""             # the code as shown (options removed, values filled in)
     replacements: list[Replacement] = field(default_factory=list)

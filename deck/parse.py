@@ -214,7 +214,8 @@ def make_cell(tok, slide: Slide) -> Cell:
     if raw_lines and raw_lines[-1] == "":
         raw_lines.pop()
     locs = [_at(slide.lines, first + k, slide.index) for k in range(max(len(raw_lines), 1))]
-    options, n_opt = parse_options(raw_lines, locs) if lang == "python" else (CellOptions(eval=False), 0)
+    option_lines: dict[str, Location] = {}
+    options, n_opt = parse_options(raw_lines, locs, option_lines) if lang == "python" else (CellOptions(eval=False), 0)
     if lang == "python" and not live:
         if n_opt:
             raise DeckError("cell options (#|) need a live cell: write ```{python}", locs[0])
@@ -222,12 +223,14 @@ def make_cell(tok, slide: Slide) -> Cell:
     if live and lang != "python":
         raise DeckError(f"only Python cells can run, not {lang!r}", _at(slide.lines, tok.map[0] if tok.map else 0, slide.index))
     code = "\n".join(raw_lines[n_opt:])
-    cell = Cell(code, lang, options, live, locs[n_opt:] or locs[-1:], step=tok.meta.get("step", 1))
+    cell = Cell(code, lang, options, live, locs[n_opt:] or locs[-1:], step=tok.meta.get("step", 1),
+                option_lines=option_lines)
     tok.meta["cell"] = cell
     return cell
 
 
-def parse_options(lines: list[str], locs: list[Location]) -> tuple[CellOptions, int]:
+def parse_options(lines: list[str], locs: list[Location],
+                  option_lines: dict[str, Location] | None = None) -> tuple[CellOptions, int]:
     """Read the `#| key: value` lines at the top of a cell (YAML values)."""
     opts = CellOptions()
     n = 0
@@ -238,17 +241,22 @@ def parse_options(lines: list[str], locs: list[Location]) -> tuple[CellOptions, 
         text = lines[k].lstrip()[2:].strip()
         if not text:
             continue
-        try:
-            parsed = yaml.safe_load(text)
-        except yaml.YAMLError:
-            parsed = None
-        if not isinstance(parsed, dict) or len(parsed) != 1:
+        key, colon, raw = text.partition(":")
+        key = key.strip()
+        if not colon or not key or " " in key:
             raise DeckError(f"bad cell option {text!r}: write '#| key: value'", locs[k])
-        (key, value), = parsed.items()
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw.strip()  # a plain string such as `RuntimeError: expected 4D input`
+        if key == "raises" or (isinstance(value, dict) and key != "callouts"):
+            value = raw.strip()
         name = str(key).replace("-", "_")
         if name not in known:
             raise DeckError(f"unknown cell option {key!r} (known: {', '.join(sorted(known))})", locs[k])
         setattr(opts, name, _check_option(name, value, locs[k]))
+        if option_lines is not None:
+            option_lines[name] = locs[k]
     return opts, n
 
 

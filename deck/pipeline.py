@@ -45,6 +45,8 @@ class DeckReport:
     outputs: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     problems: list[DeckError] = field(default_factory=list)
+    claims: int = 0                      # literal claims verified
+    checked: list = field(default_factory=list)  # (location, written) of each literal claim
     deck: Deck | None = None
 
 
@@ -75,9 +77,11 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     deck = parse_file(path, options.project_root)
     report.deck = deck
     problems = execute(deck, Problems(collect_errors=options.check))
+    report.checked = problems.claims
     if options.student:
         hide_answers(deck)
     report.problems = problems.items
+    report.claims = len(problems.claims)
     report.warnings = [w for c in deck.cells for w in c.warnings]
     report.slides, report.cells = len(deck.slides), len(deck.cells)
     report.pages = sum(s.steps for s in deck.slides) if not options.handout else len(deck.slides)

@@ -71,7 +71,7 @@ def test_inline_expression_error(tmp_path):
 def test_expected_error_that_does_not_happen(tmp_path):
     deck, problems = run("# S\n```{python}\n#| raises: ValueError\nx = 1\n```\n", tmp_path)
     assert [str(p).splitlines()[0] for p in problems.items] == [
-        "slides_src/t.md:8 (slide 2): cell was expected to raise ValueError but ran without error"]
+        "slides_src/t.md:7 (slide 2): cell was expected to raise ValueError but ran without error"]
 
 
 def test_missing_image_and_file_outside(project):

@@ -86,4 +86,6 @@ def test_kernels_figure_falls_back_visibly(flagship):
     cache = Path(torch.hub.get_dir()) / "checkpoints"
     if any(cache.glob("resnet50-*.pth")):
         pytest.skip("ImageNet weights are in this machine's torch cache: no fallback to show")
-    assert any("resnet50" in w and "ImageNet" in w for w in report.warnings), report.warnings
+    assert any("resnet50-" in w and "(slide 12)" in w for w in report.warnings), report.warnings
+    kernels_page = next(p for p in pages if "Noyaux" in p)
+    assert "Poids non entraînés" in kernels_page
