@@ -155,7 +155,7 @@ def _result_comment(cell: Cell, i: int, line: str, value, lang: str, problems: P
         cell.replacements.append(Replacement(i, start, start + len(shown), shown))
         return line + shown
     m = COMMENT_VALUE.match(line[col + 1:])
-    label, written = (m.group("label") or "").strip(), m.group("value")
+    label, written = (m.group("label") or "").strip(), m.group("value").strip()
     prefix = line[:col] + "# " + (label + " " if label else "")
     start = len(prefix)
     if not written:

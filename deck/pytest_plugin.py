@@ -79,9 +79,6 @@ class SlideItem(pytest.Item):
             return "\n".join(f"error: {p}" for p in excinfo.value.problems)
         return super().repr_failure(excinfo)
 
-    def reportinfo(self):
-        return self.path, None, f"{self.path.name}::{self.name}"
-
 
 class DeckCheckFailure(Exception):
     def __init__(self, problems):

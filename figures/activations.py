@@ -72,10 +72,15 @@ def activation_curves(
     lang: str = "fr",
     x_range: tuple[float, float] = (-4, 4),
     n_points: int = 401,
+    ncols: int | None = None,
 ) -> style.SVGFigure:
     """One small panel per activation (same axes everywhere), curve computed by
-    ``torch.nn.functional`` on ``n_points`` abscissas of ``x_range``."""
+    ``torch.nn.functional`` on ``n_points`` abscissas of ``x_range``.
+
+    ``ncols=None``: 2×2 panels for four functions (fits a half-slide column),
+    one row for up to three, rows of three beyond four."""
     import torch
+    from matplotlib.ticker import MaxNLocator
 
     style.check_lang(lang)
     names = tuple(names)
@@ -94,10 +99,12 @@ def activation_curves(
     ymax = max(float(y.max()) for y in ys)
     pad = 0.08 * (ymax - ymin or 1.0)
 
-    nrows = math.ceil(len(names) / 4)
-    ncols = math.ceil(len(names) / nrows)
+    if ncols is None:
+        ncols = len(names) if len(names) <= 3 else (2 if len(names) == 4 else 3)
+    ncols = max(1, min(ncols, len(names)))
+    nrows = math.ceil(len(names) / ncols)
     with style.theme():
-        fig = style.new_figure(2.15 * ncols + 0.3, 2.75 * nrows + 0.35, layout="constrained")
+        fig = style.new_figure(2.3 * ncols + 0.3, 2.05 * nrows + 0.3, layout="constrained")
         axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
         for i, ax in enumerate(axes.flat):
             if i >= len(names):
@@ -120,7 +127,9 @@ def activation_curves(
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
             ax.xaxis.set_major_formatter(style.number_formatter(lang))
             ax.yaxis.set_major_formatter(style.number_formatter(lang))
-            ax.set_xlabel("x")
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, prune="both"))
+            if i + ncols >= len(names):  # no panel below
+                ax.set_xlabel("x")
 
         names_txt = ", ".join(display_name(n, lang) for n in names)
         alt = style.tr("activations_alt", lang, names=names_txt,

@@ -86,15 +86,15 @@ def conv_illustration(
     style.check_lang(lang)
     if min(size, kernel, stride) < 1 or padding < 0:
         raise ValueError("size, kernel, stride must be >= 1 and padding >= 0")
+    if kernel > size + 2 * padding:
+        raise ValueError(f"kernel {kernel} larger than the padded input {size + 2 * padding}")
     g = torch.Generator().manual_seed(seed)
     x = torch.randint(0, 10, (size, size), generator=g)
     k = torch.randint(-1, 2, (kernel, kernel), generator=g)
     while not k.any():  # an all-zero kernel teaches nothing
         k = torch.randint(-1, 2, (kernel, kernel), generator=g)
-    y = F.conv2d(x[None, None].float(), k[None, None].float(), stride=stride, padding=padding)[0, 0]
+    y = F.conv2d(x[None, None].float(), k[None, None].float(), stride=1, padding=padding)[0, 0]
     o_h, o_w = y.shape
-    if o_h < 1 or o_w < 1:
-        raise ValueError("kernel larger than the padded input")
     if position is None:
         position = (0, min(1, o_w - 1))
     pr, pc = position
@@ -313,7 +313,6 @@ def feature_maps(
     """A photograph (224×224) and ``n`` output channels of the model's first
     convolution applied to it: the ``n`` channels with the largest spatial
     standard deviation, each map min-max normalised on its own."""
-    import numpy as np
     import torch
 
     style.check_lang(lang)

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torchvision
-from torchvision.models.resnet import BasicBlock, Bottleneck
+from torchvision.models.resnet import Bottleneck
 
 from figures.architecture import architecture, architecture_spec, architecture_stages
 
