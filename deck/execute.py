@@ -52,9 +52,11 @@ def new_namespace() -> dict:
     return ns
 
 
-def execute(deck: Deck, problems: Problems | None = None, namespace: dict | None = None) -> Problems:
+def execute(deck: Deck, problems: Problems | None = None, namespace: dict | None = None,
+            on_cell=None) -> Problems:
     """Run every cell and expression of the deck, filling in what the slides show."""
     problems = problems or Problems()
+    total = len(deck.cells)
     ns = namespace if namespace is not None else new_namespace()
     token = current_lang.set(deck.lang)
     try:
@@ -63,6 +65,8 @@ def execute(deck: Deck, problems: Problems | None = None, namespace: dict | None
                 try:
                     if isinstance(item, Cell):
                         run_cell(item, ns, deck.lang, problems)
+                        if on_cell:
+                            on_cell(item.index + 1, total)
                         slide.steps = max([slide.steps, item.options.callouts_step or 0]
                                           + [r.answer_step or 0 for r in item.replacements])
                     else:

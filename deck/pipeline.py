@@ -5,6 +5,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .errors import DeckError
 from .execute import Problems, execute
@@ -24,6 +25,13 @@ class BuildOptions:
     check: bool = False                  # verify everything, write no PDF, collect all problems
     layout: bool = True                  # in check mode, also lay pages out to find overflowing slides
     student: bool = False                # exercises show their blanks only (no answers)
+    # Called as progress(event, **info) at each stage, for a progress display:
+    # deck(name, cells), cell(index, total), render(), pdf(pages), done(report).
+    progress: Callable[..., None] | None = None
+
+    def emit(self, event: str, **info) -> None:
+        if self.progress is not None:
+            self.progress(event, **info)
 
     @property
     def source_dir(self) -> Path:
@@ -76,7 +84,9 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     report = DeckReport(path.stem, path)
     deck = parse_file(path, options.project_root)
     report.deck = deck
-    problems = execute(deck, Problems(collect_errors=options.check))
+    options.emit("deck", name=deck.name, cells=len(deck.cells))
+    problems = execute(deck, Problems(collect_errors=options.check),
+                       on_cell=lambda i, n: options.emit("cell", index=i, total=n))
     report.checked = problems.claims
     if options.student:
         hide_answers(deck)
@@ -88,6 +98,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     report.seconds = time.perf_counter() - start
     if report.problems and (not options.check or any(not _is_claim(p) for p in report.problems)):
         return report  # a false number never reaches an output; a broken deck cannot be laid out
+    options.emit("render")
     slides = render_slides(deck, options.project_root)
     steps = {s["index"]: (1 if options.handout else s["steps"]) for s in slides}
     suffix = ("-handout" if options.handout else "") + ("-student" if options.student else "")
@@ -107,12 +118,14 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     if options.pdf:
         from .render_pdf import write_pdf
 
+        options.emit("pdf", pages=sum(steps.values()))
         target = out / f"{deck.name}{suffix}.pdf"
         result = write_pdf(print_document(deck, slides, options.handout), target, steps)
         report.pages = result.pages
         report.outputs.append(target)
         report.warnings.extend(str(overflow_problem(deck, o)).splitlines()[0] for o in result.overflows)
     report.seconds = time.perf_counter() - start
+    options.emit("done", report=report)
     return report
 
 

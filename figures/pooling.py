@@ -93,7 +93,7 @@ def conv_illustration(
     k = torch.randint(-1, 2, (kernel, kernel), generator=g)
     while not k.any():  # an all-zero kernel teaches nothing
         k = torch.randint(-1, 2, (kernel, kernel), generator=g)
-    y = F.conv2d(x[None, None].float(), k[None, None].float(), stride=1, padding=padding)[0, 0]
+    y = F.conv2d(x[None, None].float(), k[None, None].float(), stride=stride, padding=padding)[0, 0]
     o_h, o_w = y.shape
     if position is None:
         position = (0, min(1, o_w - 1))
