@@ -26,6 +26,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-layout", action="store_true", help="with --check: skip the page-fit check (no WeasyPrint)")
     p.add_argument("--format", choices=("text", "json", "github"), default="text",
                    help="how --check reports problems (github: ::error annotations)")
+    p.add_argument("--no-cache", action="store_true", help="run every cell again, ignoring .deck_cache/")
+    p.add_argument("-v", "--verbose", action="store_true", help="say why each cell re-ran")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
     return p
 
@@ -39,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
-                           check=args.check, layout=not args.no_layout, student=args.student)
+                           check=args.check, layout=not args.no_layout, student=args.student,
+                           cache=not args.no_cache, verbose=args.verbose)
     start = time.perf_counter()
     try:
         reports = build(options)

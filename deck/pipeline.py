@@ -25,6 +25,8 @@ class BuildOptions:
     check: bool = False                  # verify everything, write no PDF, collect all problems
     layout: bool = True                  # in check mode, also lay pages out to find overflowing slides
     student: bool = False                # exercises show their blanks only (no answers)
+    cache: bool = True                   # reuse cell results from .deck_cache/ when still valid
+    verbose: bool = False                # report why each cell re-ran
     # Called as progress(event, **info) at each stage, for a progress display:
     # deck(name, cells), cell(index, total), render(), pdf(pages), done(report).
     progress: Callable[..., None] | None = None
