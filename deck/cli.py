@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def report_problems(reports, fmt: str) -> None:
     for r in reports:
+        for line in r.cache_log:
+            print(f"cache: {line}", file=sys.stderr)
         for w in r.warnings:
             print(f"warning: {w}", file=sys.stderr)
     if fmt == "json":

@@ -53,30 +53,149 @@ def new_namespace() -> dict:
 
 
 def execute(deck: Deck, problems: Problems | None = None, namespace: dict | None = None,
-            on_cell=None) -> Problems:
-    """Run every cell and expression of the deck, filling in what the slides show."""
+            on_cell=None, cache=None, log=None) -> Problems:
+    """Run every cell and expression of the deck, filling in what the slides show.
+
+    With a `cache` (deck.cache.Cache), results whose key is unchanged are reused and the namespace
+    is rebuilt from snapshots only when something has to run; `log(message)` hears why each cell ran.
+    """
     problems = problems or Problems()
-    total = len(deck.cells)
     ns = namespace if namespace is not None else new_namespace()
+    plan = _Plan(deck, cache, log) if cache is not None else None
+    total = len(deck.cells)
     token = current_lang.set(deck.lang)
     try:
-        for slide in deck.slides:
-            for item in slide.items:
-                try:
+        for position, (slide, item) in enumerate((s, i) for s in deck.slides for i in s.items):
+            try:
+                if plan is not None and plan.reuse(position, item, problems):
+                    pass
+                else:
+                    if plan is not None:
+                        plan.prepare_namespace(position, ns)
+                    mark = (len(problems.items), len(problems.claims))
                     if isinstance(item, Cell):
                         run_cell(item, ns, deck.lang, problems)
-                        if on_cell:
-                            on_cell(item.index + 1, total)
-                        slide.steps = max([slide.steps, item.options.callouts_step or 0]
-                                          + [r.answer_step or 0 for r in item.replacements])
                     else:
                         evaluate_inline(item, ns, deck.lang, problems)
-                except DeckError as err:
-                    problems.add(err.with_slide(slide.index))
+                    if plan is not None:
+                        plan.record(position, item, problems, mark, ns)
+                if isinstance(item, Cell):
+                    slide.steps = max([slide.steps, item.options.callouts_step or 0]
+                                      + [r.answer_step or 0 for r in item.replacements])
+                    if on_cell:
+                        on_cell(item.index + 1, total)
+            except DeckError as err:
+                if plan is not None:
+                    plan.broken(position)
+                problems.add(err.with_slide(slide.index))
+        if plan is not None:
+            plan.finish()
     finally:
         current_lang.reset(token)
         _close_figures()
     return problems
+
+
+class _Plan:
+    """The cache's view of one execution: keys of every item, hits, and namespace bookkeeping."""
+
+    def __init__(self, deck: Deck, cache, log):
+        from . import cache as cache_mod
+
+        self.m = cache_mod
+        self.cache, self.deck, self.log = cache, deck, log or (lambda message: None)
+        self.items = [i for s in deck.slides for i in s.items]
+        self.base = cache_mod.deck_key(deck.lang, deck.files, deck.path, deck.meta)
+        self.keys, self.fps, self.chain_before = [], [], []
+        chain = self.base
+        for item in self.items:
+            self.chain_before.append(chain)
+            if isinstance(item, Cell):
+                fp = cache_mod.cell_fingerprint(item)
+                chain = cache_mod._sha(chain, fp)
+                self.keys.append(chain)
+            else:
+                fp = cache_mod.expr_fingerprint(item)
+                self.keys.append(cache_mod._sha(chain, fp))
+            self.fps.append(fp)
+        self.previous = {e.get("fp"): e for e in cache.manifest(deck.name)}
+        self.previous_base = next(iter(self.previous.values()), {}).get("base")
+        self.ns_at = -1          # position of the last cell whose effects the namespace holds
+        self.ns_fresh = True     # the namespace is the start state (no cell ran in it)
+        self.broken_at: set[int] = set()
+        self.ran = self.reused = 0
+
+    def _cells_before(self, position: int) -> list[int]:
+        return [k for k in range(position) if isinstance(self.items[k], Cell)]
+
+    def reuse(self, position: int, item, problems: Problems) -> bool:
+        data = self.cache.load(self.keys[position])
+        if data is None:
+            return False
+        if isinstance(item, Cell):
+            self.m.apply_cell_result(item, data["result"])
+        else:
+            item.text = data["result"]["text"]
+        for p in data["problems"]:
+            problems.add(self.m.problem_from_json(p))
+        problems.claims.extend((self.m._unloc(loc), w) for loc, w in data["claims"])
+        self.reused += isinstance(item, Cell)
+        if isinstance(item, Cell):
+            self.log(f"{item.location}: cell {item.index + 1} cached")
+        return True
+
+    def prepare_namespace(self, position: int, ns: dict) -> None:
+        """Make `ns` the state after the last cell before `position` (snapshot, or re-running)."""
+        before = self._cells_before(position)
+        if not before or self.ns_at == before[-1]:
+            return
+        for k in reversed(before):
+            if k > self.ns_at and self.cache.restore(self.keys[k], ns):
+                self.ns_at = k
+                break
+            if k <= self.ns_at:
+                break
+        if self.ns_at < 0 and not self.ns_fresh:
+            ns.clear()
+            ns.update(new_namespace())
+        for k in before:
+            if k > self.ns_at:  # no usable snapshot: re-run earlier cells to rebuild the state
+                cell = self.items[k]
+                self.log(f"{cell.location}: cell {cell.index + 1} re-run to rebuild the namespace")
+                run_cell(cell, ns, self.deck.lang, Problems(collect_errors=True))
+                self.ns_at, self.ns_fresh = k, False
+
+    def record(self, position: int, item, problems: Problems, mark: tuple[int, int], ns: dict) -> None:
+        new_problems = problems.items[mark[0]:]
+        if any(not isinstance(p, ClaimError) for p in new_problems):
+            return  # a failing item is never cached
+        if isinstance(item, Cell):
+            self.log(f"{item.location}: cell {item.index + 1} ran: {self._reason(position)}")
+            self.ran += 1
+            result = self.m.cell_result(item)
+            self.ns_at, self.ns_fresh = position, False
+            self.cache.snapshot(self.keys[position], ns)
+        else:
+            result = {"text": item.text}
+        self.cache.store(self.keys[position], {
+            "result": result, "problems": [self.m.problem_to_json(p) for p in new_problems],
+            "claims": [[self.m._loc(loc), w] for loc, w in problems.claims[mark[1]:]]})
+
+    def _reason(self, position: int) -> str:
+        if not self.previous:
+            return "not in the cache"
+        if self.previous_base != self.base:
+            return "versions, included files or front matter changed"
+        if self.fps[position] not in self.previous:
+            return "its code or options changed (or it is new)"
+        return "an earlier cell changed"
+
+    def broken(self, position: int) -> None:
+        self.broken_at.add(position)
+
+    def finish(self) -> None:
+        self.cache.save_manifest(self.deck.name, [
+            {"fp": fp, "key": key, "base": self.base} for fp, key in zip(self.fps, self.keys)])
 
 
 def evaluate_inline(item: InlineExpr, ns: dict, lang: str, problems: Problems) -> None:

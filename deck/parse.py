@@ -69,10 +69,15 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
         slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, 0, index), chunk_locs)
         build_slide(slide)
         slides.append(slide)
+    defaults = cell_defaults(meta, path)
     cell_no = 0
     for slide in slides:
         for cell in slide.cells:
             cell.index, cell_no = cell_no, cell_no + 1
+            if cell.live:
+                for name, value in defaults.items():
+                    if name not in cell.option_lines:
+                        setattr(cell.options, name, value)
     return Deck(path, path.stem, meta, slides, rendered.files)
 
 
@@ -91,6 +96,18 @@ def validate_meta(meta: dict, path: Path) -> dict:
     if theme not in THEMES:
         raise DeckError(f"front matter: unknown theme {theme!r} (known: {', '.join(THEMES)})", Location(path, 2))
     return meta
+
+
+def cell_defaults(meta: dict, path: Path) -> dict:
+    """Front matter `execute:` sets default cell options for the deck, e.g. `execute: {meta: true}`."""
+    defaults = {}
+    for key, value in (meta.get("execute") or {}).items():
+        name = str(key).replace("-", "_")
+        if name not in ("meta", "timeout", "output", "echo"):
+            raise DeckError(f"front matter: execute.{key} is not a deck-wide cell option "
+                            "(meta, timeout, output, echo)", Location(path, 2))
+        defaults[name] = _check_option(name, value, Location(path, 2))
+    return defaults
 
 
 def split_slides(lines: list[str]):

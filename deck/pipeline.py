@@ -57,6 +57,7 @@ class DeckReport:
     problems: list[DeckError] = field(default_factory=list)
     claims: int = 0                      # literal claims verified
     checked: list = field(default_factory=list)  # (location, written) of each literal claim
+    cache_log: list[str] = field(default_factory=list)  # why each cell ran (with --verbose)
     deck: Deck | None = None
 
 
@@ -87,7 +88,13 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     deck = parse_file(path, options.project_root)
     report.deck = deck
     options.emit("deck", name=deck.name, cells=len(deck.cells))
-    problems = execute(deck, Problems(collect_errors=options.check),
+    cache = None
+    if options.cache:
+        from .cache import Cache, cache_root
+
+        cache = Cache(cache_root(options.project_root))
+    log = report.cache_log.append if options.verbose else None
+    problems = execute(deck, Problems(collect_errors=options.check), cache=cache, log=log,
                        on_cell=lambda i, n: options.emit("cell", index=i, total=n))
     report.checked = problems.claims
     if options.student:
