@@ -17,15 +17,15 @@ _EXPORTS = {
     "first_conv_kernels": "kernels",
     "activation_curves": "activations",
     "softmax_bars": "activations",
-    "architecture": "architecture",
+    "architecture": "architectures",
     "conv_illustration": "pooling",
     "pool_illustration": "pooling",
     "feature_maps": "pooling",
     # -> SummaryTable
     "model_summary": "summary",
     # helpers
-    "architecture_stages": "architecture",
-    "architecture_spec": "architecture",
+    "architecture_stages": "architectures",
+    "architecture_spec": "architectures",
     "load_first_conv": "kernels",
     "load_model": "kernels",
     "cached": "cache",

@@ -6,7 +6,7 @@ import torch.nn as nn
 import torchvision
 from torchvision.models.resnet import Bottleneck
 
-from figures.architecture import architecture, architecture_spec, architecture_stages
+from figures.architectures import architecture, architecture_spec, architecture_stages
 
 
 def meta_model(name):

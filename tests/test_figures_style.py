@@ -125,3 +125,18 @@ def test_public_api_names():
         assert name in figures.__all__
     with pytest.raises(AttributeError):
         figures.does_not_exist  # noqa: B018
+
+
+def test_public_names_survive_submodule_imports():
+    # `import figures.<module>` sets the package attribute to the module: no builder may share
+    # its name with a module, or `figures.<builder>(...)` in a slide breaks after such an import.
+    import importlib
+    import pkgutil
+
+    import figures
+
+    modules = {m.name for m in pkgutil.iter_modules(figures.__path__)}
+    assert not modules & set(figures.__all__)
+    for name in modules:
+        importlib.import_module(f"figures.{name}")
+    assert callable(figures.architecture) and callable(figures.first_conv_kernels)
