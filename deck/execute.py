@@ -12,6 +12,7 @@ import io
 import linecache
 import re
 import sys
+import time
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -73,12 +74,13 @@ def execute(deck: Deck, problems: Problems | None = None, namespace: dict | None
                     if plan is not None:
                         plan.prepare_namespace(position, ns)
                     mark = (len(problems.items), len(problems.claims))
+                    started = time.perf_counter()
                     if isinstance(item, Cell):
                         run_cell(item, ns, deck.lang, problems)
                     else:
                         evaluate_inline(item, ns, deck.lang, problems)
                     if plan is not None:
-                        plan.record(position, item, problems, mark, ns)
+                        plan.record(position, item, problems, mark, ns, time.perf_counter() - started)
                 if isinstance(item, Cell):
                     slide.steps = max([slide.steps, item.options.callouts_step or 0]
                                       + [r.answer_step or 0 for r in item.replacements])
@@ -124,6 +126,7 @@ class _Plan:
         self.ns_fresh = True     # the namespace is the start state (no cell ran in it)
         self.broken_at: set[int] = set()
         self.ran = self.reused = 0
+        self.unsaved_seconds = 0.0  # time spent running cells since the last snapshot
 
     def _cells_before(self, position: int) -> list[int]:
         return [k for k in range(position) if isinstance(self.items[k], Cell)]
@@ -165,7 +168,12 @@ class _Plan:
                 run_cell(cell, ns, self.deck.lang, Problems(collect_errors=True))
                 self.ns_at, self.ns_fresh = k, False
 
-    def record(self, position: int, item, problems: Problems, mark: tuple[int, int], ns: dict) -> None:
+    # Snapshotting costs time too (pickling every variable): take one only when re-running the cells
+    # since the last one would cost more than this; a restore then re-runs those few cheap cells.
+    SNAPSHOT_AFTER_SECONDS = 0.25
+
+    def record(self, position: int, item, problems: Problems, mark: tuple[int, int], ns: dict,
+               seconds: float = 0.0) -> None:
         new_problems = problems.items[mark[0]:]
         if any(not isinstance(p, ClaimError) for p in new_problems):
             return  # a failing item is never cached
@@ -174,7 +182,10 @@ class _Plan:
             self.ran += 1
             result = self.m.cell_result(item)
             self.ns_at, self.ns_fresh = position, False
-            self.cache.snapshot(self.keys[position], ns)
+            self.unsaved_seconds += seconds
+            if self.unsaved_seconds >= self.SNAPSHOT_AFTER_SECONDS:
+                self.cache.snapshot(self.keys[position], ns)
+                self.unsaved_seconds = 0.0
         else:
             result = {"text": item.text}
         self.cache.store(self.keys[position], {

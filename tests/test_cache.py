@@ -18,7 +18,8 @@ lang: en
 # One
 ```{python}
 #| output: comment
-import torch
+import time, torch
+time.sleep(0.3)  # an expensive cell: it is snapshotted, never re-run for a later edit
 _ = torch.manual_seed(0)
 a = torch.randn(3)
 base = 40
@@ -48,6 +49,8 @@ def build(project, **kw):
     report = build_deck(path, project.options(verbose=True, html=False, pdf=False, **kw))
     assert not report.problems, [str(p) for p in report.problems]
     ran = [int(line.split("cell ")[1].split()[0]) for line in report.cache_log if " ran:" in line]
+    rebuilt = [int(line.split("cell ")[1].split()[0]) for line in report.cache_log if "re-run to rebuild" in line]
+    assert 1 not in rebuilt, "the expensive first cell was re-run instead of restored from its snapshot"
     return report, ran
 
 
