@@ -390,7 +390,8 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
             try:
                 if isinstance(stmt, ast.Expr):
                     value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
-                    values[stmt.end_lineno - 1] = value
+                    if value is not None:  # print(...), sleep(...): nothing to show or check
+                        values[stmt.end_lineno - 1] = value
                     last_value = value
                 else:
                     exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
