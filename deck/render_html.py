@@ -220,6 +220,16 @@ def format_date(value, lang: str) -> str:
     return babel_date(value, "dd/MM/yyyy" if lang == "fr" else "MMMM d, yyyy", locale="fr_FR" if lang == "fr" else "en_US")
 
 
+def source_date() -> str:
+    """The PDF's creation date: SOURCE_DATE_EPOCH when set (reproducible builds), else none at all."""
+    import os
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if not epoch.isdigit():
+        return ""
+    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def step_css(max_steps: int) -> str:
     """Print rules: a page showing step k hides what appears later and swaps blanks for answers."""
     rules = []
@@ -249,6 +259,6 @@ def print_document(deck: Deck, slides: list[dict], handout: bool = False) -> str
         shown = [s["steps"]] if handout else range(1, s["steps"] + 1)
         pages.extend({**s, "show": k} for k in shown)
     max_steps = max((s["steps"] for s in slides), default=1)
-    return _env().get_template("print.html.j2").render(
+    return _env().get_template("print.html.j2").render(created=source_date(),
         deck=deck, meta=deck.meta, pages=pages, total=len(slides), lang=deck.lang,
         css=theme_css(theme) + "\n" + pygments_css(), step_css=step_css(max_steps), theme=theme)

@@ -5,6 +5,7 @@ must never pull a file from the machine or the network into a PDF sent to studen
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +26,28 @@ def data_only_fetcher():
     return URLFetcher(allowed_protocols={"data"})
 
 
+# fontTools stamps the fonts it subsets with the current time unless SOURCE_DATE_EPOCH is set;
+# without one, a fixed date keeps two builds of the same sources byte-identical.
+DEFAULT_EPOCH = "315532800"  # 1980-01-01, as reproducible-build tools use
+
+
+@contextlib.contextmanager
+def reproducible_time():
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = saved or DEFAULT_EPOCH
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+
+
 def layout(html: str):
     """Lay the print document out into pages (WeasyPrint's Document)."""
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).render()
+    with reproducible_time():  # fonts are converted (and timestamped) while laying out
+        return HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).render()
 
 
 def check_layout(html: str, expected_pages: dict[int, int]) -> PdfResult:
@@ -44,7 +62,8 @@ def write_pdf(html: str, target: Path, expected_pages: dict[int, int]) -> PdfRes
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        document.write_pdf(tmp)
+        with reproducible_time():
+            document.write_pdf(tmp)
         os.replace(tmp, target)
     finally:
         if tmp.exists():
