@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -13,7 +14,9 @@ EXIT_OK, EXIT_FALSE_CLAIM, EXIT_ERROR = 0, 1, 2
 
 
 def make_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python build.py", description="Build lecture decks to HTML and PDF.")
+    p = argparse.ArgumentParser(prog="python build.py", description="Build lecture decks to HTML and PDF.",
+                                epilog="python build.py new NAME writes slides_src/NAME.md, a small deck showing "
+                                       "every element of the format.")
     p.add_argument("decks", nargs="*", help="deck names or paths (default: every deck in slides_src/)")
     p.add_argument("-o", "--out", type=Path, help="output folder (default: build/)")
     fmt = p.add_mutually_exclusive_group()
@@ -29,12 +32,39 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help="run every cell again, ignoring .deck_cache/")
     p.add_argument("-v", "--verbose", action="store_true", help="say why each cell re-ran")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
+    live = p.add_argument_group("live preview")
+    live.add_argument("--watch", action="store_true",
+                      help="build, serve build/ on 127.0.0.1, rebuild on every change and reload the open page "
+                           "on the same slide and step; builds the HTML only unless --pdf is given")
+    live.add_argument("--port", type=int, default=None,
+                      help="with --watch: the port to serve on (default 8000; 0 picks a free port)")
+    live.add_argument("--pdf", action="store_true", help="with --watch: rebuild the PDF too (slower rebuilds)")
     return p
 
 
+def watch_usage_error(args) -> str | None:
+    if not args.watch:
+        return "--port and --pdf go with --watch" if args.port is not None or args.pdf else None
+    if args.check or args.fix:
+        return "--watch builds and serves decks; it does not combine with --check or --fix"
+    if args.pdf_only:
+        return "--watch serves the HTML deck; use --pdf to rebuild the PDF as well"
+    if args.port is not None and not 0 <= args.port <= 65535:
+        return f"--port {args.port}: a port is a number from 0 to 65535"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:
+        from .scaffold import main as new_deck
+
+        return new_deck(argv[1:])
     parser = make_parser()
     args = parser.parse_args(argv)
+    problem = watch_usage_error(args)
+    if problem:
+        parser.error(problem)  # exits with status 2
     if args.fix and not args.check:
         args.check = True
     from .pipeline import BuildOptions, build
@@ -43,9 +73,19 @@ def main(argv: list[str] | None = None) -> int:
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
                            check=args.check, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose)
+    if args.watch:
+        from .watch import run_watch
+
+        options.html, options.pdf = True, args.pdf
+        return run_watch(options, port=8000 if args.port is None else args.port)
+    from .progress import for_terminal
+
+    display = for_terminal()  # bars on a terminal; nothing at all in a pipe, a log or under NO_COLOR
+    options.progress = display
     start = time.perf_counter()
     try:
-        reports = build(options)
+        with display or contextlib.nullcontext():
+            reports = build(options)
     except DeckError as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR

@@ -21,7 +21,7 @@ from . import claims
 from .errors import ClaimError, DeckError, Location
 from .model import Cell, Deck, InlineExpr, Output, Replacement
 from .numbers import current_lang
-from .values import as_text, figure_svg, rich_output
+from .values import as_text, figure_svg, rich_output, strip_addresses
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
 COMMENT_VALUE = re.compile(r"^(?P<label>[^:#]*:\s*)?(?P<value>.*?)\s*$")
@@ -390,7 +390,7 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
             try:
                 if isinstance(stmt, ast.Expr):
                     value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
-                    if value is not None:  # print(...), sleep(...): nothing to show or check
+                    if value is not None and not _is_plot_artist(value):  # nothing to show or check
                         values[stmt.end_lineno - 1] = value
                     last_value = value
                 else:
@@ -403,7 +403,7 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
                      for w in caught]
     cell.outputs = []
     if stdout.getvalue():
-        cell.outputs.append(Output("text", stdout.getvalue().rstrip("\n")))
+        cell.outputs.append(Output("text", strip_addresses(stdout.getvalue().rstrip("\n"))))
     if opts.raises:
         _check_expected_error(cell, raised, filename, problems)
     elif raised is not None:

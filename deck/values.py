@@ -22,7 +22,15 @@ def as_text(value, lang: str) -> str:
             return f"tensor(shape={tuple(value.shape)}, device='meta')"
         if value.numel() == 1:
             return format_number(value.item(), lang)
-    return str(value)
+    return strip_addresses(str(value))
+
+
+ADDRESS = __import__("re").compile(r" at 0x[0-9a-fA-F]+")
+
+
+def strip_addresses(text: str) -> str:
+    """`<Foo object at 0x7f3a...>` differs at every run; a slide (and a reproducible build) shows `<Foo object>`."""
+    return ADDRESS.sub("", text)
 
 
 def rich_output(value, caption: str = "") -> Output | None:
