@@ -3,6 +3,7 @@
 import sys
 
 from deck.cli import main
+from deck.supervise import supervised
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(supervised(main))

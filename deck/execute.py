@@ -27,11 +27,41 @@ CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
 COMMENT_VALUE = re.compile(r"^(?P<label>[^:#]*:\s*)?(?P<value>.*?)\s*$")
 
 
+class CellTimeout(BaseException):
+    """Raised by the alarm inside a cell that runs past its time limit. A BaseException, so that a
+    cell's own `except Exception:` cannot swallow it."""
+
+
+DEFAULT_TIMEOUT = 60.0  # seconds per cell or expression, unless `#| timeout:` or front matter say otherwise
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    import signal
+    import threading
+
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise CellTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @dataclass
 class Problems:
     """False claims and (in check mode) other errors, collected instead of stopping at the first."""
 
     collect_errors: bool = False
+    timeout: float = DEFAULT_TIMEOUT  # default time limit of a cell
     items: list[DeckError] = field(default_factory=list)
     claims: list[tuple[Location, str]] = field(default_factory=list)  # every literal checked
 
@@ -210,7 +240,12 @@ class _Plan:
 
 
 def evaluate_inline(item: InlineExpr, ns: dict, lang: str, problems: Problems) -> None:
-    value = eval_expression(item.expr, ns, item.location)
+    try:
+        with _noted(item, problems.timeout), time_limit(problems.timeout):
+            value = eval_expression(item.expr, ns, item.location)
+    except CellTimeout:
+        raise DeckError(f"inline expression `{item.expr}` did not finish within {problems.timeout:g} s",
+                        item.location) from None
     shown = as_text(value, lang)
     item.text = shown
     if item.claim is not None:
@@ -386,6 +421,9 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
             import torch
 
             stack.enter_context(torch.device("meta"))
+        limit = opts.timeout or problems.timeout
+        stack.enter_context(_noted(cell, limit))
+        stack.enter_context(time_limit(limit))
         for stmt in tree.body:
             try:
                 if isinstance(stmt, ast.Expr):
@@ -399,6 +437,10 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
             except Exception as exc:  # the lecturer's code failed; report it at its line
                 raised = exc
                 break
+            except CellTimeout as exc:
+                raise DeckError(f"cell did not finish within its time limit of {limit:g} s "
+                                "(set `#| timeout:` or front matter `execute: {timeout: ...}`)",
+                                _raise_location(cell, exc, filename)) from None
     cell.warnings = [f"{_loc(cell, w.lineno) if w.filename == filename else cell.location}: {w.message}"
                      for w in caught]
     cell.outputs = []
@@ -420,6 +462,18 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
                 cell.outputs.append(rich)
     cell.outputs.extend(_pyplot_figures(opts.caption))
     return values
+
+
+@contextlib.contextmanager
+def _noted(item, limit: float | None):
+    """Breadcrumbs for the supervising process: which cell runs now, and for how long at most."""
+    from .supervise import note
+
+    note("start", str(item.location), limit)
+    try:
+        yield
+    finally:
+        note("end")
 
 
 def _is_plot_artist(value) -> bool:

@@ -25,6 +25,7 @@ class BuildOptions:
     check: bool = False                  # verify everything, write no PDF, collect all problems
     layout: bool = True                  # in check mode, also lay pages out to find overflowing slides
     student: bool = False                # exercises show their blanks only (no answers)
+    timeout: float = 60.0                # default time limit of each cell, in seconds
     cache: bool = True                   # reuse cell results from .deck_cache/ when still valid
     verbose: bool = False                # report why each cell re-ran
     # Called as progress(event, **info) at each stage, for a progress display:
@@ -94,7 +95,8 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
 
         cache = Cache(cache_root(options.project_root))
     log = report.cache_log.append if options.verbose else None
-    problems = execute(deck, Problems(collect_errors=options.check), cache=cache, log=log,
+    timeout = (deck.meta.get("execute") or {}).get("timeout") or options.timeout
+    problems = execute(deck, Problems(collect_errors=options.check, timeout=timeout), cache=cache, log=log,
                        on_cell=lambda i, n: options.emit("cell", index=i, total=n))
     report.checked = problems.claims
     if options.student:

@@ -44,7 +44,7 @@ def rich_output(value, caption: str = "") -> Output | None:
     if hasattr(value, "_repr_html_"):
         html = value._repr_html_()
         if html:
-            return Output("html", html, alt=caption)
+            return Output("html", clean_html(html), alt=caption)
     return None
 
 
@@ -59,3 +59,18 @@ def figure_svg(fig) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     text = buf.getvalue()
     return text[text.index("<svg"):]
+
+
+# What a table-like `_repr_html_` may keep. No scripts, styles, links, images or URLs of any kind:
+# such an output must not run code in the deck or pull a file into it.
+ALLOWED_TAGS = {"table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+                "span", "div", "p", "b", "i", "em", "strong", "code", "pre", "br", "sub", "sup",
+                "small", "ul", "ol", "li"}
+ALLOWED_ATTRIBUTES = {"*": {"class", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"}}
+
+
+def clean_html(html: str) -> str:
+    import nh3
+
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=set(),
+                     link_rel=None, strip_comments=True)
