@@ -282,6 +282,8 @@ def _check_option(name: str, value, loc: Location):
                 "raises": str, "callouts": dict, "callouts_step": int, "caption": str, "timeout": (int, float)}[name]
     if not isinstance(value, expected) or isinstance(value, bool) and expected in (int, (int, float)):
         raise DeckError(f"cell option {name!r} has a bad value {value!r}", loc)
+    if name in ("timeout", "callouts_step") and value <= 0:
+        raise DeckError(f"cell option {name!r} must be positive, not {value!r}", loc)
     if name == "output" and value not in ("below", "comment", "none"):
         raise DeckError(f"cell option 'output' must be below, comment or none, not {value!r}", loc)
     if name == "callouts":

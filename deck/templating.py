@@ -48,6 +48,8 @@ def split_front_matter(source: str, path: Path) -> tuple[dict, str, int]:
         line = 2 + (mark.line if mark else 0)
         raise DeckError(f"invalid YAML front matter: {getattr(exc, 'problem', exc)}",
                         Location(path, line)) from None
+    except (ValueError, TypeError) as exc:  # e.g. a date that does not exist: 2024-13-45
+        raise DeckError(f"invalid value in the front matter: {exc}", Location(path, 2)) from None
     if not isinstance(meta, dict):
         raise DeckError("front matter must be a mapping of keys to values", Location(path, 2))
     return meta, source[match.end():], match.group(0).count("\n") + 1
