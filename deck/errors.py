@@ -43,6 +43,9 @@ class DeckError(Exception):
         self.location = location
         self.detail = detail
 
+    def __reduce__(self):  # keep the location when sent between processes (parallel builds)
+        return (self.__class__, (self.message, self.location, self.detail))
+
     def with_slide(self, slide: int) -> "DeckError":
         if self.location and self.location.slide is None:
             self.location = Location(self.location.path, self.location.line, slide)
@@ -72,6 +75,9 @@ class ClaimError(DeckError):
         super().__init__(message, location, detail)
         self.written = written
         self.true = true
+
+    def __reduce__(self):
+        return (self.__class__, (self.message, self.location, self.detail, self.written, self.true))
 
 
 class OverflowProblem(ClaimError):

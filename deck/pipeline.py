@@ -1,6 +1,7 @@
 """The whole build, top to bottom: find decks, parse, execute, render HTML, write PDF."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -179,4 +180,28 @@ def write_atomic(target: Path, data: bytes) -> None:
 
 
 def build(options: BuildOptions) -> list[DeckReport]:
-    return [build_deck(path, options) for path in find_decks(options)]
+    """Build every deck; several decks are built in parallel processes, one per core."""
+    paths = find_decks(options)
+    workers = min(len(paths), os.cpu_count() or 1)
+    if workers < 2 or not hasattr(os, "fork"):
+        return [build_deck(path, options) for path in paths]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # Workers are forked from this light process (torch is imported in each worker, once).
+    local = dataclasses.replace(options, progress=None)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = [pool.submit(_build_for_pool, path, local) for path in paths]
+        reports = []
+        for path, future in zip(paths, futures):
+            options.emit("deck", name=path.stem, cells=0)
+            report = future.result()  # a DeckError raised in a worker is raised here, location intact
+            options.emit("done", report=report)
+            reports.append(report)
+    return reports
+
+
+def _build_for_pool(path: Path, options: BuildOptions) -> DeckReport:
+    report = build_deck(path, options)
+    report.deck = None  # the parsed deck stays in the worker; counts and problems come back
+    return report

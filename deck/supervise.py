@@ -39,6 +39,7 @@ def supervised(main) -> int:
     pid = os.fork()
     if pid == 0:  # the child does the real work
         os.close(read_fd)
+        _die_with_parent()
         _breadcrumb_fd = write_fd
         code = 1
         try:
@@ -59,6 +60,20 @@ def supervised(main) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         os.close(read_fd)
+
+
+def _die_with_parent() -> None:
+    """If the supervising process is killed, the build must not go on alone (Linux only)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(2)
 
 
 def _watch_child(pid: int, read_fd: int) -> int:

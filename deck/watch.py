@@ -140,6 +140,7 @@ class WorkerDied(Exception):
 def worker_main(conn, preload_pdf: bool) -> None:
     """The child process: warm up, then build what the server asks, one deck at a time, forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    _forward_breadcrumbs(conn)
     warm = False
     while True:
         try:
@@ -154,6 +155,17 @@ def worker_main(conn, preload_pdf: bool) -> None:
             return
         if message[0] == "build":
             conn.send(("result", _build_one(message[1], conn)))
+
+
+def _forward_breadcrumbs(conn) -> None:
+    """The executor notes each cell it starts and ends (deck.supervise.note): tell the server, so that
+    it can name the cell a dead worker was running, and stop one stuck in native code past its limit."""
+    from . import supervise
+
+    def note(kind: str, where: str = "", limit: float | None = None) -> None:
+        conn.send(("note", kind, where, limit))
+
+    supervise.note = note
 
 
 def _preload(pdf: bool) -> None:
@@ -247,8 +259,11 @@ class Worker:
 
     def build(self, deck: str, request: dict, on_progress) -> dict:
         """Send one build; forward its progress events; return its result or raise WorkerDied."""
+        from .supervise import GRACE_SECONDS
+
         if self.process is None or not self.process.is_alive():
             self.start()
+        cell = None  # (location, time limit, start) of the cell running now
         try:
             self.conn.send(("build", request))
             while True:
@@ -258,15 +273,25 @@ class Worker:
                         return message[1]
                     if message[0] == "progress":
                         on_progress(message[1], **message[2])
+                    elif message[0] == "note":
+                        cell = (message[2], message[3], time.monotonic()) if message[1] == "start" else None
                 elif not self.process.is_alive() and not self.conn.poll(0):
                     break
+                elif cell and cell[1] and time.monotonic() - cell[2] > cell[1] + GRACE_SECONDS:
+                    self.stop()  # stuck in native code, where the cell's alarm cannot stop it
+                    self.start()
+                    raise WorkerDied(f"{cell[0]}: cell did not stop within its time limit of {cell[1]:g} s "
+                                     f"(stuck in native code); the build process was restarted")
         except (EOFError, OSError):
             pass
         self.process.join(2)
         code = self.process.exitcode
         self._discard()
         self.start()  # a fresh worker warms up for the next build
-        raise WorkerDied(f"the build process died while building {deck} ({describe_exit(code)})")
+        where = f" while running the cell at {cell[0]}" if cell else ""
+        raise WorkerDied(f"the build process died while building {deck} ({describe_exit(code)}){where}\n"
+                         "A cell may have crashed Python (segfault, out of memory, os._exit); "
+                         "a fresh build process is ready for the next build.")
 
     def restart(self) -> None:
         self.stop()
@@ -570,9 +595,7 @@ class Watcher:
             with display or contextlib.nullcontext():
                 result = self.worker.build(deck.name, self.request(deck, clear), on_progress)
         except WorkerDied as died:
-            result = {"ok": False, "error": f"{died}\nA cell may have crashed Python (segfault, out of memory, "
-                                            f"os._exit); a fresh build process is ready for the next build.",
-                      "files": []}
+            result = {"ok": False, "error": str(died), "files": []}
         seconds = time.perf_counter() - start
         self.record(deck, result, seconds)
 

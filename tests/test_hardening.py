@@ -204,3 +204,26 @@ x = torch.zeros(3)
     assert run.returncode == 0, run.stderr
     again = run_build(project, "-v")
     assert "ran:" not in again.stderr  # the cache survived the kills and is complete
+
+
+def test_killing_the_build_command_stops_its_worker(project):
+    pidfile = project.root / "worker.pid"
+    project.deck(f"---\ntitle: T\n---\n# Slow\n```{{python}}\nimport os, time\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+                 "time.sleep(60)\n```\n")
+    proc = subprocess.Popen(BUILD, cwd=project.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    worker = int(pidfile.read_text())
+    assert worker != proc.pid
+    proc.kill()  # SIGKILL to the command only, as a CI runner's timeout does
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the build's worker process outlived the command")

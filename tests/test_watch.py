@@ -1,0 +1,414 @@
+"""`python build.py --watch`: serving, the injected reload script, rebuild planning, worker death, Ctrl-C.
+
+The page-level behaviour (reload in place, overlays in the browser) is in test_browser_deck.py, which
+reuses `WatchProcess` from here.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+import termios
+import textwrap
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from deck.watch import DeckState, describe_exit, inject, live_script, plan_rebuild
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = [sys.executable, str(ROOT / "build.py")]
+TIMEOUT = 30.0
+
+
+# --------------------------------------------------------------------------------- helper
+
+class WatchProcess:
+    """`python build.py --watch --port 0` on a project folder, with its output collected.
+
+    It runs in a process group of its own, as a command started from a shell: Ctrl-C (`interrupt`)
+    signals the whole group, as a terminal does (build.py's supervising parent leaves it to its child).
+    """
+
+    def __init__(self, root: Path, *args: str, **env_vars: str):
+        env = dict(os.environ, DECK_CACHE_DIR=str(root / ".deck_cache"), PYTHONUNBUFFERED="1", **env_vars)
+        env.pop("NO_COLOR", None)
+        self.root = root
+        self.proc = subprocess.Popen([*BUILD, "--watch", "--port", "0", *args], cwd=root, env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     start_new_session=True)
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._readers = [threading.Thread(target=self._read, args=(s, buf), daemon=True)
+                         for s, buf in ((self.proc.stdout, self.out), (self.proc.stderr, self.err))]
+        for t in self._readers:
+            t.start()
+        found = self.wait_output(r"at (http://127\.0\.0\.1:\d+/)")
+        self.url = found.group(1)
+
+    @staticmethod
+    def _read(stream, buf: list[str]) -> None:
+        for line in stream:
+            buf.append(line)
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self.out)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.err)
+
+    def wait_output(self, pattern: str, stream: str = "stdout", timeout: float = TIMEOUT) -> re.Match:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = re.search(pattern, getattr(self, stream))
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                time.sleep(0.2)  # let the readers catch the last lines
+                m = re.search(pattern, getattr(self, stream))
+                if m:
+                    return m
+                raise AssertionError(f"watch exited ({self.proc.returncode}) before {pattern!r}:\n"
+                                     f"{self.stdout}\n{self.stderr}")
+            time.sleep(0.05)
+        raise AssertionError(f"no {pattern!r} after {timeout} s:\n{self.stdout}\n{self.stderr}")
+
+    def get(self, path: str) -> bytes:
+        with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=10) as r:
+            return r.read()
+
+    def status(self, deck: str = "t") -> dict:
+        return json.loads(self.get("__deck__/status"))["decks"][deck]
+
+    def worker_pid(self) -> int:
+        return json.loads(self.get("__deck__/status"))["worker"]
+
+    def wait_status(self, check, deck: str = "t", timeout: float = TIMEOUT) -> dict:
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            last = self.status(deck)
+            if not last["building"] and check(last):
+                return last
+            time.sleep(0.05)
+        raise AssertionError(f"status never matched; last: {last}\n{self.stdout}\n{self.stderr}")
+
+    def interrupt(self, timeout: float = 10.0) -> float:
+        """Ctrl-C; the seconds it took to exit (fails if it does not exit in `timeout`)."""
+        start = time.monotonic()
+        os.killpg(self.proc.pid, signal.SIGINT)
+        self.proc.wait(timeout=timeout)
+        for t in self._readers:
+            t.join(5)
+        return time.monotonic() - start
+
+    def stop(self) -> None:
+        """Stop it, whatever state it is in; nothing of the group survives."""
+        if self.proc.poll() is None:
+            try:
+                self.interrupt()
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.wait(5)
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+SMALL = """
+    ---
+    title: Watched
+    lang: en
+    ---
+    # One
+
+    The word is {word}.
+
+    ---
+
+    # Two
+
+    ```{{python}}
+    x = 6
+    {cell}
+    ```
+    """
+
+
+def small_deck(root: Path, word: str = "alpha", cell: str = "x * 7") -> Path:
+    path = root / "slides_src" / "t.md"
+    write(path, SMALL.format(word=word, cell=cell))
+    return path
+
+
+# --------------------------------------------------------------------------------- units
+
+def test_inject_puts_the_script_before_the_last_body_end():
+    html = "<html><body><p>a</p></body></html>"
+    out = inject(html, "X()")
+    assert out == '<html><body><p>a</p><script data-deck-watch="1">X()</script>\n</body></html>'
+    assert inject("<p>no body</p>", "X()").endswith('<script data-deck-watch="1">X()</script>\n')
+
+
+def test_live_script_cannot_close_its_script_tag():
+    script = live_script("</script><b>", "v1")
+    assert "</script" not in script.lower()
+    assert '"version": "v1"' in script
+
+
+@pytest.mark.parametrize("code, text", [
+    (1, "exit code 1"), (0, "exit code 0"), (-9, "killed by signal 9, SIGKILL"),
+    (-11, "killed by signal 11, SIGSEGV"), (None, "no exit status"),
+])
+def test_describe_exit(code, text):
+    assert describe_exit(code) == text
+
+
+def _decks(tmp_path: Path) -> dict[str, DeckState]:
+    src = tmp_path / "slides_src"
+    a = DeckState("a", src / "a.md", "a.html", {src / "a.md", src / "snippets" / "m.md"})
+    b = DeckState("b", src / "b.md", "b.html", {src / "b.md"})
+    return {"a": a, "b": b}
+
+
+def test_plan_rebuilds_only_the_decks_a_change_affects(tmp_path):
+    decks, src = _decks(tmp_path), tmp_path / "slides_src"
+    src.mkdir()
+    figures = tmp_path / "figures"
+    plan = lambda *changes: plan_rebuild(list(changes), decks, src, True, figures)  # noqa: E731
+    assert plan(("modified", src / "b.md")).decks == {"b"}
+    assert plan(("modified", src / "snippets" / "m.md")).decks == {"a"}
+    # a file of the sources no deck is known to read (an image, a new include): every deck
+    (src / "logo.png").write_bytes(b"png")
+    assert plan(("added", src / "logo.png")).decks == {"a", "b"}
+    # editors' temporary files are not changes; deleted unknown files neither
+    assert plan(("modified", src / ".a.md.swp"), ("added", src / "a.md~"), ("deleted", src / "tmp123")).decks == set()
+    figs = plan(("modified", figures / "kernels.py"))
+    assert figs.restart and figs.decks == {"a", "b"}
+    theme = plan(("modified", ROOT / "deck" / "themes" / "base.css"))
+    assert theme.clear_caches and not theme.restart and theme.decks == {"a", "b"}
+    new = src / "c.md"
+    new.write_text("# C\n")
+    assert plan(("added", new)).added == [new]
+    gone = plan(("deleted", src / "b.md"))
+    assert gone.removed == ["b"] and "b" not in gone.decks
+
+
+def test_plan_retries_broken_decks_on_any_change(tmp_path):
+    decks, src = _decks(tmp_path), tmp_path / "slides_src"
+    decks["b"].error = "slides_src/b.md:3 (slide 2): boom"
+    assert plan_rebuild([("modified", src / "a.md")], decks, src, True, None).decks == {"a", "b"}
+
+
+# --------------------------------------------------------------------------------- the command
+
+def test_watch_usage_errors(tmp_path):
+    small_deck(tmp_path)
+    for args, message in ((["--port", "0"], "--port and --pdf go with --watch"),
+                          (["--watch", "--check"], "does not combine with --check"),
+                          (["--watch", "--pdf-only"], "use --pdf")):
+        r = subprocess.run([*BUILD, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, (args, r.stderr)
+        assert message in r.stderr
+
+
+def test_busy_port_is_a_clear_error(tmp_path):
+    small_deck(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        r = subprocess.run([*BUILD, "--watch", "--port", str(port)], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=60)
+    assert r.returncode == 2
+    assert f"cannot serve on 127.0.0.1:{port}" in r.stderr and "--port 0" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_serves_with_live_script_errors_in_terminal_survives_a_dying_worker(tmp_path):
+    source = small_deck(tmp_path)
+    watch = WatchProcess(tmp_path, DECK_TIMEOUT_GRACE="1")
+    try:
+        first = watch.wait_status(lambda s: s["builds"] == 1)
+        assert "watching for changes; rebuilding HTML only (add --pdf for the PDF too)" in watch.stdout
+        assert f"t: {watch.url}t.html" in watch.stdout
+        # the page served has the reload script; the file on disk stays as the build wrote it
+        served = watch.get("t.html").decode()
+        on_disk = (tmp_path / "build" / "t.html").read_text(encoding="utf-8")
+        assert "data-deck-watch" in served and "EventSource" in served
+        assert "data-deck-watch" not in on_disk and "EventSource" not in on_disk and "__deck__" not in on_disk
+        assert re.sub(r'<script data-deck-watch="1">.*?</script>\n', "", served, flags=re.S) == on_disk
+        assert not (tmp_path / "build" / "t.pdf").exists()  # HTML only under --watch unless --pdf
+        assert "alpha" in on_disk
+
+        # a failing cell: the terminal names file:line and the cause; the last good deck stays
+        small_deck(tmp_path, cell="x / 0")
+        bad = watch.wait_status(lambda s: s["failures"] == 1)
+        assert bad["error"].startswith("slides_src/t.md:15 (slide 3): cell raised ZeroDivisionError")
+        assert bad["version"] == first["version"]
+        watch.wait_output(r"error: slides_src/t\.md:15 \(slide 3\): cell raised ZeroDivisionError", "stderr")
+        assert (tmp_path / "build" / "t.html").read_text(encoding="utf-8") == on_disk
+
+        # a cell that kills its process: reported with the cell, the server keeps serving, a fresh worker next
+        small_deck(tmp_path, cell="import os; os.kill(os.getpid(), 9)")
+        dead = watch.wait_status(lambda s: s["failures"] == 2)
+        assert dead["error"].startswith("the build process died while building t (killed by signal 9, SIGKILL) "
+                                        "while running the cell at slides_src/t.md:14 (slide 3)")
+        watch.wait_output(r"error: the build process died while building t", "stderr")
+        assert b"alpha" in watch.get("t.html")
+
+        # a cell stuck where its time limit's alarm cannot reach it: stopped after limit + grace
+        stuck = SMALL.replace("x = 6", "#| timeout: 1\n    import signal, time\n"
+                              "    signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGALRM}})\n    time.sleep(60)")
+        write(source, stuck.format(word="alpha", cell=""))
+        slow = watch.wait_status(lambda s: s["failures"] == 3)
+        assert slow["error"].startswith("slides_src/t.md:15 (slide 3): cell did not stop within its time limit of 1 s "
+                                        "(stuck in native code)"), slow["error"]
+
+        small_deck(tmp_path, word="omega")
+        good = watch.wait_status(lambda s: s["builds"] == 2)
+        assert good["error"] is None and good["version"] != first["version"]
+        assert "omega" in (tmp_path / "build" / "t.html").read_text(encoding="utf-8")
+        assert source.exists()
+    finally:
+        watch.stop()
+    assert "Traceback" not in watch.stdout
+
+
+def gone(pid: int, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_broken_first_build_included_file_and_ctrl_c(tmp_path):
+    """No good build yet: a placeholder page with the error; a file included from outside slides_src/ is
+    watched; Ctrl-C (SIGINT to the server alone) stops server and worker."""
+    write(tmp_path / "extra" / "part.md", "Part says hello.\n")
+    deck = """
+        ---
+        title: Included
+        ---
+        # One
+
+        {% include "extra/part.md" %}
+
+        ```{python}
+        1 / 0
+        ```
+        """
+    write(tmp_path / "slides_src" / "t.md", deck)
+    watch = WatchProcess(tmp_path)
+    try:
+        broken = watch.wait_status(lambda s: s["failures"] == 1)
+        assert broken["error"].startswith("slides_src/t.md:9 (slide 2): cell raised ZeroDivisionError")
+        page = watch.get("t.html").decode()
+        assert "Building <b>t</b>" in page and "data-deck-watch" in page
+        assert not (tmp_path / "build" / "t.html").exists()
+        write(tmp_path / "extra" / "part.md", "Part says hi.\n")  # included: the deck is retried
+        watch.wait_status(lambda s: s["failures"] == 2)
+        write(tmp_path / "slides_src" / "t.md", deck.replace("1 / 0", "1 / 1"))
+        watch.wait_status(lambda s: s["builds"] == 1)
+        write(tmp_path / "extra" / "part.md", "Part says goodbye.\n")
+        watch.wait_status(lambda s: s["builds"] == 2)
+        assert "Part says goodbye." in (tmp_path / "build" / "t.html").read_text(encoding="utf-8")
+        worker = watch.worker_pid()
+        seconds = watch.interrupt()
+    finally:
+        watch.stop()
+    assert watch.proc.returncode == 0, watch.stderr
+    assert seconds < 5
+    # the cell's own traceback is part of its error message; none from deck or from the interrupt
+    assert "KeyboardInterrupt" not in watch.stderr and "deck/" not in watch.stderr
+    assert watch.stdout.rstrip().endswith("stopped")
+    assert gone(worker), "the build process outlived the server"
+
+
+def test_ctrl_c_in_a_terminal_stops_server_and_worker(tmp_path):
+    """A real Ctrl-C: the terminal signals the whole foreground group, the worker included."""
+    small_deck(tmp_path)
+    env = dict(os.environ, DECK_CACHE_DIR=str(tmp_path / ".deck_cache"), TERM="xterm-256color")
+    env.pop("NO_COLOR", None)
+    leader, follower = pty.openpty()
+
+    def own_terminal():  # a session of its own, with the pseudo-terminal as controlling terminal
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen([*BUILD, "--watch", "--port", "0"], cwd=tmp_path, env=env, stdin=follower,
+                            stdout=follower, stderr=follower, preexec_fn=own_terminal)
+    os.close(follower)
+    text, worker, deadline = "", None, time.monotonic() + TIMEOUT
+    try:
+        while "built t" not in text and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([leader], [], [], 0.1)[0]:
+                text += os.read(leader, 65536).decode("utf-8", "replace")
+        assert "built t" in text, text
+        url = re.search(r"(http://127\.0\.0\.1:\d+/)", text).group(1)
+        with urllib.request.urlopen(url + "__deck__/status", timeout=10) as r:
+            worker = json.loads(r.read())["worker"]
+        start = time.monotonic()
+        os.write(leader, b"\x03")
+        status = proc.wait(timeout=10)
+        seconds = time.monotonic() - start
+        while select.select([leader], [], [], 0.1)[0]:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            text += chunk.decode("utf-8", "replace")
+    finally:
+        os.close(leader)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+    assert status == 0, text
+    assert seconds < 5
+    assert "\x1b[" in text  # on a terminal: progress bars and colours
+    assert "Traceback" not in text and "stopped" in text
+    assert gone(worker), "the build process outlived the server"
+
+
+def test_ctrl_c_during_a_long_cell_exits_promptly(tmp_path):
+    started = tmp_path / "cell-started"
+    small_deck(tmp_path, cell=f"import time; open({str(started)!r}, 'w').close(); time.sleep(120)")
+    watch = WatchProcess(tmp_path)
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists() and watch.status()["building"]
+        worker = watch.worker_pid()
+        seconds = watch.interrupt()
+    finally:
+        watch.stop()
+    assert watch.proc.returncode == 0, watch.stderr
+    assert seconds < 6
+    assert "Traceback" not in watch.stderr
+    assert gone(worker), "the build process outlived the server"
