@@ -232,7 +232,10 @@ class _Plan:
         return "an earlier cell changed"
 
     def broken(self, position: int) -> None:
+        """A failed item: never cached; a failed cell's partial effects stay in the namespace."""
         self.broken_at.add(position)
+        if isinstance(self.items[position], Cell):
+            self.ns_at, self.ns_fresh = position, False
 
     def finish(self) -> None:
         self.cache.save_manifest(self.deck.name, [
@@ -451,8 +454,10 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
     elif raised is not None:
         raise DeckError(f"cell raised {type(raised).__name__}: {raised}", _raise_location(cell, raised, filename),
                         detail=_cell_traceback(raised, filename))
+    shown_figures = []
     if opts.output == "below" and last_value is not None:
         rich = rich_output(last_value, opts.caption)
+        shown_figures.append(last_value)
         if rich or not _is_plot_artist(last_value):
             cell.outputs.append(rich or Output("text", as_text(last_value, lang)))
     elif opts.output == "comment":
@@ -460,7 +465,7 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
             rich = rich_output(v, opts.caption)
             if rich:
                 cell.outputs.append(rich)
-    cell.outputs.extend(_pyplot_figures(opts.caption))
+    cell.outputs.extend(_pyplot_figures(opts.caption, shown_figures))
     return values
 
 
@@ -521,12 +526,14 @@ def _cell_traceback(exc: BaseException, filename: str) -> str:
     return "".join(lines[-12:]).rstrip()
 
 
-def _pyplot_figures(caption: str) -> list[Output]:
-    """Figures a cell drew with pyplot, as SVG outputs (then closed)."""
+def _pyplot_figures(caption: str, already_shown: list) -> list[Output]:
+    """Figures a cell drew with pyplot and did not return, as SVG outputs (then all closed)."""
     if "matplotlib.pyplot" not in sys.modules:
         return []
     plt = sys.modules["matplotlib.pyplot"]
-    outputs = [Output("svg", figure_svg(plt.figure(n)), alt=caption) for n in plt.get_fignums()]
+    shown = {id(f) for f in already_shown}
+    outputs = [Output("svg", figure_svg(plt.figure(n)), alt=caption) for n in plt.get_fignums()
+               if id(plt.figure(n)) not in shown]
     plt.close("all")
     return outputs
 

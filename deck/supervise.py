@@ -40,6 +40,9 @@ def supervised(main) -> int:
     if pid == 0:  # the child does the real work
         os.close(read_fd)
         _die_with_parent()
+        # Its own process group: a terminal's Ctrl-C reaches the parent only, which forwards it
+        # once; so do SIGINT/SIGTERM sent to the parent's pid alone (service managers, CI).
+        os.setpgid(0, 0)
         _breadcrumb_fd = write_fd
         code = 1
         try:
@@ -53,12 +56,22 @@ def supervised(main) -> int:
             sys.stderr.flush()
             os._exit(code)
     os.close(write_fd)
-    # Ctrl-C reaches the child too (same process group); the parent only waits for it.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    forwarded: list[int] = []
+
+    def forward(signum, frame):
+        forwarded.append(signum)
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return _watch_child(pid, read_fd)
+        return _watch_child(pid, read_fd, forwarded)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         os.close(read_fd)
 
 
@@ -76,13 +89,16 @@ def _die_with_parent() -> None:
         os._exit(2)
 
 
-def _watch_child(pid: int, read_fd: int) -> int:
+def _watch_child(pid: int, read_fd: int, forwarded: list[int]) -> int:
     current: tuple[str, float | None, float] | None = None  # (location, limit, started)
     buffer = b""
     killed_for = None
     while True:
         wait = 1.0
-        ready, _, _ = select.select([read_fd], [], [], wait)
+        try:
+            ready, _, _ = select.select([read_fd], [], [], wait)
+        except InterruptedError:  # a forwarded signal; keep watching the child
+            continue
         if ready:
             chunk = os.read(read_fd, 65536)
             if not chunk:
@@ -101,6 +117,8 @@ def _watch_child(pid: int, read_fd: int) -> int:
         print(f"error: {killed_for[0]}: cell did not stop within its time limit of {killed_for[1]:g} s "
               f"(stuck in native code); the build was stopped", file=sys.stderr)
         return 2
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in forwarded:
+        return 128 + os.WTERMSIG(status)  # stopped on request (Ctrl-C, SIGTERM): nothing to explain
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
         name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)

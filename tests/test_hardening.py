@@ -227,3 +227,19 @@ def test_killing_the_build_command_stops_its_worker(project):
         time.sleep(0.1)
     os.kill(worker, signal.SIGKILL)
     raise AssertionError("the build's worker process outlived the command")
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
+def test_signal_to_the_command_stops_the_build_quietly(project, sig, code):
+    pidfile = project.root / "worker.pid"
+    project.deck(f"---\ntitle: T\n---\n# Slow\n```{{python}}\nimport os, time\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
+                 "time.sleep(60)\n```\n")
+    proc = subprocess.Popen(BUILD, cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not pidfile.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    proc.send_signal(sig)  # to the command's pid only, as a service manager would
+    out, err = proc.communicate(timeout=20)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err and "died" not in err
