@@ -31,6 +31,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="how --check reports problems (github: ::error annotations)")
     p.add_argument("--no-cache", action="store_true", help="run every cell again, ignoring .deck_cache/")
     p.add_argument("-v", "--verbose", action="store_true", help="say why each cell re-ran")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="time limit of each cell (default 60; `#| timeout:` and front matter override)")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
     live = p.add_argument_group("live preview")
     live.add_argument("--watch", action="store_true",
@@ -72,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
                            check=args.check, layout=not args.no_layout, student=args.student,
-                           cache=not args.no_cache, verbose=args.verbose)
+                           cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout)
+    if args.timeout <= 0:
+        parser.error("--timeout must be a positive number of seconds")
     if args.watch:
         from .watch import run_watch
 
