@@ -28,7 +28,7 @@ from pathlib import Path
 from .errors import ClaimError, DeckError, Location, OverflowProblem
 from .model import Cell, InlineExpr, Output, Replacement
 
-FORMAT = 1
+FORMAT = 2
 MAX_BLOB = 64 * 1024 * 1024  # a variable bigger than this pickled is not snapshotted
 PACKAGE = Path(__file__).resolve().parent
 
@@ -220,25 +220,40 @@ def _unloc(data) -> Location | None:
     return Location(Path(data[0]), data[1], data[2]) if data else None
 
 
+class Relocation:
+    """Moves a location saved with a cached result by the distance its item moved since."""
+
+    def __init__(self, saved: Location | None, current: Location):
+        self.saved, self.current = saved, current
+
+    def __call__(self, loc: Location | None) -> Location | None:
+        if loc is None or self.saved is None:
+            return loc
+        line = loc.line + (self.current.line - self.saved.line) if loc.path == self.saved.path else loc.line
+        return Location(loc.path, line, self.current.slide)
+
+
 def problem_to_json(p: DeckError) -> dict:
     kind = "overflow" if isinstance(p, OverflowProblem) else "claim" if isinstance(p, ClaimError) else "error"
     return {"kind": kind, "message": p.message, "location": _loc(p.location), "detail": p.detail,
             "written": getattr(p, "written", None), "true": getattr(p, "true", None)}
 
 
-def problem_from_json(d: dict) -> DeckError:
+def problem_from_json(d: dict, move=lambda loc: loc) -> DeckError:
+    loc = move(_unloc(d["location"]))
     if d["kind"] == "error":
-        return DeckError(d["message"], _unloc(d["location"]), d["detail"])
-    return ClaimError(d["message"], _unloc(d["location"]), d["detail"], d["written"], d["true"])
+        return DeckError(d["message"], loc, d["detail"])
+    return ClaimError(d["message"], loc, d["detail"], d["written"], d["true"])
 
 
 def cell_result(cell: Cell) -> dict:
     return {"display": cell.display, "replacements": [asdict(r) for r in cell.replacements],
-            "outputs": [asdict(o) for o in cell.outputs], "warnings": cell.warnings}
+            "outputs": [asdict(o) for o in cell.outputs],
+            "warnings": [[_loc(loc), message] for loc, message in cell.warnings]}
 
 
-def apply_cell_result(cell: Cell, data: dict) -> None:
+def apply_cell_result(cell: Cell, data: dict, move=lambda loc: loc) -> None:
     cell.display = data["display"]
     cell.replacements = [Replacement(**r) for r in data["replacements"]]
     cell.outputs = [Output(**o) for o in data["outputs"]]
-    cell.warnings = list(data["warnings"])
+    cell.warnings = [(move(_unloc(loc)), message) for loc, message in data["warnings"]]

@@ -165,13 +165,16 @@ class _Plan:
         data = self.cache.load(self.keys[position])
         if data is None:
             return False
+        # A prose edit above moves this item without changing its key: locations saved with the
+        # result are moved along (same offset from the item, current slide number).
+        move = self.m.Relocation(self.m._unloc(data.get("at")), item.location)
         if isinstance(item, Cell):
-            self.m.apply_cell_result(item, data["result"])
+            self.m.apply_cell_result(item, data["result"], move)
         else:
             item.text = data["result"]["text"]
         for p in data["problems"]:
-            problems.add(self.m.problem_from_json(p))
-        problems.claims.extend((self.m._unloc(loc), w) for loc, w in data["claims"])
+            problems.add(self.m.problem_from_json(p, move))
+        problems.claims.extend((move(self.m._unloc(loc)), w) for loc, w in data["claims"])
         self.reused += isinstance(item, Cell)
         if isinstance(item, Cell):
             self.log(f"{item.location}: cell {item.index + 1} cached")
@@ -219,7 +222,7 @@ class _Plan:
         else:
             result = {"text": item.text}
         self.cache.store(self.keys[position], {
-            "result": result, "problems": [self.m.problem_to_json(p) for p in new_problems],
+            "at": self.m._loc(item.location), "result": result, "problems": [self.m.problem_to_json(p) for p in new_problems],
             "claims": [[self.m._loc(loc), w] for loc, w in problems.claims[mark[1]:]]})
 
     def _reason(self, position: int) -> str:
@@ -444,7 +447,7 @@ def _execute_code(cell: Cell, ns: dict, lang: str, problems: Problems) -> dict[i
                 raise DeckError(f"cell did not finish within its time limit of {limit:g} s "
                                 "(set `#| timeout:` or front matter `execute: {timeout: ...}`)",
                                 _raise_location(cell, exc, filename)) from None
-    cell.warnings = [f"{_loc(cell, w.lineno) if w.filename == filename else cell.location}: {w.message}"
+    cell.warnings = [(_loc(cell, w.lineno) if w.filename == filename else cell.location, str(w.message))
                      for w in caught]
     cell.outputs = []
     if stdout.getvalue():

@@ -59,7 +59,7 @@ class Cell:
     display: str = ""             # the code as shown (options removed, values filled in)
     replacements: list[Replacement] = field(default_factory=list)
     outputs: list[Output] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple[Location, str]] = field(default_factory=list)
 
     @property
     def location(self) -> Location:

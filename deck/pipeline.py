@@ -104,7 +104,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
         hide_answers(deck)
     report.problems = problems.items
     report.claims = len(problems.claims)
-    report.warnings = [w for c in deck.cells for w in c.warnings]
+    report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
     report.slides, report.cells = len(deck.slides), len(deck.cells)
     report.pages = sum(s.steps for s in deck.slides) if not options.handout else len(deck.slides)
     report.seconds = time.perf_counter() - start

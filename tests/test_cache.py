@@ -198,3 +198,19 @@ def test_two_builds_at_once(deck):
     assert html[0] == html[1] and '<span class="c1">43</span></span>' in html[0]
     _, ran = build(deck)
     assert ran == []
+
+
+def test_cached_locations_follow_a_prose_edit_above(project):
+    project.deck(SOURCE.replace("total + 1\n```", "total + 1   # 44\nimport warnings; warnings.warn('careful')\n```"))
+    path = project.root / "slides_src" / "t.md"
+    report = build_deck(path, project.options(html=False, pdf=False))
+    [problem] = report.problems
+    line = problem.location.line
+    assert problem.location.slide == 4 and report.warnings[0].startswith(f"slides_src/t.md:{line + 1} (slide 4)")
+    path.write_text(path.read_text().replace("# One\n", "# One\n\nA new paragraph\non two lines.\n"))
+    report = build_deck(path, project.options(html=False, pdf=False, verbose=True))
+    assert not any(" ran:" in l for l in report.cache_log)
+    [problem] = report.problems
+    assert problem.location.line == line + 3 and problem.location.slide == 4
+    assert report.warnings[0].startswith(f"slides_src/t.md:{line + 4} (slide 4): careful")
+    assert str(problem).splitlines()[1].endswith("total + 1   # 44")
