@@ -6,6 +6,9 @@ and looks the same in the browser and in WeasyPrint's PDF. Results are cached by
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
+from pathlib import Path
 
 from .errors import DeckError, Location
 
@@ -50,9 +53,35 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_math(tex: str, display: bool, location: Location) -> str:
+def render_math(tex: str, display: bool, location: Location, cache_dir: Path | None = None) -> str:
+    """Math as SVG, from the disk cache when drawn before (a rebuild then needs no matplotlib)."""
+    tex = tex.strip()
+    path = None
+    if cache_dir is not None:
+        from importlib.metadata import version
+
+        key = hashlib.sha256(f"{tex}\0{display}\0{version('matplotlib')}\0{_CODE}".encode()).hexdigest()
+        path = cache_dir / "math" / key[:2] / f"{key}.svg"
+        try:
+            cached = path.read_text(encoding="utf-8")
+            if cached.startswith("<svg") and cached.endswith("</svg>"):
+                return cached
+        except (OSError, UnicodeDecodeError):
+            pass
     try:
-        return math_svg(tex.strip(), display)
+        svg = math_svg(tex, display)
     except ValueError as exc:  # mathtext's parse errors
         first = str(exc).strip().splitlines()
         raise DeckError(f"cannot draw math ${tex}$: {first[-1] if first else exc}", location) from None
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmp.write_text(svg, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return svg
+
+
+_CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change here redraws everything

@@ -111,7 +111,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     if report.problems and (not options.check or any(not _is_claim(p) for p in report.problems)):
         return report  # a false number never reaches an output; a broken deck cannot be laid out
     options.emit("render")
-    slides = render_slides(deck, options.project_root)
+    slides = render_slides(deck, options.project_root, cache.root if cache is not None else None)
     steps = {s["index"]: (1 if options.handout else s["steps"]) for s in slides}
     suffix = ("-handout" if options.handout else "") + ("-student" if options.student else "")
     out = options.output_dir

@@ -23,8 +23,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 class SlideRenderer:
     """Renders one slide's tokens with deck's rules on top of markdown-it's defaults."""
 
-    def __init__(self, deck: Deck, slide: Slide, project_root: Path):
+    def __init__(self, deck: Deck, slide: Slide, project_root: Path, math_cache: Path | None = None):
         self.deck, self.slide, self.root = deck, slide, project_root
+        self.math_cache = math_cache
         self.md = markdown()
         self.rules = {
             "fence": self.fence,
@@ -116,12 +117,12 @@ class SlideRenderer:
         return f'<span class="computed">{escape(expr.text)}</span>'
 
     def math_inline(self, tokens, i) -> str:
-        return render_math(tokens[i].content, False, self.location())
+        return render_math(tokens[i].content, False, self.location(), self.math_cache)
 
     def math_block(self, tokens, i) -> str:
         tok = tokens[i]
         line = tok.map[0] if tok.map else None
-        return f'<div class="math-display">{render_math(tok.content, True, self.location(line))}</div>\n'
+        return f'<div class="math-display">{render_math(tok.content, True, self.location(line), self.math_cache)}</div>\n'
 
     def image(self, tokens, i) -> str:
         tok = tokens[i]
@@ -177,7 +178,7 @@ def render_output(output: Output) -> str:
 
 
 # --- whole documents ------------------------------------------------------------------------
-def render_slides(deck: Deck, project_root: Path) -> list[dict]:
+def render_slides(deck: Deck, project_root: Path, cache_dir: Path | None = None) -> list[dict]:
     """Each slide as a dict for the page templates: index, title, html, notes, steps, kind."""
     rendered = []
     for slide in deck.slides:
@@ -185,7 +186,7 @@ def render_slides(deck: Deck, project_root: Path) -> list[dict]:
             html, notes = title_html(deck), ""
         else:
             try:
-                html, notes = SlideRenderer(deck, slide, project_root).render()
+                html, notes = SlideRenderer(deck, slide, project_root, cache_dir).render()
             except DeckError as err:
                 raise err.with_slide(slide.index)
         rendered.append({"index": slide.index, "title": slide.title, "html": html, "notes": notes,
