@@ -118,7 +118,7 @@ def main() -> int:
             t1, r1 = measure(build + ["recap2_convnets"], work, env)
             t = t1 if k == 0 else min(t, t1)
             r = r1 if k == 0 else max(r, r1)
-        rows.append(("flagship rebuild after a code edit (slide 6 of 13), HTML+PDF", t, r, f"{t / floor:.2f}x floor"))
+        rows.append(("flagship rebuild after a code edit (Conv3d slide, 6th of 16), HTML+PDF", t, r, f"{t / floor:.2f}x floor"))
         deck.write_text(text, encoding="utf-8")
         measure(build + ["recap2_convnets"], work, env)
         t, r = measure(build + ["recap2_convnets", "--html-only"], work, env, args.repeat)
