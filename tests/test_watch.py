@@ -24,7 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from deck.watch import DeckState, describe_exit, inject, live_script, plan_rebuild
+from deck.watch import plan_rebuild
+from deck.watch_server import DeckState, inject, live_script
+from deck.watch_worker import describe_exit
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = [sys.executable, str(ROOT / "build.py")]
