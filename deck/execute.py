@@ -390,7 +390,9 @@ def _run_doctest(cell: Cell, ns: dict, lang: str, problems: Problems) -> None:
             start = len(lines[expected_at]) - len(lines[expected_at].lstrip())
             cell.replacements.append(Replacement(expected_at, start, start + len(shown), shown, expected, cell.step + 1))
             lines[expected_at] = lines[expected_at][:start] + shown
-        elif problems.checked(where, expected) or not claims.holds(expected, value if value is not None else shown, lang, shown):
+            continue
+        problems.checked(where, expected)
+        if not claims.holds(expected, value if value is not None else shown, lang, shown):
             problems.add(ClaimError(f"claim is false: `{code.strip()}` gives {shown}, not {expected}", where,
                                     detail=f"    written: {expected}\n    true:    {shown}", written=expected, true=shown))
     cell.display = "\n".join(lines)

@@ -50,7 +50,7 @@ def _rightmost_text(box) -> float:
     return right
 
 
-def describe(overflow: Overflow, lang: str = "en") -> str:
+def describe(overflow: Overflow) -> str:
     if overflow.kind == "height":
         extra = int(overflow.amount)
         return f"slide {overflow.slide} does not fit its page: its content runs {extra} page{'s' * (extra > 1)} too long"
