@@ -151,7 +151,12 @@ def overflow_problem(deck: Deck, overflow) -> DeckError:
 
 def hide_answers(deck: Deck) -> None:
     """Student version: every exercise keeps its blank, and the answer steps disappear."""
+    from .claims import is_blank
+
     for slide in deck.slides:
+        for expr in slide.exprs:  # prose `{py} expr => ?`
+            if expr.claim is not None and is_blank(expr.claim):
+                expr.text = expr.claim
         for cell in slide.cells:
             lines = cell.display.split("\n")
             for r in sorted((r for r in cell.replacements if r.blank is not None), key=lambda r: -r.start):

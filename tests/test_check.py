@@ -192,6 +192,7 @@ EXERCISE = """
     nparams(conv)                         # Nb de poids : ?
     shape(conv(torch.randn(8, 2, 10201)))  # ( ... )
     ```
+    In prose too: `{py} nparams(conv) * 2 => ?` weights for two.
     """
 
 
@@ -214,7 +215,9 @@ def test_exercise_blank_then_answer_and_student_version(project):
     spages = _pdf_pages(project.root / "build" / "t-student.pdf")
     assert len(spages) == 2 and "Nb de poids : ?" in spages[1] and "160" not in " ".join(spages)
     html = (project.root / "build" / "t-student.html").read_text(encoding="utf-8")
-    assert "2551" not in html
+    assert "2551" not in html and '<span class="computed">?</span> weights' in html
+    teacher_html = (project.root / "build" / "t.html").read_text(encoding="utf-8")
+    assert '<span class="computed">320</span> weights' in teacher_html
 
 
 def test_expected_error_must_keep_raising(project):
