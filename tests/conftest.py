@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from browser import browser  # noqa: F401  (one Chromium for the whole session)
+from runtime_pages import deck_path, page  # noqa: F401  (the runtime fixture deck, opened)
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
