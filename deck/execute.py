@@ -154,8 +154,6 @@ class _Plan:
         self.previous_base = next(iter(self.previous.values()), {}).get("base")
         self.ns_at = -1          # position of the last cell whose effects the namespace holds
         self.ns_fresh = True     # the namespace is the start state (no cell ran in it)
-        self.broken_at: set[int] = set()
-        self.ran = self.reused = 0
         self.unsaved_seconds = 0.0  # time spent running cells since the last snapshot
 
     def _cells_before(self, position: int) -> list[int]:
@@ -175,7 +173,6 @@ class _Plan:
         for p in data["problems"]:
             problems.add(self.m.problem_from_json(p, move))
         problems.claims.extend((move(self.m._unloc(loc)), w) for loc, w in data["claims"])
-        self.reused += isinstance(item, Cell)
         if isinstance(item, Cell):
             self.log(f"{item.location}: cell {item.index + 1} cached")
         return True
@@ -212,7 +209,6 @@ class _Plan:
             return  # a failing item is never cached
         if isinstance(item, Cell):
             self.log(f"{item.location}: cell {item.index + 1} ran: {self._reason(position)}")
-            self.ran += 1
             result = self.m.cell_result(item)
             self.ns_at, self.ns_fresh = position, False
             self.unsaved_seconds += seconds
@@ -236,7 +232,6 @@ class _Plan:
 
     def broken(self, position: int) -> None:
         """A failed item: never cached; a failed cell's partial effects stay in the namespace."""
-        self.broken_at.add(position)
         if isinstance(self.items[position], Cell):
             self.ns_at, self.ns_fresh = position, False
 

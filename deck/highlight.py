@@ -54,7 +54,7 @@ def token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
     return lines
 
 
-def render_code(cell: Cell, slide_steps: int) -> str:
+def render_code(cell: Cell) -> str:
     """The <pre> of a cell's displayed code with highlighting, computed values and callouts."""
     text = cell.display if cell.display or not cell.code else cell.code
     marks: dict[int, list[Mark]] = {}

@@ -26,6 +26,7 @@ class SlideRenderer:
     def __init__(self, deck: Deck, slide: Slide, project_root: Path, math_cache: Path | None = None):
         self.deck, self.slide, self.root = deck, slide, project_root
         self.math_cache = math_cache
+        self._line = 0
         self.md = markdown()
         self.rules = {
             "fence": self.fence,
@@ -64,7 +65,8 @@ class SlideRenderer:
         return "".join(out)
 
     def render_inline(self, tok) -> str:
-        self._line = tok.map[0] if tok.map else self._line_of(tok)
+        if tok.map:  # inline children have no map: they take their paragraph's line
+            self._line = tok.map[0]
         children = tok.children or []
         out = []
         for i, child in enumerate(children):
@@ -76,11 +78,6 @@ class SlideRenderer:
             else:
                 out.append(self.md.renderer.renderToken(children, i, self.md.options, {}))
         return "".join(out)
-
-    _line = 0
-
-    def _line_of(self, tok) -> int:
-        return self._line
 
     def location(self, line: int | None = None) -> Location:
         lines = self.slide.lines
@@ -103,7 +100,7 @@ class SlideRenderer:
             return self.md.renderer.fence(tokens, i, self.md.options, {})
         parts = []
         if cell.options.echo:
-            parts.append(render_code(cell, self.slide.steps))
+            parts.append(render_code(cell))
         for output in cell.outputs:
             parts.append(render_output(output))
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, i) else ""

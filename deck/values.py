@@ -49,16 +49,10 @@ def rich_output(value, caption: str = "") -> Output | None:
 
 
 def figure_svg(fig) -> str:
-    """A matplotlib figure as SVG with fixed metadata and ids, so builds give the same bytes."""
-    import io
+    """A matplotlib figure drawn by a cell, as SVG: the same deterministic writer as figures/."""
+    from figures.style import render_svg
 
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": "deck", "svg.fonttype": "path"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-    text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return render_svg(fig)
 
 
 # What a table-like `_repr_html_` may keep. No scripts, styles, links, images or URLs of any kind:
