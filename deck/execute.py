@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from . import claims
 from .errors import ClaimError, DeckError, Location
 from .model import Cell, Deck, InlineExpr, Output, Replacement
-from .numbers import current_lang
+from .shared.locale import current_lang
 from .values import as_text, figure_svg, rich_output, strip_addresses
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .numbers import current_lang, format_approx, format_bytes, format_number
+from .shared.locale import current_lang, format_approx, format_bytes, format_number
 
 __all__ = ["shape", "nparams", "formula", "numel", "memory", "approx", "num", "Shape", "Formula"]
 

@@ -5,7 +5,6 @@ element is one function: cells, computed values, math, images, columns, steps, n
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from html import escape
 from pathlib import Path
@@ -16,6 +15,8 @@ from .highlight import pygments_css, render_code
 from .mathsvg import render_math
 from .model import Deck, Output, Slide
 from .parse import markdown
+from .shared.locale import format_date
+from .shared.svg import figure_html
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -166,8 +167,7 @@ def split_notes(tokens: list) -> tuple[list, list]:
 
 def render_output(output: Output) -> str:
     if output.kind == "svg":
-        uri = "data:image/svg+xml;base64," + base64.b64encode(output.content.encode("utf-8")).decode("ascii")
-        return f'<figure class="figure"><img src="{uri}" alt="{escape(output.alt)}"></figure>'
+        return figure_html(output.content, output.alt)
     if output.kind == "html":
         return f'<div class="output-html">{output.content}</div>'
     cls = "output error" if output.kind == "error" else "output"
@@ -203,19 +203,6 @@ def title_html(deck: Deck) -> str:
     template = _env().get_template(f"title_{meta.get('theme', 'default')}.html.j2")
     return template.render(meta=meta, date=format_date(meta.get("date"), deck.lang),
                            institution=meta.get("institution") or [])
-
-
-def format_date(value, lang: str) -> str:
-    if value in (None, ""):
-        return ""
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    from babel.dates import format_date as babel_date
-
-    return babel_date(value, "dd/MM/yyyy" if lang == "fr" else "MMMM d, yyyy", locale="fr_FR" if lang == "fr" else "en_US")
 
 
 def source_date() -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .model import Output
-from .numbers import format_number
+from .shared.locale import format_number
 
 
 def as_text(value, lang: str) -> str:
@@ -50,7 +50,7 @@ def rich_output(value, caption: str = "") -> Output | None:
 
 def figure_svg(fig) -> str:
     """A matplotlib figure drawn by a cell, as SVG: the same deterministic writer as figures/."""
-    from figures.style import render_svg
+    from .shared.svg import render_svg
 
     return render_svg(fig)
 

@@ -1,8 +1,8 @@
 """Disk cache of rendered figures.
 
 ``cached(builder, *args, **kwargs)`` returns the :class:`SVGFigure` stored at
-``$DECK_CACHE_DIR/figures/<key>.json`` (default ``.deck_cache/figures`` under
-the current directory), building and storing it on a miss. The key is a
+``$DECK_CACHE_DIR/figures/<key>.json`` (default ``.deck_cache/figures`` in the
+project being built), building and storing it on a miss. The key is a
 SHA-256 of everything the picture depends on:
 
 * the builder (module and qualified name) and the source code of its module
@@ -28,15 +28,18 @@ import json
 import os
 import re
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any, Callable
+
+import deck.shared
+from deck.shared.files import cache_root, write_atomic
 
 from .style import SVGFigure
 
 CACHE_FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
+_SHARED_DIR = Path(deck.shared.__file__).resolve().parent
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -45,9 +48,8 @@ class _Uncacheable(Exception):
 
 
 def cache_dir() -> Path:
-    """``$DECK_CACHE_DIR/figures``, default ``./.deck_cache/figures`` (read at each call)."""
-    root = os.environ.get("DECK_CACHE_DIR") or ".deck_cache"
-    return Path(root) / "figures"
+    """``figures/`` in deck's cache folder: ``$DECK_CACHE_DIR``, else the project's ``.deck_cache``."""
+    return cache_root() / "figures"
 
 
 def _versions() -> dict[str, str]:
@@ -80,7 +82,9 @@ def _sources(builder: Callable) -> dict[str, str]:
         files = [_PACKAGE_DIR / "style.py"]
         if module_file:
             files.append(Path(module_file))
-    out = {f.name: hashlib.sha256(_read(f).encode()).hexdigest() for f in files}
+    # deck's shared modules draw and word every figure too (SVG writer, numbers in the deck's language)
+    files += sorted(_SHARED_DIR.glob("*.py"))
+    out = {f"{f.parent.name}/{f.name}": hashlib.sha256(_read(f).encode()).hexdigest() for f in files}
     if not module_file:  # e.g. defined in a notebook cell: hash its own source
         try:
             src = inspect.getsource(builder)
@@ -180,23 +184,6 @@ def _load(path: Path) -> dict | None:
     return entry
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def _emit(records: list[dict]) -> None:
     for w in records:
         warnings.warn(w["message"], _category(w.get("category", "UserWarning")), stacklevel=3)
@@ -239,7 +226,7 @@ def cached(builder: Callable[..., SVGFigure], *args: Any, **kwargs: Any) -> SVGF
     except (TypeError, ValueError) as exc:
         _emit(records)
         raise TypeError(f"figure data of {builder!r} is not JSON-serialisable: {exc}") from None
-    _atomic_write(path, text)
+    write_atomic(path, text)
     _emit(records)
     stored = json.loads(text)
     return SVGFigure(svg=stored["svg"], alt=stored["alt"], data=stored["data"])

@@ -7,12 +7,11 @@ functions that need them, never at import time.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import html
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
+
+from deck.shared.svg import render_svg  # noqa: F401  (figures' SVG writer, shared with deck)
 
 # --------------------------------------------------------------------------
 # Palette and sizes
@@ -82,14 +81,6 @@ THEME_RC: dict[str, Any] = {
     "figure.dpi": 100,
     "lines.linewidth": 2.6,
     "image.interpolation": "none",
-}
-
-#: settings that make the SVG output byte-for-byte reproducible
-SVG_RC: dict[str, Any] = {
-    "svg.hashsalt": "deck",
-    "svg.fonttype": "path",
-    "svg.image_inline": True,
-    "svg.id": None,
 }
 
 # --------------------------------------------------------------------------
@@ -372,64 +363,6 @@ def new_figure(width: float, height: float, **kwargs: Any):
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), **kwargs)
-
-
-_ID_RE = re.compile(r'\bid="([^"]+)"')
-
-
-def _scope_ids(svg: str) -> str:
-    """Prefix every id with a content hash so that several figures inlined in the
-    same HTML page never share ids, and scope matplotlib's global ``*{...}`` CSS
-    rule to this figure only. Deterministic (depends on the content only)."""
-    digest = hashlib.sha256(svg.encode("utf-8")).hexdigest()[:10]
-    prefix = f"f{digest}-"
-    ids = set(_ID_RE.findall(svg))
-
-    def sub_id(m: re.Match) -> str:
-        return f'id="{prefix}{m.group(1)}"'
-
-    def sub_ref(m: re.Match) -> str:
-        ref = m.group(2)
-        if ref in ids:
-            ref = prefix + ref
-        return f"{m.group(1)}#{ref}{m.group(3)}"
-
-    svg = _ID_RE.sub(sub_id, svg)
-    svg = re.sub(r'((?:xlink:)?href=")#([^"]+)(")', sub_ref, svg)
-    svg = re.sub(r"(url\()#([^)]+)(\))", sub_ref, svg)
-    root_id = f"f{digest}"
-    svg = svg.replace("<svg ", f'<svg id="{root_id}" ', 1)
-    svg = svg.replace("<style type=\"text/css\">*{", f'<style type="text/css">#{root_id} *{{', 1)
-    return svg
-
-
-def render_svg(fig, *, title: str | None = None, pad_inches: float = 0.06) -> str:
-    """Deterministic SVG document of ``fig`` (same figure -> same bytes).
-
-    Text is converted to paths (no font needed by the viewer), ids are salted
-    with a fixed value and then scoped to the figure, no date or creator is
-    written, the XML prolog/doctype are dropped. ``title`` becomes the SVG
-    ``<title>`` (read by screen readers).
-    """
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context(SVG_RC):
-        fig.savefig(
-            buf,
-            format="svg",
-            metadata={"Date": None, "Creator": None},
-            bbox_inches="tight",
-            pad_inches=pad_inches,
-            facecolor=fig.get_facecolor(),
-        )
-    svg = buf.getvalue()
-    svg = svg[svg.index("<svg") :]
-    svg = _scope_ids(svg)
-    if title:
-        end = svg.index(">") + 1
-        svg = svg[:end] + f"\n <title>{html.escape(title, quote=False)}</title>" + svg[end:]
-    return svg
 
 
 def figure_texts(fig) -> list[str]:

@@ -1,7 +1,8 @@
-"""Numbers as a lecture shows them, in the deck's language (Babel's CLDR data does the work)."""
+"""Numbers and dates as a lecture shows them, in the deck's language (Babel's CLDR data does the work)."""
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import math
 
 LOCALES = {"fr": "fr_FR", "en": "en_US"}
@@ -11,6 +12,9 @@ current_lang: contextvars.ContextVar[str] = contextvars.ContextVar("deck_lang", 
 # Large-number suffixes as lecturers write them (fr: "Md" for milliard).
 SUFFIXES = {"fr": [(1e9, "Md"), (1e6, "M"), (1e3, "k")], "en": [(1e9, "B"), (1e6, "M"), (1e3, "k")]}
 BYTE_UNITS = {"fr": ["o", "ko", "Mo", "Go", "To"], "en": ["B", "kB", "MB", "GB", "TB"]}
+
+
+LANGS = tuple(LOCALES)
 
 
 def locale_of(lang: str | None = None) -> str:
@@ -60,3 +64,17 @@ def format_bytes(n: int, lang: str | None = None, digits: int = 3) -> str:
     while abs(value) >= 1000 and i < len(units) - 1:
         value, i = value / 1000, i + 1
     return f"{format_number(round_significant(value, digits), lang, digits)}\u00a0{units[i]}"
+
+
+def format_date(value, lang: str) -> str:
+    """A front-matter date as the deck's language writes it: 25/10/2024 (fr), October 25, 2024 (en)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    from babel.dates import format_date as babel_date
+
+    return babel_date(value, "dd/MM/yyyy" if lang == "fr" else "MMMM d, yyyy", locale=locale_of(lang))
