@@ -3,7 +3,7 @@
 import sys
 
 from deck.cli import main
-from deck.supervise import supervised
+from deck.execute.supervise import supervised
 
 if __name__ == "__main__":
     sys.exit(supervised(main))

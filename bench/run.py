@@ -93,8 +93,8 @@ def main() -> int:
         print_html = work / "print.html"
         subprocess.run([PY, "-c", (
             "import sys; from pathlib import Path; sys.path.insert(0, %r)\n"
-            "from deck.pipeline import BuildOptions; from deck.parse import parse_file; from deck.execute import execute\n"
-            "from deck.render_html import render_slides, print_document\n"
+            "from deck.pipeline import BuildOptions; from deck.source import parse_file; from deck.execute import execute\n"
+            "from deck.render.documents import render_slides, print_document\n"
             "d = parse_file(Path(%r), Path(%r)); execute(d)\n"
             "Path(%r).write_text(print_document(d, render_slides(d, Path(%r))))") % (
                 str(ROOT), str(deck), str(work), str(print_html), str(work))], check=True, cwd=work,

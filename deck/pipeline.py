@@ -1,4 +1,4 @@
-"""The whole build, top to bottom: find decks, parse, execute, render HTML, write PDF."""
+"""The whole build, top to bottom: find decks, parse, execute, render HTML, lay out the PDF, publish."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .errors import DeckError
-from .execute import Problems, execute
-from .model import Deck
-from .parse import parse_file
+from .document import Cell, Deck
+from .errors import DeckError, LayoutProblem, UsageError
+from .execute.runner import ExecutionHooks
+from .options import DEFAULT_TIMEOUT
+from .shared.files import cache_root, current_cache_root, publish
+from .source import parse_file
 
 
 @dataclass
@@ -26,12 +28,13 @@ class BuildOptions:
     check: bool = False                  # verify everything, write no PDF, collect all problems
     layout: bool = True                  # in check mode, also lay pages out to find overflowing slides
     student: bool = False                # exercises show their blanks only (no answers)
-    timeout: float = 60.0                # default time limit of each cell, in seconds
+    timeout: float = DEFAULT_TIMEOUT     # default time limit of each cell, in seconds
     cache: bool = True                   # reuse cell results from .deck_cache/ when still valid
     verbose: bool = False                # report why each cell re-ran
     # Called as progress(event, **info) at each stage, for a progress display:
     # deck(name, cells), cell(index, total), render(), pdf(pages), done(report).
     progress: Callable[..., None] | None = None
+    hooks: list[ExecutionHooks] = field(default_factory=list)  # observers of execution (supervisor)
 
     def emit(self, event: str, **info) -> None:
         if self.progress is not None:
@@ -44,6 +47,11 @@ class BuildOptions:
     @property
     def output_dir(self) -> Path:
         return self.out_dir or self.project_root / "build"
+
+    @property
+    def suffix(self) -> str:
+        """What the output names add to the deck's name: `-handout`, `-student`, both, or nothing."""
+        return ("-handout" if self.handout else "") + ("-student" if self.student else "")
 
 
 @dataclass
@@ -69,21 +77,34 @@ def find_decks(options: BuildOptions) -> list[Path]:
     if not options.decks:
         found = sorted(p for p in folder.glob("*.md") if not p.name.startswith(("_", ".")))
         if not found:
-            raise DeckError(f"no decks found in {folder} (expected *.md files)")
+            raise UsageError(f"no decks found in {folder} (expected *.md files)")
         return found
     paths = []
     for name in options.decks:
         candidates = [Path(name), folder / name, folder / f"{name}.md"]
         match = next((c for c in candidates if c.is_file()), None)
         if match is None:
-            raise DeckError(f"no deck named {name!r} (looked in {folder})")
+            raise UsageError(f"no deck named {name!r} (looked in {folder})")
         paths.append(match)
     return paths
 
 
+class _CellProgress(ExecutionHooks):
+    """Execution hooks feeding the progress display: one tick per cell done."""
+
+    def __init__(self, options: BuildOptions, total: int):
+        self.options, self.total = options, total
+
+    def on_end(self, item) -> None:
+        if isinstance(item, Cell):
+            self.options.emit("cell", index=item.index + 1, total=self.total)
+
+
 def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     """Build one deck; raise DeckError on the first source error (collect all in check mode)."""
-    from .render_html import html_document, print_document, render_slides
+    from .claims.exercises import hide_answers
+    from .execute import execute
+    from .render.documents import html_document, print_document, render_slides
 
     start = time.perf_counter()
     report = DeckReport(path.stem, path)
@@ -92,96 +113,61 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     options.emit("deck", name=deck.name, cells=len(deck.cells))
     cache = None
     if options.cache:
-        from .cache import Cache, cache_root
+        from .execute.cache import Cache
 
         cache = Cache(cache_root(options.project_root))
-    log = report.cache_log.append if options.verbose else None
     timeout = (deck.meta.get("execute") or {}).get("timeout") or options.timeout
-    problems = execute(deck, Problems(collect_errors=options.check, timeout=timeout), cache=cache, log=log,
-                       on_cell=lambda i, n: options.emit("cell", index=i, total=n))
-    report.checked = problems.claims
+    token = current_cache_root.set(cache_root(options.project_root))
+    try:
+        problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=cache,
+                           log=report.cache_log.append if options.verbose else None,
+                           hooks=[_CellProgress(options, len(deck.cells)), *options.hooks])
+    finally:
+        current_cache_root.reset(token)
     if options.student:
         hide_answers(deck)
+    report.checked, report.claims = problems.claims, len(problems.claims)
     report.problems = problems.items
-    report.claims = len(problems.claims)
     report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
     report.slides, report.cells = len(deck.slides), len(deck.cells)
-    report.pages = sum(s.steps for s in deck.slides) if not options.handout else len(deck.slides)
+    report.pages = deck.pages if not options.handout else len(deck.slides)
     report.seconds = time.perf_counter() - start
-    if report.problems and (not options.check or any(not _is_claim(p) for p in report.problems)):
+    if report.problems and (not options.check or any(p.kind != "claim" for p in report.problems)):
         return report  # a false number never reaches an output; a broken deck cannot be laid out
     options.emit("render")
     slides = render_slides(deck, options.project_root, cache.root if cache is not None else None)
-    steps = {s["index"]: (1 if options.handout else s["steps"]) for s in slides}
-    suffix = ("-handout" if options.handout else "") + ("-student" if options.student else "")
-    out = options.output_dir
+    steps = {s.index: (1 if options.handout else s.steps) for s in slides}
     if options.check:
         if options.layout:
-            from .render_pdf import check_layout
+            from .render.pdf import check_layout
 
             result = check_layout(print_document(deck, slides, options.handout), steps)
-            report.problems.extend(overflow_problem(deck, o) for o in result.overflows)
+            report.problems.extend(layout_problem(deck, o) for o in result.overflows)
         report.seconds = time.perf_counter() - start
         return report
+    outputs: dict[Path, bytes] = {}
+    name = options.output_dir / f"{deck.name}{options.suffix}"
     if options.html:
-        target = out / f"{deck.name}{suffix}.html"
-        write_atomic(target, html_document(deck, slides).encode("utf-8"))
-        report.outputs.append(target)
+        outputs[name.with_suffix(".html")] = html_document(deck, slides).encode("utf-8")
     if options.pdf:
-        from .render_pdf import write_pdf
+        from .render.pdf import render_pdf
 
         options.emit("pdf", pages=sum(steps.values()))
-        target = out / f"{deck.name}{suffix}.pdf"
-        result = write_pdf(print_document(deck, slides, options.handout), target, steps)
+        outputs[name.with_suffix(".pdf")], result = render_pdf(print_document(deck, slides, options.handout), steps)
         report.pages = result.pages
-        report.outputs.append(target)
-        report.warnings.extend(str(overflow_problem(deck, o)).splitlines()[0] for o in result.overflows)
+        report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0] for o in result.overflows)
+    publish(outputs)  # the HTML and the PDF of one build, together or not at all
+    report.outputs = list(outputs)
     report.seconds = time.perf_counter() - start
     options.emit("done", report=report)
     return report
 
 
-def overflow_problem(deck: Deck, overflow) -> DeckError:
-    from .errors import OverflowProblem
-    from .layout_check import describe
+def layout_problem(deck: Deck, overflow) -> LayoutProblem:
+    from .render.page_fit import describe
 
     slide = deck.slides[overflow.slide - 1]
-    return OverflowProblem(describe(overflow), slide.location)
-
-
-def hide_answers(deck: Deck) -> None:
-    """Student version: every exercise keeps its blank, and the answer steps disappear."""
-    from .claims import is_blank
-
-    for slide in deck.slides:
-        for expr in slide.exprs:  # prose `{py} expr => ?`
-            if expr.claim is not None and is_blank(expr.claim):
-                expr.text = expr.claim
-        for cell in slide.cells:
-            lines = cell.display.split("\n")
-            for r in sorted((r for r in cell.replacements if r.blank is not None), key=lambda r: -r.start):
-                lines[r.line] = lines[r.line][:r.start] + r.blank + lines[r.line][r.end:]
-                r.text, r.end, r.blank, r.answer_step = r.blank, r.start + len(r.blank), None, None
-            cell.display = "\n".join(lines)
-        slide.steps = max([slide.base_steps] + [c.options.callouts_step or 0 for c in slide.cells])
-
-
-def _is_claim(error: DeckError) -> bool:
-    from .errors import ClaimError
-
-    return isinstance(error, ClaimError)
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    """Write through a temporary file and rename, so readers never see a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    return LayoutProblem(describe(overflow), slide.location)
 
 
 def build(options: BuildOptions) -> list[DeckReport]:

@@ -24,7 +24,7 @@ class DeckFile(pytest.File):
 
     def collect(self):
         from deck.errors import DeckError
-        from deck.parse import parse_file
+        from deck.source import parse_file
 
         try:
             deck = parse_file(self.path, self._project_root())

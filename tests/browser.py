@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-RUNTIME_DIR = Path(__file__).resolve().parent.parent / "deck" / "runtime"
+RUNTIME_DIR = Path(__file__).resolve().parent.parent / "deck" / "render" / "runtime"
 
 
 def chromium_path() -> str:
@@ -114,9 +114,12 @@ def page_for(
 
 
 def runtime_sources() -> tuple[str, str]:
-    """(deck.js, runtime.css) as the engine inlines them."""
+    """(deck.js, the CSS) as the engine inlines them: runtime.css after the engine's step rules,
+    which show and hide what each step shows (the same rules as the PDF's)."""
+    from deck.render.steps import step_css
+
     js = (RUNTIME_DIR / "deck.js").read_text(encoding="utf-8")
-    css = (RUNTIME_DIR / "runtime.css").read_text(encoding="utf-8")
+    css = step_css(12, screen_only=True) + "\n" + (RUNTIME_DIR / "runtime.css").read_text(encoding="utf-8")
     return js, css
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from deck.execute import Problems, execute
-from deck.parse import parse
-from deck.render_html import html_document, print_document, render_slides
+from deck.execute import execute
+from deck.source import parse
+from deck.render.documents import html_document, print_document, render_slides
 
 FRONT = "---\ntitle: Test\nlang: {lang}\n---\n"
 
@@ -18,7 +18,7 @@ def run(source: str, tmp_path: Path, lang: str = "en", check: bool = False, name
     text = FRONT.format(lang=lang) + textwrap.dedent(source).lstrip("\n")
     path.write_text(text, encoding="utf-8")
     deck = parse(text, path, tmp_path)
-    problems = execute(deck, Problems(collect_errors=check))
+    problems = execute(deck, collect_errors=check)
     return deck, problems
 
 

@@ -1,4 +1,4 @@
-"""Browser tests of the slide runtime (deck/runtime/deck.js + runtime.css): state, keys, steps, fragments, mouse and touch.
+"""Browser tests of the slide runtime (deck/render/runtime/deck.js + runtime.css): state, keys, steps, fragments, mouse and touch.
 
 Pages and helpers: tests/runtime_pages.py; the Chromium session: tests/browser.py (via conftest).
 """

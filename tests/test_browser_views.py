@@ -1,4 +1,4 @@
-"""Browser tests of the slide runtime (deck/runtime/deck.js + runtime.css): overview, help, fullscreen, presenter view, rendering, API, robustness.
+"""Browser tests of the slide runtime (deck/render/runtime/deck.js + runtime.css): overview, help, fullscreen, presenter view, rendering, API, robustness.
 
 Pages and helpers: tests/runtime_pages.py; the Chromium session: tests/browser.py (via conftest).
 """
@@ -356,13 +356,17 @@ def test_single_slide_without_notes(browser, tmp_path):
         assert state(pres) == at(1)
 
 
-def test_steps_beyond_data_steps_are_reachable(browser, tmp_path):
-    # data-steps understates the steps used inside: the runtime still reaches them
-    html = minimal_deck([(1, '<p>a</p><p id="late" data-step="2">b</p>', "n"), (1, "<p>c</p>", "")])
+def test_step_count_is_the_engines(browser, tmp_path):
+    # How many steps a slide has is computed once, by the engine (data-steps); the runtime follows it
+    html = minimal_deck([(3, '<p>a</p><p id="late" data-step="2">b</p>', "n"), (1, "<p>c</p>", "")])
     with page_for(browser, write_deck(tmp_path, html)) as p:
+        assert p.evaluate("window.deck.state()")["steps"] == 3
+        assert style(p, "#late", "visibility") == "hidden"
         press(p, "ArrowRight")
         assert state(p) == at(1, 2)
         assert style(p, "#late", "visibility") == "visible"
+        press(p, "ArrowRight", "ArrowRight")
+        assert state(p) == at(2, 1)
 
 
 def test_empty_deck_does_not_throw(browser, tmp_path):

@@ -148,7 +148,7 @@ def test_included_file_change_invalidates(project):
 
 
 def test_versions_change_invalidates(deck, monkeypatch):
-    from deck import cache
+    from deck.execute import cache
 
     build(deck)
     cache.environment_key.cache_clear()

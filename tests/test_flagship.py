@@ -90,3 +90,15 @@ def test_kernels_figure_says_whether_its_weights_are_pretrained(flagship):
     # No ImageNet weights in the local cache (this machine): a visible label and a build warning.
     # With them: neither. The flagship must never silently show untrained kernels.
     assert (warned, labelled) == (not pretrained, not pretrained), report.warnings
+
+
+def test_each_slide_declares_every_step_it_uses(flagship):
+    # the runtime trusts data-steps (the engine computes steps in one place): no element may appear
+    # at a step the slide does not have
+    _, _, out = flagship
+    html = (out / "recap2_convnets.html").read_text(encoding="utf-8")
+    sections = re.findall(r'<section class="slide[^"]*"[^>]*data-steps="(\d+)"(.*?)</section>', html, re.S)
+    assert len(sections) >= 10
+    for steps, body in sections:
+        used = [int(k) for k in re.findall(r'data-(?:step|swap-in|swap-out)="(\d+)"', body)]
+        assert max(used, default=1) <= int(steps)

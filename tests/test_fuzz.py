@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deck.errors import DeckError
-from deck.execute import Problems, execute
-from deck.parse import parse
-from deck.render_html import html_document, print_document, render_slides
+from deck.execute import execute
+from deck.source import parse
+from deck.render.documents import html_document, print_document, render_slides
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -46,7 +46,7 @@ def build_in_memory(text: str, root: Path) -> None:
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     try:
         deck = parse(text, path, root)
-        problems = execute(deck, Problems(collect_errors=True, timeout=5))
+        problems = execute(deck, collect_errors=True, timeout=5)
         if any(not p.location for p in problems.items):
             raise AssertionError(f"a problem without a location: {problems.items}")
         if not problems.items:

@@ -5,7 +5,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from deck.helpers import formula, nparams, numel, shape
+from deck.execute.cell_api import formula, nparams, numel, shape
 from helpers_for_tests import run
 
 LAYERS = [
@@ -69,7 +69,7 @@ def test_meta_cell_option_costs_no_memory(tmp_path):
 
 
 def test_deck_default_meta_and_cell_override(tmp_path):
-    from deck.parse import parse
+    from deck.source import parse
 
     text = "---\ntitle: T\nexecute: {meta: true}\n---\n# A\n```{python}\nx = 1\n```\n```{python}\n#| meta: false\ny = 2\n```\n"
     path = tmp_path / "slides_src" / "d.md"

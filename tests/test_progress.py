@@ -14,8 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from deck import progress
-from deck.progress import TerminalProgress, deck_line, for_terminal, interactive
+from deck.cli import progress
+from deck.cli.progress import TerminalProgress, deck_line, for_terminal, interactive
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = [sys.executable, str(ROOT / "build.py")]
@@ -176,7 +176,7 @@ def test_terminal_shows_progress_and_NO_COLOR_turns_it_off(deck_project):
 
 
 def test_progress_module_imports_no_rich_until_used():
-    code = "import sys, deck.progress; print('rich' in sys.modules)"
+    code = "import sys, deck.cli.progress; print('rich' in sys.modules)"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.stdout.strip() == "False"
-    assert progress.__name__ == "deck.progress"
+    assert progress.__name__ == "deck.cli.progress"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deck.cli import main
-from deck.scaffold import TEMPLATE, ScaffoldError, check_name, scaffold
+from deck.cli.new_deck import TEMPLATE, ScaffoldError, check_name, scaffold
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = [sys.executable, str(ROOT / "build.py")]

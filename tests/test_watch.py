@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from deck.watch import plan_rebuild
-from deck.watch_server import DeckState, inject, live_script
-from deck.watch_worker import describe_exit
+from deck.watch.changes import plan_rebuild
+from deck.watch.server import DeckState, inject, live_script
+from deck.watch.worker import describe_exit
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = [sys.executable, str(ROOT / "build.py")]

@@ -29,26 +29,33 @@ def write_atomic(target: Path, data: bytes | str, *, best_effort: bool = False) 
 
     `best_effort`: an OSError is swallowed and False returned (caches: a lost entry only costs time).
     """
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    tmp = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL with mode 0o666: a fresh name, and the permissions the umask gives any new file
-        # (mkstemp would make it 0600, and a published deck unreadable to a web server).
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-        tmp = None
+        publish({target: data.encode("utf-8") if isinstance(data, str) else data})
         return True
     except OSError:
         if best_effort:
             return False
         raise
+
+
+def publish(files: dict[Path, bytes]) -> None:
+    """Write several files as one: every temporary file first, then every rename, so that an error
+    (a full disk, a read-only folder) leaves the previous set of outputs whole, never a mix."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for target, data in files.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # O_EXCL with mode 0o666: a fresh name, and the permissions the umask gives any new file
+            # (mkstemp would make it 0600, and a published deck unreadable to a web server).
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            staged.append((tmp, target))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        for tmp, target in staged:
+            os.replace(tmp, target)
     finally:
-        if tmp is not None:
+        for tmp, _ in staged:
             try:
                 os.unlink(tmp)
             except OSError:

@@ -1,0 +1,31 @@
+"""Reports of what a build or check found: JSON (`--format json`) and GitHub annotations.
+
+The checking itself is the normal pipeline collecting problems instead of stopping (see
+pipeline.build_deck with check=True); this module only says what was found.
+"""
+from __future__ import annotations
+
+import json
+
+
+def as_json(reports) -> str:
+    decks = [{"name": r.name, "source": str(r.source), "slides": r.slides, "cells": r.cells,
+              "problems": [p.record() for p in r.problems]} for r in reports]
+    ok = all(not d["problems"] for d in decks)
+    return json.dumps({"ok": ok, "decks": decks}, ensure_ascii=False, indent=2)
+
+
+def github_annotations(reports) -> str:
+    """`::error file=...,line=...::message` lines that GitHub Actions shows on the diff."""
+    lines = []
+    for r in reports:
+        for p in r.problems:
+            rec = p.record()
+            where = f"file={rec['file']},line={rec['line']}" if rec["file"] else ""
+            msg = p.message + (f" (written {rec['written']}, true {rec['true']})" if rec["written"] else "")
+            msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            title = f"slide {rec['slide']}" if rec["slide"] else "deck"
+            lines.append(f"::error {where},title={title}::{msg}")
+    return "\n".join(lines)
+
+

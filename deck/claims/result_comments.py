@@ -1,0 +1,51 @@
+"""Result comments (knitr style): `shape(fc(x))  # (32, 512)` under `#| output: comment`.
+
+deck writes the value after the comment sign (after a `label :` if there is one); a value already
+written there is a claim to verify, a blank an exercise.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+from ..document import Cell, Replacement
+from .exercises import is_blank
+from .verify import Problems, verify
+
+COMMENT_VALUE = re.compile(r"^(?P<label>[^:#]*:\s*)?(?P<value>.*?)\s*$")
+
+
+def result_comment(cell: Cell, i: int, line: str, value, shown: str, lang: str, problems: Problems) -> str:
+    """Line `i` of the cell as displayed, with its value as a result comment (or its claim verified)."""
+    col = comment_column(line)
+    location = cell.lines[min(i, len(cell.lines) - 1)]
+    if col is None:
+        line = line.rstrip() + "  # "
+        start = len(line)
+        cell.replacements.append(Replacement(i, start, start + len(shown), shown))
+        return line + shown
+    m = COMMENT_VALUE.match(line[col + 1:])
+    label, written = (m.group("label") or "").strip(), m.group("value").strip()
+    prefix = line[:col] + "# " + (label + " " if label else "")
+    start = len(prefix)
+    if not written:
+        cell.replacements.append(Replacement(i, start, start + len(shown), shown))
+        return prefix + shown
+    if is_blank(written):
+        cell.replacements.append(Replacement(i, start, start + len(shown), shown, written, cell.step + 1))
+        return prefix + shown
+    verify(written, value, shown, lang, location, problems, "this line gives")
+    return prefix + written
+
+
+def comment_column(line: str) -> int | None:
+    """Where the comment of a line of Python starts (a `#` inside a string is not one)."""
+    import tokenize
+
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(line + "\n").readline):
+            if tok.type == tokenize.COMMENT:
+                return tok.start[1]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return None

@@ -1,0 +1,64 @@
+"""Verifying what a slide writes against what the code computes, and collecting the verdicts.
+
+Claims are written in three places (a result comment in code, the line under a `>>>` statement, a
+prose `{py} expr => value`) and an expected error (`#| raises:`) is one too; each goes through
+`verify`, so that every claim is recorded, compared the same way, and reported with the same words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..errors import ClaimError, DeckError, Location
+from .compare import holds
+
+
+@dataclass
+class Problems:
+    """False claims and (when collecting, as check mode does) other errors, and every claim checked."""
+
+    collect_errors: bool = False
+    items: list[DeckError] = field(default_factory=list)
+    claims: list[tuple[Location, str]] = field(default_factory=list)  # every written value checked
+
+    def checked(self, location: Location, written: str) -> None:
+        self.claims.append((location, written))
+
+    def add(self, error: DeckError) -> None:
+        """A false claim is always collected (the build goes on to find the others); another
+        error stops the build unless errors are being collected."""
+        if isinstance(error, ClaimError) or self.collect_errors:
+            self.items.append(error)
+        else:
+            raise error
+
+
+def verify(written: str, value, shown: str, lang: str, location: Location, problems: Problems,
+           subject: str) -> bool:
+    """Record the claim `written` about `value` (shown as `shown`); add a ClaimError if it is false.
+
+    `subject` names what gives the value in the message: "this line gives", "`lr` is".
+    """
+    problems.checked(location, written)
+    if holds(written, value, lang, shown):
+        return True
+    problems.add(ClaimError(f"claim is false: {subject} {shown}, not {written}", location,
+                            detail=f"    written: {written}\n    true:    {shown}", written=written, true=shown))
+    return False
+
+
+def verify_expected_error(raises: str, raised: BaseException | None, location: Location,
+                          problems: Problems) -> bool:
+    """`#| raises: Name[: fragment]`: the cell must raise that exception, with that fragment."""
+    name, _, fragment = raises.partition(":")
+    name, fragment = name.strip(), fragment.strip()
+    problems.checked(location, raises)
+    if raised is None:
+        problems.add(ClaimError(f"cell was expected to raise {name} but ran without error", location))
+        return False
+    names = {k.__name__ for k in type(raised).__mro__}
+    if name not in names or fragment not in str(raised):
+        want = f"{name}" + (f" with {fragment!r}" if fragment else "")
+        problems.add(ClaimError(f"cell was expected to raise {want}, but raised {type(raised).__name__}: {raised}",
+                                location))
+        return False
+    return True

@@ -1,0 +1,149 @@
+"""Command line: `python build.py [DECK ...] [options]`. Thin: parse arguments, call the pipeline."""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import time
+from pathlib import Path
+
+from ..errors import EXIT_ERROR, DeckError, exit_status
+from ..options import DEFAULT_TIMEOUT
+from ..shared.files import display_path
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python build.py", description="Build lecture decks to HTML and PDF.",
+                                epilog="python build.py new NAME writes slides_src/NAME.md, a small deck showing "
+                                       "every element of the format.")
+    p.add_argument("decks", nargs="*", help="deck names or paths (default: every deck in slides_src/)")
+    p.add_argument("-o", "--out", type=Path, help="output folder (default: build/)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--html-only", action="store_true", help="write the HTML deck only")
+    fmt.add_argument("--pdf-only", action="store_true", help="write the PDF only")
+    p.add_argument("--handout", action="store_true", help="PDF with one page per slide (final state of each)")
+    p.add_argument("--student", action="store_true", help="exercises without their answers")
+    p.add_argument("--check", action="store_true", help="verify every number, claim and page fit; write nothing")
+    p.add_argument("--fix", action="store_true", help="with --check: rewrite false literals to the true values")
+    p.add_argument("--no-layout", action="store_true", help="with --check: skip the page-fit check (no WeasyPrint)")
+    p.add_argument("--format", choices=("text", "json", "github"), default="text",
+                   help="how --check reports problems (github: ::error annotations)")
+    p.add_argument("--no-cache", action="store_true", help="run every cell again, ignoring .deck_cache/")
+    p.add_argument("-v", "--verbose", action="store_true", help="say why each cell re-ran")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit of each cell (default {DEFAULT_TIMEOUT:g}; `#| timeout:` and front matter override)")
+    p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
+    live = p.add_argument_group("live preview")
+    live.add_argument("--watch", action="store_true",
+                      help="build, serve build/ on 127.0.0.1, rebuild on every change and reload the open page "
+                           "on the same slide and step; builds the HTML only unless --pdf is given")
+    live.add_argument("--port", type=int, default=None,
+                      help="with --watch: the port to serve on (default 8000; 0 picks a free port)")
+    live.add_argument("--pdf", action="store_true", help="with --watch: rebuild the PDF too (slower rebuilds)")
+    return p
+
+
+def watch_usage_error(args) -> str | None:
+    if not args.watch:
+        return "--port and --pdf go with --watch" if args.port is not None or args.pdf else None
+    if args.check or args.fix:
+        return "--watch builds and serves decks; it does not combine with --check or --fix"
+    if args.pdf_only:
+        return "--watch serves the HTML deck; use --pdf to rebuild the PDF as well"
+    if args.port is not None and not 0 <= args.port <= 65535:
+        return f"--port {args.port}: a port is a number from 0 to 65535"
+    return None
+
+
+def main(argv: list[str] | None = None, hooks=()) -> int:
+    """The command line; `hooks` observe execution (the supervisor's breadcrumbs)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["new"]:
+        from .new_deck import main as new_deck
+
+        return new_deck(argv[1:])
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    problem = watch_usage_error(args)
+    if problem:
+        parser.error(problem)  # exits with status 2
+    if args.fix and not args.check:
+        args.check = True
+    from ..pipeline import BuildOptions, build
+
+    options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
+                           html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
+                           check=args.check, layout=not args.no_layout, student=args.student,
+                           cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
+                           hooks=list(hooks))
+    if args.timeout <= 0:
+        parser.error("--timeout must be a positive number of seconds")
+    if args.watch:
+        from ..watch import run_watch
+
+        options.html, options.pdf = True, args.pdf
+        return run_watch(options, port=8000 if args.port is None else args.port)
+    from .progress import for_terminal
+
+    display = for_terminal()  # bars on a terminal; nothing at all in a pipe, a log or under NO_COLOR
+    options.progress = display
+    start = time.perf_counter()
+    try:
+        with display or contextlib.nullcontext():
+            reports = build(options)
+    except DeckError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.fix:
+        from ..claims.fix import fix_sources
+
+        diff, fixed, unfixable = fix_sources(reports)
+        sys.stdout.write(diff)
+        print(f"fixed {fixed} false value{'s' * (fixed != 1)}" +
+              (f"; {len(unfixable)} could not be fixed automatically" if unfixable else ""))
+        for p in unfixable:
+            print(f"error: {p}", file=sys.stderr)
+        return exit_status(unfixable)
+    report_problems(reports, args.format)
+    print(summary(reports, time.perf_counter() - start, options.check),
+          file=sys.stderr if args.format == "json" else sys.stdout)
+    return exit_status([p for r in reports for p in r.problems])
+
+
+def report_problems(reports, fmt: str) -> None:
+    for r in reports:
+        for line in r.cache_log:
+            print(f"cache: {line}", file=sys.stderr)
+        for w in r.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+    if fmt == "json":
+        from ..claims.report import as_json
+
+        print(as_json(reports))
+        return
+    for r in reports:
+        for p in r.problems:
+            print(f"error: {p}", file=sys.stderr)
+    if fmt == "github" or os.environ.get("GITHUB_ACTIONS") == "true":
+        from ..claims.report import github_annotations
+
+        text = github_annotations(reports)
+        if text:
+            print(text)
+
+
+def summary(reports, seconds: float, check: bool) -> str:
+    slides = sum(r.slides for r in reports)
+    pages = sum(r.pages for r in reports)
+    cells = sum(r.cells for r in reports)
+    problems = sum(len(r.problems) for r in reports)
+    verb = "checked" if check else "built"
+    text = (f"{verb} {len(reports)} deck{'s' * (len(reports) != 1)}: {slides} slides, {pages} pages, "
+            f"{cells} cells in {seconds:.1f} s")
+    if check:
+        claims = sum(r.claims for r in reports)
+        text += f"; {claims} written claim{'s' * (claims != 1)} verified"
+        text += f"; {problems} problem{'s' * (problems != 1)}" if problems else "; every claim holds"
+    outs = [display_path(o) for r in reports for o in r.outputs]
+    return text + ("\n" + "\n".join(f"  -> {o}" for o in outs) if outs else "")

@@ -1,0 +1,107 @@
+"""The deck as the stages pass it on: source -> execute -> render. Small dataclasses, each node with its
+source location."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import Location
+from .options import CellOptions
+
+
+@dataclass
+class Output:
+    """One thing a cell shows under its code."""
+
+    kind: str     # text | error | svg | html
+    content: str
+    alt: str = ""
+
+
+@dataclass
+class Replacement:
+    """A span of a displayed code line whose text comes from execution (value or result comment)."""
+
+    line: int        # 0-based line of the displayed code
+    start: int
+    end: int
+    text: str
+    blank: str | None = None   # exercise: shown until `answer_step`
+    answer_step: int | None = None
+
+
+@dataclass
+class Cell:
+    code: str
+    lang: str
+    options: CellOptions
+    live: bool                    # ```{python} runs; ```python is shown only
+    lines: list[Location]         # source location of each code line
+    step: int = 1
+    index: int = 0                # position among the deck's cells
+    option_lines: dict[str, Location] = field(default_factory=dict)  # where each option is written
+    # Filled by execution:
+    display: str = ""             # the code as shown (options removed, values filled in)
+    replacements: list[Replacement] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[tuple[Location, str]] = field(default_factory=list)
+
+    @property
+    def location(self) -> Location:
+        return self.lines[0]
+
+
+@dataclass
+class InlineExpr:
+    """`{py} expr` in prose, or `{py} expr => written value` (a claim checked by check mode)."""
+
+    expr: str
+    location: Location
+    claim: str | None = None
+    text: str = ""  # the value as shown, filled by execution
+
+
+@dataclass
+class Slide:
+    index: int                    # 1-based slide number (the title slide is 1)
+    title: str
+    markdown: str
+    location: Location            # the slide's first line
+    lines: list[Location]         # location of each markdown line
+    kind: str = "content"         # content | title
+    base_steps: int = 1           # steps from pauses and incremental lists
+    tokens: list[Any] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    exprs: list[InlineExpr] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)  # cells and prose expressions, in reading order
+    notes: str = ""               # rendered HTML of the speaker notes
+
+    @property
+    def steps(self) -> int:
+        """How many steps the slide has: its pauses and incremental items, the step at which callouts
+        appear, and one more for each exercise answer shown after its blank. Computed here only."""
+        later = [c.options.callouts_step or 0 for c in self.cells]
+        later += [r.answer_step or 0 for c in self.cells for r in c.replacements]
+        return max([self.base_steps, *later])
+
+
+@dataclass
+class Deck:
+    path: Path
+    name: str
+    meta: dict
+    slides: list[Slide]
+    files: list[Path]             # the source and every file it included
+
+    @property
+    def lang(self) -> str:
+        return str(self.meta.get("lang", self.meta.get("language", "en")))
+
+    @property
+    def cells(self) -> list[Cell]:
+        return [c for s in self.slides for c in s.cells]
+
+    @property
+    def pages(self) -> int:
+        return sum(s.steps for s in self.slides)

@@ -1,0 +1,23 @@
+"""Stage 2, execution: the deck's cells and inline expressions run in one namespace, their results
+written into the deck, claims verified. The cache is a layer around the executor (`cached.py`); the
+supervisor (`supervise.py`) watches from another process; `cell_api.py` is what cells call."""
+from __future__ import annotations
+
+from ..claims.verify import Problems
+from ..document import Deck
+from ..options import DEFAULT_TIMEOUT
+from .runner import ExecutionHooks, Executor
+
+
+def execute(deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: bool = False, cache=None,
+            log=None, hooks: list[ExecutionHooks] | tuple = ()) -> Problems:
+    """Run every item of `deck` (through `cache`, an execute.cache.Cache, when given)."""
+    executor = Executor(deck, timeout=timeout, collect_errors=collect_errors, hooks=hooks)
+    if cache is None:
+        return executor.run()
+    from .cached import CachedExecution
+
+    return CachedExecution(executor, cache, log).run()
+
+
+__all__ = ["execute", "Executor", "ExecutionHooks", "Problems"]

@@ -1,0 +1,147 @@
+"""The cache as a layer around the executor: which items to run, and which results to reuse.
+
+Each item's key chains everything its result depends on (see cache.py). An item whose key is in
+the cache is not run: its result is put back, and locations saved with it are moved to where the
+item stands now. When an item must run, the namespace is first made the one a fresh run would have
+at that point: restored from the nearest snapshot, then the cheap cells since re-run.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from ..document import Cell
+from ..errors import ClaimError
+from . import cache as store
+from .runner import Executor, new_namespace
+
+
+class CachedExecution:
+    """Runs a deck through `executor`, reusing results from `cache`; `log` hears why each cell ran."""
+
+    # Snapshotting costs time too (pickling every variable): take one only when re-running the cells
+    # since the last one would cost more than this; a restore then re-runs those few cheap cells.
+    SNAPSHOT_AFTER_SECONDS = 0.25
+
+    def __init__(self, executor: Executor, cache: store.Cache, log: Callable[[str], None] | None = None):
+        self.executor, self.cache = executor, cache
+        self.log = log or (lambda message: None)
+        deck = executor.deck
+        self.items = [item for _, item in executor.items()]
+        self.base = store.deck_key(deck.lang, deck.files, deck.path, deck.meta)
+        self.keys, self.fps = [], []
+        chain = self.base
+        for item in self.items:
+            if isinstance(item, Cell):
+                fp = store.cell_fingerprint(item)
+                chain = store.sha(chain, fp)
+                self.keys.append(chain)
+            else:  # expressions do not enter the chain: they must not change state
+                fp = store.expr_fingerprint(item)
+                self.keys.append(store.sha(chain, fp))
+            self.fps.append(fp)
+        self.previous = {e.get("fp"): e for e in cache.manifest(deck.name)}
+        self.previous_base = next(iter(self.previous.values()), {}).get("base")
+        self.ns_at = -1          # position of the last cell whose effects the namespace holds
+        self.ns_fresh = True     # the namespace is the start state (no cell ran in it)
+        self.unsaved_seconds = 0.0  # time spent running cells since the last snapshot
+
+    def run(self):
+        executor = self.executor
+        problems = executor.problems
+        with executor.session():
+            for position, (slide, item) in enumerate(executor.items()):
+                if self.reuse(position, item):
+                    executor.finished(item)
+                    continue
+                self.prepare_namespace(position)
+                mark = (len(problems.items), len(problems.claims))
+                started = time.perf_counter()
+                if executor.run_item(slide, item):
+                    self.record(position, item, mark, time.perf_counter() - started)
+                else:
+                    self.broken(position)
+            self.finish()
+        return problems
+
+    def _cells_before(self, position: int) -> list[int]:
+        return [k for k in range(position) if isinstance(self.items[k], Cell)]
+
+    def reuse(self, position: int, item) -> bool:
+        data = self.cache.load(self.keys[position])
+        if data is None:
+            return False
+        problems = self.executor.problems
+        # A prose edit above moves this item without changing its key: locations saved with the
+        # result are moved along (same offset from the item, current slide number).
+        move = store.Relocation(store.location_from_json(data.get("at")), item.location)
+        if isinstance(item, Cell):
+            store.apply_cell_result(item, data["result"], move)
+        else:
+            item.text = data["result"]["text"]
+        for p in data["problems"]:
+            problems.add(store.problem_from_json(p, move))
+        problems.claims.extend((move(store.location_from_json(loc)), w) for loc, w in data["claims"])
+        if isinstance(item, Cell):
+            self.log(f"{item.location}: cell {item.index + 1} cached")
+        return True
+
+    def prepare_namespace(self, position: int) -> None:
+        """Make the namespace the state after the last cell before `position` (snapshot, or re-running)."""
+        ns = self.executor.namespace
+        before = self._cells_before(position)
+        if not before or self.ns_at == before[-1]:
+            return
+        for k in reversed(before):
+            if k > self.ns_at and self.cache.restore(self.keys[k], ns):
+                self.ns_at = k
+                break
+            if k <= self.ns_at:
+                break
+        if self.ns_at < 0 and not self.ns_fresh:
+            ns.clear()
+            ns.update(new_namespace())
+        for k in before:
+            if k > self.ns_at:  # no usable snapshot: re-run earlier cells to rebuild the state
+                cell = self.items[k]
+                self.log(f"{cell.location}: cell {cell.index + 1} re-run to rebuild the namespace")
+                self.executor.rerun_quietly(cell)
+                self.ns_at, self.ns_fresh = k, False
+
+    def record(self, position: int, item, mark: tuple[int, int], seconds: float = 0.0) -> None:
+        problems = self.executor.problems
+        new_problems = problems.items[mark[0]:]
+        if any(not isinstance(p, ClaimError) for p in new_problems):
+            return  # a failing item is never cached
+        if isinstance(item, Cell):
+            self.log(f"{item.location}: cell {item.index + 1} ran: {self._reason(position)}")
+            result = store.cell_result(item)
+            self.ns_at, self.ns_fresh = position, False
+            self.unsaved_seconds += seconds
+            if self.unsaved_seconds >= self.SNAPSHOT_AFTER_SECONDS:
+                self.cache.snapshot(self.keys[position], self.executor.namespace)
+                self.unsaved_seconds = 0.0
+        else:
+            result = {"text": item.text}
+        self.cache.store(self.keys[position], {
+            "at": store.location_to_json(item.location), "result": result,
+            "problems": [store.problem_to_json(p) for p in new_problems],
+            "claims": [[store.location_to_json(loc), w] for loc, w in problems.claims[mark[1]:]]})
+
+    def _reason(self, position: int) -> str:
+        if not self.previous:
+            return "not in the cache"
+        if self.previous_base != self.base:
+            return "versions, included files or front matter changed"
+        if self.fps[position] not in self.previous:
+            return "its code or options changed (or it is new)"
+        return "an earlier cell changed"
+
+    def broken(self, position: int) -> None:
+        """A failed item: never cached; a failed cell's partial effects stay in the namespace."""
+        if isinstance(self.items[position], Cell):
+            self.ns_at, self.ns_fresh = position, False
+
+    def finish(self) -> None:
+        self.cache.save_manifest(self.executor.deck.name, [
+            {"fp": fp, "key": key, "base": self.base} for fp, key in zip(self.fps, self.keys)])

@@ -1,0 +1,146 @@
+"""Helpers for lecture numbers, available in every cell and inline expression.
+
+Each returns a small value object that prints the way a slide writes it, in the deck's language,
+while keeping the exact value for checks (`int(formula(conv)) == nparams(conv)`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..shared.locale import current_lang, format_approx, format_bytes, format_number
+
+__all__ = ["shape", "nparams", "formula", "numel", "memory", "approx", "num", "Shape", "Formula"]
+
+
+class Shape(tuple):
+    """A tensor shape written as on a slide: (32, 512)."""
+
+    def __str__(self) -> str:
+        if len(self) == 1:
+            return f"({self[0]},)"
+        return "(" + ", ".join(str(d) for d in self) + ")"
+
+    __repr__ = __str__
+
+    def _deck_text_(self) -> str:
+        return str(self)
+
+
+def shape(x) -> Shape:
+    """The shape of a tensor (or a torch.Size / tuple / list) as a slide writes it."""
+    dims = x.shape if hasattr(x, "shape") else x
+    return Shape(int(d) for d in dims)
+
+
+def nparams(module, trainable_only: bool = False) -> int:
+    """Number of weights of a module; a parameter shared by two layers counts once."""
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+
+
+def numel(x) -> int:
+    """Number of elements of a tensor or of a shape."""
+    if hasattr(x, "numel"):
+        return int(x.numel())
+    total = 1
+    for d in x:
+        total *= int(d)
+    return total
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A value with its slide text, e.g. memory '1,01 Go' or an approximation '~ 250 M'."""
+
+    value: float
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _deck_text_(self) -> str:
+        return self.text
+
+    def __int__(self) -> int:
+        return int(self.value)
+
+    def __float__(self) -> float:
+        return float(self.value)
+
+
+def memory(x, dtype_bytes: int | None = None) -> Quantity:
+    """Memory taken by a tensor's elements (decimal units: Mo/Go in French, MB/GB in English)."""
+    if dtype_bytes is None:
+        dtype_bytes = x.element_size() if hasattr(x, "element_size") else 4
+    size = numel(x) * dtype_bytes
+    return Quantity(size, format_bytes(size))
+
+
+def approx(value, digits: int = 2, unit: str = "") -> Quantity:
+    """An order of magnitude as lecturers write it: approx(251658240) -> '~ 250 M'."""
+    value = float(value)
+    return Quantity(value, format_approx(value, digits, unit))
+
+
+def num(value, digits: int | None = None) -> str:
+    """A number in the deck's language: 524800 -> '524 800' (fr) / '524,800' (en)."""
+    return format_number(value, current_lang.get(), digits)
+
+
+@dataclass(frozen=True)
+class Formula:
+    """The weight count of a layer written from its hyperparameters, e.g. 64 × (3 × 7² + 1)."""
+
+    text: str
+    value: int
+
+    def __str__(self) -> str:
+        return self.text
+
+    def _deck_text_(self) -> str:
+        return self.text
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __eq__(self, other) -> bool:
+        return int(other) == self.value if isinstance(other, (int, Formula)) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _kernel_text(kernel: tuple[int, ...]) -> tuple[str, int]:
+    size = 1
+    for k in kernel:
+        size *= k
+    if len(set(kernel)) == 1 and len(kernel) > 1:
+        return f"{kernel[0]}{str(len(kernel)).translate(SUPERSCRIPTS)}", size
+    return " × ".join(str(k) for k in kernel), size
+
+
+def formula(layer) -> Formula:
+    """Weight formula of a Linear or ConvNd layer; raises if it disagrees with the real count."""
+    import torch.nn as nn
+
+    has_bias = getattr(layer, "bias", None) is not None
+    if isinstance(layer, nn.Linear):
+        text = f"{layer.in_features} × {layer.out_features}" + (f" + {layer.out_features}" if has_bias else "")
+        value = layer.in_features * layer.out_features + (layer.out_features if has_bias else 0)
+    elif isinstance(layer, nn.modules.conv._ConvNd):
+        per_group_in = layer.in_channels // layer.groups
+        ktext, ksize = _kernel_text(tuple(layer.kernel_size))
+        inner = f"{per_group_in} × {ktext}"
+        if has_bias:
+            text = f"{layer.out_channels} × ({inner} + 1)"
+        else:
+            text = f"{layer.out_channels} × {inner}"
+        value = layer.out_channels * (per_group_in * ksize + (1 if has_bias else 0))
+    else:
+        raise TypeError(f"formula() knows Linear and ConvNd layers, not {type(layer).__name__}")
+    real = nparams(layer)
+    if value != real:
+        raise ValueError(f"formula {text} = {value} but the layer has {real} weights")
+    return Formula(text, value)

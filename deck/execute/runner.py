@@ -1,0 +1,354 @@
+"""Running a deck's cells and inline expressions in order, in one namespace per deck.
+
+Notebook semantics: a prose expression is evaluated where it stands, after the cells before it;
+an expression inside a cell's displayed code after that cell. A later cell that rebinds a name
+cannot change an earlier slide because every value is turned into text when it is reached.
+
+As nbclient's client: the settings live on one `Executor`, and observers (the progress display, the
+supervisor's breadcrumbs) are hooks it calls, never module globals. The cache is a layer around it
+(`cached.py`), deciding which items to run.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import linecache
+import re
+import sys
+import traceback
+import warnings
+from typing import Iterator
+
+from ..claims.exercises import is_blank
+from ..claims.result_comments import result_comment
+from ..claims.verify import Problems, verify, verify_expected_error
+from ..document import Cell, Deck, InlineExpr, Output, Replacement, Slide
+from ..errors import CellError, DeckError, Location, SourceError
+from ..options import DEFAULT_TIMEOUT
+from ..shared.locale import current_lang
+from .limits import CellTimeout, time_limit
+from .outputs import as_text, figure_svg, rich_output, strip_addresses
+
+CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
+
+
+class ExecutionHooks:
+    """What an observer of execution hears. Every method is optional (these do nothing)."""
+
+    def on_start(self, item: Cell | InlineExpr, time_limit: float | None) -> None:
+        """An item starts running (a cell, or an inline expression), with its time limit."""
+
+    def on_stop(self, item: Cell | InlineExpr) -> None:
+        """The item's code stopped running, whatever the outcome."""
+
+    def on_end(self, item: Cell | InlineExpr) -> None:
+        """An item's result is ready: it ran, or its result came from the cache."""
+
+    def on_error(self, item: Cell | InlineExpr, error: DeckError) -> None:
+        """An item failed (the error is also collected or raised)."""
+
+
+def new_namespace() -> dict:
+    """The namespace cells start from: the helpers for lecture numbers (shape, nparams, ...)."""
+    from . import cell_api
+
+    ns = {"__name__": "__deck__", "__builtins__": __builtins__}
+    ns.update({name: getattr(cell_api, name) for name in cell_api.__all__})
+    return ns
+
+
+class Executor:
+    """Runs one deck's items; fills in what the slides show and collects problems."""
+
+    def __init__(self, deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: bool = False,
+                 hooks: list[ExecutionHooks] | tuple = ()):
+        self.deck = deck
+        self.lang = deck.lang
+        self.timeout = timeout              # default limit of a cell; `#| timeout:` overrides it
+        self.problems = Problems(collect_errors=collect_errors)
+        self.hooks = list(hooks)
+        self.namespace = new_namespace()
+
+    # --- the whole deck ----------------------------------------------------------------------
+    def items(self) -> Iterator[tuple[Slide, Cell | InlineExpr]]:
+        """Cells and prose expressions in reading order."""
+        return ((s, i) for s in self.deck.slides for i in s.items)
+
+    @contextlib.contextmanager
+    def session(self):
+        """Around a run: helpers format in the deck's language; figures are closed afterwards."""
+        token = current_lang.set(self.lang)
+        try:
+            yield
+        finally:
+            current_lang.reset(token)
+            _close_figures()
+
+    def run(self) -> Problems:
+        with self.session():
+            for slide, item in self.items():
+                self.run_item(slide, item)
+        return self.problems
+
+    def run_item(self, slide: Slide, item: Cell | InlineExpr) -> bool:
+        """Run one item; False if it failed (its error collected, or raised when not collecting)."""
+        try:
+            if isinstance(item, Cell):
+                self.run_cell(item, self.problems)
+            else:
+                self.evaluate_inline(item, self.problems)
+        except DeckError as err:
+            self._hook("on_error", item, err)
+            self.problems.add(err.with_slide(slide.index))
+            return False
+        self._hook("on_end", item)
+        return True
+
+    def rerun_quietly(self, cell: Cell) -> None:
+        """Run a cell again only for its effect on the namespace (rebuilding state); results dropped."""
+        self.run_cell(cell, Problems(collect_errors=True))
+
+    def finished(self, item: Cell | InlineExpr) -> None:
+        """An item whose result was taken from elsewhere (the cache): observers hear it is done."""
+        self._hook("on_end", item)
+
+    def _hook(self, name: str, *args) -> None:
+        for hook in self.hooks:
+            getattr(hook, name, lambda *a: None)(*args)
+
+    @contextlib.contextmanager
+    def _limited(self, item: Cell | InlineExpr, limit: float):
+        self._hook("on_start", item, limit)
+        try:
+            with time_limit(limit):
+                yield
+        finally:
+            self._hook("on_stop", item)
+
+    # --- inline expressions ------------------------------------------------------------------
+    def evaluate_inline(self, item: InlineExpr, problems: Problems) -> None:
+        try:
+            with self._limited(item, self.timeout):
+                value = eval_expression(item.expr, self.namespace, item.location)
+        except CellTimeout:
+            raise CellError(f"inline expression `{item.expr}` did not finish within {self.timeout:g} s",
+                            item.location) from None
+        shown = as_text(value, self.lang)
+        item.text = shown
+        if item.claim is not None:
+            if is_blank(item.claim):
+                return
+            item.text = item.claim
+            verify(item.claim, value, shown, self.lang, item.location, problems, f"`{item.expr}` is")
+
+    # --- cells -------------------------------------------------------------------------------
+    def run_cell(self, cell: Cell, problems: Problems) -> None:
+        lines = cell.code.split("\n")
+        values: dict[int, object] = {}  # 0-based last line of an expression statement -> its value
+        if cell.live and cell.options.eval and any(line.startswith(">>>") for line in lines):
+            self._run_transcript(cell, problems)
+            return
+        if cell.live and cell.options.eval:
+            values = self._execute_code(cell, problems)
+        cell.display = "\n".join(lines)
+        cell.replacements = []
+        for i, line in enumerate(lines):
+            if CODE_EXPR.search(line):
+                lines[i] = self._fill_code_exprs(cell, i, line, problems)
+            elif i in values and cell.options.output == "comment":
+                lines[i] = result_comment(cell, i, line, values[i], as_text(values[i], self.lang), self.lang,
+                                          problems)
+        cell.display = "\n".join(lines)
+
+    def _fill_code_exprs(self, cell: Cell, i: int, line: str, problems: Problems) -> str:
+        from ..source.slides import make_expr
+
+        out, pos = [], 0
+        for m in CODE_EXPR.finditer(line):
+            out.append(line[pos:m.start()])
+            item = make_expr("{py} " + m.group(1), cell.lines[min(i, len(cell.lines) - 1)])
+            self.evaluate_inline(item, problems)
+            start = sum(len(s) for s in out)
+            text, blank, answer_step = item.text, None, None
+            if item.claim is not None and is_blank(item.claim):
+                blank, answer_step = item.claim, cell.step + 1
+            cell.replacements.append(Replacement(i, start, start + len(text), text, blank, answer_step))
+            out.append(text)
+            pos = m.end()
+        out.append(line[pos:])
+        return "".join(out)
+
+    def _run_transcript(self, cell: Cell, problems: Problems) -> None:
+        """A transcript cell: `>>> expr` lines run in order; the lines under them are checked claims."""
+        ns = self.namespace
+        lines = cell.code.split("\n")
+        cell.display, cell.replacements, cell.outputs = cell.code, [], []
+        i = 0
+        while i < len(lines):
+            if not lines[i].startswith(">>>"):
+                i += 1
+                continue
+            first = i
+            source = [lines[i][4:]]
+            i += 1
+            while i < len(lines) and lines[i].startswith("..."):
+                source.append(lines[i][4:])
+                i += 1
+            expected_at = i
+            while i < len(lines) and lines[i].strip() and not lines[i].startswith(">>>"):
+                i += 1
+            expected = "\n".join(lines[expected_at:i]).strip()
+            location = _loc(cell, first + 1)
+            code = "\n".join(source)
+            try:
+                tree = ast.parse(code)
+            except SyntaxError as exc:
+                raise SourceError(f"syntax error in cell: {exc.msg}", location) from None
+            stdout = io.StringIO()
+            try:
+                with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    value = None
+                    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
+                        value = eval(compile(ast.Expression(tree.body[0].value), f"<deck cell {cell.index}>", "eval"), ns)
+                    else:
+                        exec(compile(tree, f"<deck cell {cell.index}>", "exec"), ns)
+            except Exception as exc:
+                raise CellError(f"cell raised {type(exc).__name__}: {exc}", location) from None
+            if not expected:
+                continue
+            where = _loc(cell, expected_at + 1)
+            shown = stdout.getvalue().strip() if value is None else as_text(value, self.lang)
+            if is_blank(expected):
+                start = len(lines[expected_at]) - len(lines[expected_at].lstrip())
+                cell.replacements.append(Replacement(expected_at, start, start + len(shown), shown, expected,
+                                                     cell.step + 1))
+                lines[expected_at] = lines[expected_at][:start] + shown
+                continue
+            verify(expected, value if value is not None else shown, shown, self.lang, where, problems,
+                   f"`{code.strip()}` gives")
+        cell.display = "\n".join(lines)
+
+    def _execute_code(self, cell: Cell, problems: Problems) -> dict[int, object]:
+        ns = self.namespace
+        filename = f"<deck cell {cell.index}>"
+        linecache.cache[filename] = (len(cell.code), None, cell.code.splitlines(True), filename)
+        try:
+            tree = ast.parse(cell.code, filename)
+        except SyntaxError as exc:
+            raise SourceError(f"syntax error in cell: {exc.msg}", _loc(cell, exc.lineno)) from None
+        values: dict[int, object] = {}
+        stdout = io.StringIO()
+        last_value, raised = None, None
+        opts = cell.options
+        limit = opts.timeout or self.timeout
+        with contextlib.ExitStack() as stack:
+            caught = stack.enter_context(warnings.catch_warnings(record=True))
+            warnings.simplefilter("always")
+            stack.enter_context(contextlib.redirect_stdout(stdout))
+            if opts.meta:
+                import torch
+
+                stack.enter_context(torch.device("meta"))
+            stack.enter_context(self._limited(cell, limit))
+            for stmt in tree.body:
+                try:
+                    if isinstance(stmt, ast.Expr):
+                        value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
+                        if value is not None and not _is_plot_artist(value):  # nothing to show or check
+                            values[stmt.end_lineno - 1] = value
+                        last_value = value
+                    else:
+                        exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
+                        last_value = None
+                except Exception as exc:  # the lecturer's code failed; report it at its line
+                    raised = exc
+                    break
+                except CellTimeout as exc:
+                    raise CellError(f"cell did not finish within its time limit of {limit:g} s "
+                                    "(set `#| timeout:` or front matter `execute: {timeout: ...}`)",
+                                    _raise_location(cell, exc, filename)) from None
+        cell.warnings = [(_loc(cell, w.lineno) if w.filename == filename else cell.location, str(w.message))
+                         for w in caught]
+        cell.outputs = []
+        if stdout.getvalue():
+            cell.outputs.append(Output("text", strip_addresses(stdout.getvalue().rstrip("\n"))))
+        if opts.raises:
+            where = cell.option_lines.get("raises", cell.location)
+            if verify_expected_error(opts.raises, raised, where, problems):
+                cell.outputs.append(Output("error", f"{type(raised).__name__}: {raised}"))
+        elif raised is not None:
+            raise CellError(f"cell raised {type(raised).__name__}: {raised}", _raise_location(cell, raised, filename),
+                            detail=_cell_traceback(raised, filename))
+        shown_figures = []
+        if opts.output == "below" and last_value is not None:
+            rich = rich_output(last_value, opts.caption)
+            shown_figures.append(last_value)
+            if rich or not _is_plot_artist(last_value):
+                cell.outputs.append(rich or Output("text", as_text(last_value, self.lang)))
+        elif opts.output == "comment":
+            for v in values.values():
+                rich = rich_output(v, opts.caption)
+                if rich:
+                    cell.outputs.append(rich)
+        cell.outputs.extend(_pyplot_figures(opts.caption, shown_figures))
+        return values
+
+
+def eval_expression(expr: str, ns: dict, location: Location):
+    try:
+        code = compile(expr, f"<inline {location}>", "eval")
+    except SyntaxError as exc:
+        raise SourceError(f"invalid inline expression `{expr}`: {exc.msg}", location) from None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return eval(code, ns)
+    except Exception as exc:
+        raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}", location) from None
+
+
+def _is_plot_artist(value) -> bool:
+    """`ax.plot(...)` returns artists; their repr is noise on a slide (the figure is shown)."""
+    items = value if isinstance(value, (list, tuple)) and value else [value]
+    return all(type(v).__module__.startswith("matplotlib.") for v in items)
+
+
+def _loc(cell: Cell, lineno: int | None) -> Location:
+    i = min(max((lineno or 1) - 1, 0), len(cell.lines) - 1)
+    return cell.lines[i]
+
+
+def _raise_location(cell: Cell, exc: BaseException, filename: str) -> Location:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == filename:
+            line = frame.lineno
+    return _loc(cell, line)
+
+
+def _cell_traceback(exc: BaseException, filename: str) -> str:
+    """The traceback from the cell's frame down, without deck's own frames above it."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(exc), exc, tb)
+    return "".join(lines[-12:]).rstrip()
+
+
+def _pyplot_figures(caption: str, already_shown: list) -> list[Output]:
+    """Figures a cell drew with pyplot and did not return, as SVG outputs (then all closed)."""
+    if "matplotlib.pyplot" not in sys.modules:
+        return []
+    plt = sys.modules["matplotlib.pyplot"]
+    shown = {id(f) for f in already_shown}
+    outputs = [Output("svg", figure_svg(plt.figure(n)), alt=caption) for n in plt.get_fignums()
+               if id(plt.figure(n)) not in shown]
+    plt.close("all")
+    return outputs
+
+
+def _close_figures() -> None:
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

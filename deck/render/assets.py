@@ -1,0 +1,69 @@
+"""Files that go inside the HTML deck: themes, fonts, images, the runtime, as data URIs.
+
+Only files inside the project (or deck's own package data) are read: a path that leaves it is
+refused with the location of the slide that asked for it.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+import mimetypes
+import re
+from pathlib import Path
+
+from ..errors import Location, SourceError
+
+PACKAGE = Path(__file__).resolve().parent
+THEMES = PACKAGE / "themes"
+RUNTIME = PACKAGE / "runtime"
+CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
+IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+               ".svg": "image/svg+xml", ".webp": "image/webp"}
+
+
+def data_uri(data: bytes, mime: str) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@functools.lru_cache(maxsize=16)
+def theme_css(theme: str) -> str:
+    """The theme's CSS (base + theme), with its font files inlined."""
+    parts = []
+    for path in (THEMES / "base.css", THEMES / theme / "theme.css"):
+        if path.is_file():
+            css = path.read_text(encoding="utf-8")
+            parts.append(CSS_URL.sub(lambda m, base=path.parent: _inline_css_url(m, base), css))
+    return "\n".join(parts)
+
+
+def _inline_css_url(match: re.Match, base: Path) -> str:
+    target = (base / match.group(1)).resolve()
+    if not target.is_relative_to(PACKAGE) or not target.is_file():
+        raise RuntimeError(f"theme asset missing: {target}")  # a bug in deck's own theme files
+    mime = mimetypes.guess_type(target.name)[0] or ("font/woff" if target.suffix == ".woff" else "application/octet-stream")
+    return f'url("{data_uri(target.read_bytes(), mime)}")'
+
+
+@functools.lru_cache(maxsize=4)
+def runtime_file(name: str) -> str:
+    path = RUNTIME / name
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def image_uri(src: str, source_dir: Path, project_root: Path, location: Location) -> str:
+    """An image path from a slide, resolved inside the project and returned as a data URI."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("//"):
+        raise SourceError(f"image {src!r}: only files inside the project can be shown (no URLs)", location)
+    if src.startswith(("/", "\\")):
+        raise SourceError(f"image {src!r}: use a path relative to the slide source, not an absolute path", location)
+    target = (source_dir / src).resolve()
+    if not target.is_relative_to(project_root.resolve()):
+        raise SourceError(f"image {src!r} is outside the project", location)
+    mime = IMAGE_TYPES.get(target.suffix.lower())
+    if mime is None:
+        raise SourceError(f"image {src!r}: unsupported type (use png, jpg, gif, svg or webp)", location)
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"image {src!r} cannot be read: {exc.strerror or exc}", location) from None
+    return data_uri(data, mime)

@@ -1,0 +1,127 @@
+"""Displayed code: Pygments highlighting plus deck's marks on spans of a line.
+
+Marks are computed values (exercise blanks swapped for answers at a later step) and callouts
+(a label attached to a span, e.g. `32` -> "Taille du batch"). They are applied on the plain text
+offsets of each line, then Pygments' token spans are cut around them.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from html import escape
+
+from ..document import Cell
+from ..errors import SourceError
+
+
+@dataclass
+class Mark:
+    start: int
+    end: int
+    open: str
+    close: str
+    replace: str | None = None  # HTML that replaces the span's text (a blank before its answer)
+
+
+@functools.lru_cache(maxsize=8)
+def _lexer(lang: str):
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
+    try:
+        return get_lexer_by_name(lang, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return get_lexer_by_name("text", stripnl=False, ensurenl=False)
+
+
+def token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
+    """Per line, the (css class, text) runs of Pygments tokens."""
+    from pygments.token import STANDARD_TYPES
+
+    lines: list[list[tuple[str, str]]] = [[]]
+    for ttype, value in _lexer(lang).get_tokens(code):
+        css = ""
+        t = ttype
+        while t is not None and not css:
+            css = STANDARD_TYPES.get(t, "")
+            t = t.parent
+        parts = value.split("\n")
+        for k, part in enumerate(parts):
+            if k:
+                lines.append([])
+            if part:
+                lines[-1].append((css, part))
+    return lines
+
+
+def render_code(cell: Cell) -> str:
+    """The <pre> of a cell's displayed code with highlighting, computed values and callouts."""
+    text = cell.display if cell.display or not cell.code else cell.code
+    marks: dict[int, list[Mark]] = {}
+    for r in cell.replacements:
+        if r.blank is not None:
+            blank = f'<span class="blank" data-swap-out="{r.answer_step}">{escape(r.blank)}</span>'
+            marks.setdefault(r.line, []).append(Mark(r.start, r.end, f'<span class="answer" data-swap-in="{r.answer_step}">',
+                                                     "</span>" + blank))
+        else:
+            marks.setdefault(r.line, []).append(Mark(r.start, r.end, '<span class="computed">', "</span>"))
+    lines = text.split("\n")
+    callout_lines: set[int] = set()
+    for span, label in cell.options.callouts.items():
+        for i, line in enumerate(lines):
+            at = line.find(span)
+            if at >= 0:
+                # Only the frame and the label appear at the callout's step: the code stays put.
+                step = cell.options.callouts_step or cell.step
+                attr = f' data-step="{step}"' if step > 1 else ""
+                marks.setdefault(i, []).append(Mark(
+                    at, at + len(span), '<span class="callout">',
+                    f'<span class="callout-box"{attr}></span><span class="callout-label"{attr}>'
+                    f'{escape(label)}</span></span>'))
+                callout_lines.add(i)
+                break
+        else:
+            raise SourceError(f"callout text {span!r} is not in the cell's code", cell.location)
+    out = []
+    for i, runs in enumerate(token_lines(text, cell.lang)):
+        html = _render_line(runs, sorted(marks.get(i, []), key=lambda m: m.start))
+        # A line with callouts is taller, leaving room for the labels under it.
+        out.append(f'<span class="callout-line">{html}</span>' if i in callout_lines else html)
+    body = "\n".join(out)
+    return f'<pre class="code"><code class="language-{escape(cell.lang)}">{body}</code></pre>'
+
+
+def _render_line(runs: list[tuple[str, str]], marks: list[Mark]) -> str:
+    # Cut points: every mark boundary; each run is split there so spans nest properly.
+    cuts = sorted({m.start for m in marks} | {m.end for m in marks})
+    pieces: list[tuple[int, str, str]] = []  # (offset, css, text)
+    pos = 0
+    for css, text in runs:
+        start = pos
+        for c in cuts:
+            if start < c < pos + len(text):
+                pieces.append((start, css, text[start - pos:c - pos]))
+                start = c
+        pieces.append((start, css, text[start - pos:]))
+        pos += len(text)
+    html = []
+    opened: list[Mark] = []
+    for offset, css, text in pieces:
+        while opened and opened[-1].end <= offset:
+            html.append(opened.pop().close)
+        for m in marks:
+            if m.start == offset and m not in opened and m.end > offset:
+                html.append(m.open)
+                opened.append(m)
+        piece = escape(text, quote=False)
+        html.append(f'<span class="{css}">{piece}</span>' if css else piece)
+    while opened:
+        html.append(opened.pop().close)
+    return "".join(html)
+
+
+@functools.lru_cache(maxsize=1)
+def pygments_css() -> str:
+    from pygments.formatters import HtmlFormatter
+
+    return HtmlFormatter(style="friendly").get_style_defs(".code")

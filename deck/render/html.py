@@ -1,0 +1,185 @@
+"""A slide's Markdown tokens -> HTML, through markdown-it's renderer with deck's rules registered.
+
+As markdown-it's own renderer, a rule per token type: a method named after the type (cells,
+computed values, math, images, columns, steps, headings); the rest is markdown-it's defaults.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from markdown_it.renderer import RendererHTML
+
+from ..document import Deck, Output, Slide
+from ..errors import Location, SourceError
+from ..shared.svg import figure_html
+from ..source.markdown import markdown
+from .assets import image_uri
+from .highlight import render_code
+from .math import render_math
+
+
+@dataclass
+class SlideContext:
+    """What the rules need besides the tokens: the slide (for locations), the project, the caches."""
+
+    deck: Deck
+    slide: Slide
+    project_root: Path
+    math_cache: Path | None = None
+
+    def location(self, token) -> Location:
+        """The source location of a token (inline children carry their paragraph's map)."""
+        lines = self.slide.lines
+        line = token.map[0] if token.map else 0
+        i = min(max(line, 0), len(lines) - 1)
+        return lines[i].on_slide(self.slide.index)
+
+
+@dataclass
+class RenderedSlide:
+    """One slide as the page templates use it."""
+
+    index: int
+    title: str
+    html: str
+    notes: str
+    steps: int
+    kind: str
+
+
+class SlideRenderer(RendererHTML):
+    """markdown-it's HTML renderer with deck's rules. `env["slide"]` is the SlideContext."""
+
+    def heading_open(self, tokens, idx, options, env) -> str:
+        tok = tokens[idx]
+        cls = ' class="slide-title"' if tok.tag == "h1" else ""
+        return f"<h{_demoted(tok.tag)}{cls}>"  # h1 is the slide title: h2 under the deck's own h1
+
+    def heading_close(self, tokens, idx, options, env) -> str:
+        return f"</h{_demoted(tokens[idx].tag)}>\n"
+
+    def fence(self, tokens, idx, options, env) -> str:
+        tok = tokens[idx]
+        cell = tok.meta.get("cell")
+        if cell is None:
+            return super().fence(tokens, idx, options, env)
+        parts = []
+        if cell.options.echo:
+            parts.append(render_code(cell))
+        for output in cell.outputs:
+            parts.append(render_output(output))
+        step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
+        return f'<div class="cell"{step}>' + "".join(parts) + "</div>\n"
+
+    def code_inline(self, tokens, idx, options, env) -> str:
+        tok = tokens[idx]
+        expr = tok.meta.get("expr")
+        if expr is None:
+            return f"<code>{escape(tok.content)}</code>"
+        return f'<span class="computed">{escape(expr.text)}</span>'
+
+    def math_inline(self, tokens, idx, options, env) -> str:
+        ctx: SlideContext = env["slide"]
+        return render_math(tokens[idx].content, False, ctx.location(tokens[idx]), ctx.math_cache)
+
+    def math_block(self, tokens, idx, options, env) -> str:
+        ctx: SlideContext = env["slide"]
+        tok = tokens[idx]
+        return f'<div class="math-display">{render_math(tok.content, True, ctx.location(tok), ctx.math_cache)}</div>\n'
+
+    math_inline_double = math_block
+    math_block_label = math_block
+
+    def image(self, tokens, idx, options, env) -> str:
+        ctx: SlideContext = env["slide"]
+        tok = tokens[idx]
+        alt = escape("".join(c.content for c in (tok.children or [])) or tok.content)
+        uri = image_uri(tok.attrGet("src") or "", ctx.deck.path.parent, ctx.project_root, ctx.location(tok))
+        title = tok.attrGet("title")
+        img = f'<img src="{uri}" alt="{alt}">'
+        return f'<figure class="image">{img}<figcaption>{escape(title)}</figcaption></figure>' if title else img
+
+    def deck_step_open(self, tokens, idx, options, env) -> str:
+        return f'<div class="step" data-step="{tokens[idx].meta["step"]}">\n'
+
+    def deck_step_close(self, tokens, idx, options, env) -> str:
+        return "</div>\n"
+
+    def container_columns_open(self, tokens, idx, options, env) -> str:
+        return '<div class="columns">\n'
+
+    def container_column_open(self, tokens, idx, options, env) -> str:
+        tok = tokens[idx]
+        info = tok.info.strip().split()
+        width = info[1] if len(info) > 1 else ""
+        if width and not width.rstrip("%").replace(".", "").isdigit():
+            raise SourceError(f"column width must be a percentage like 40%, not {width!r}",
+                              env["slide"].location(tok))
+        style = f' style="flex:0 0 {width if width.endswith("%") else width + "%"}"' if width else ""
+        return f'<div class="column"{style}>\n'
+
+    def container_incremental_open(self, tokens, idx, options, env) -> str:
+        return '<div class="incremental">\n'
+
+    def _close_div(self, tokens, idx, options, env) -> str:
+        return "</div>\n"
+
+    container_columns_close = container_column_close = container_incremental_close = _close_div
+
+
+def _demoted(tag: str) -> int:
+    return min(int(tag[1]) + 1, 6)
+
+
+def _inside_step(tokens, i) -> bool:
+    depth = 0
+    for tok in reversed(tokens[:i]):
+        if tok.type == "deck_step_close":
+            depth += 1
+        elif tok.type == "deck_step_open":
+            if depth == 0:
+                return True
+            depth -= 1
+    return False
+
+
+def split_notes(tokens: list) -> tuple[list, list]:
+    """The slide's tokens, and those of its speaker notes (`::: notes`)."""
+    body, notes, depth = [], [], 0
+    for tok in tokens:
+        if tok.type == "container_notes_open":
+            depth += 1
+            continue
+        if tok.type == "container_notes_close":
+            depth -= 1
+            continue
+        (notes if depth else body).append(tok)
+    return body, notes
+
+
+def render_output(output: Output) -> str:
+    if output.kind == "svg":
+        return figure_html(output.content, output.alt)
+    if output.kind == "html":
+        return f'<div class="output-html">{output.content}</div>'
+    cls = "output error" if output.kind == "error" else "output"
+    return f'<pre class="{cls}">{escape(output.content)}</pre>'
+
+
+@functools.lru_cache(maxsize=1)
+def _renderer() -> SlideRenderer:
+    return SlideRenderer()  # stateless: the slide's context travels in env
+
+
+def render_slide(deck: Deck, slide: Slide, project_root: Path, math_cache: Path | None = None) -> tuple[str, str]:
+    """(slide body HTML, speaker notes HTML) of a content slide."""
+    renderer, options = _renderer(), markdown().options
+    env = {"slide": SlideContext(deck, slide, project_root, math_cache)}
+    body, notes = split_notes(slide.tokens)
+    try:
+        return renderer.render(body, options, env), renderer.render(notes, options, env)
+    except SourceError as err:
+        raise err.with_slide(slide.index)

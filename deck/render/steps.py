@@ -1,0 +1,21 @@
+"""Which elements a step shows: one set of CSS rules, for the HTML deck and the print document alike.
+
+A slide shown at step k carries `data-show="k"` (set by deck.js in the browser, written on each page
+of the print document). An element that appears at step m (`data-step="m"`) is hidden while k < m;
+an exercise's blank (`data-swap-out="m"`) gives way to its answer (`data-swap-in="m"`) at step m.
+"""
+from __future__ import annotations
+
+
+def step_css(max_steps: int, screen_only: bool = False) -> str:
+    """The rules for slides of up to `max_steps` steps. `screen_only`: for the HTML deck, whose
+    printout (the browser's print) shows every slide in its final state instead."""
+    rules = []
+    for k in range(1, max_steps + 1):
+        later = ", ".join(f'[data-show="{k}"] [data-step="{m}"]' for m in range(k + 1, max_steps + 2))
+        swap_in = ", ".join(f'[data-show="{k}"] [data-swap-in="{m}"]' for m in range(k + 1, max_steps + 2))
+        swap_out = ", ".join(f'[data-show="{k}"] [data-swap-out="{m}"]' for m in range(1, k + 1))
+        rules.append(f"{later} {{ visibility: hidden !important }}")
+        rules.append(f"{swap_in}, {swap_out} {{ display: none !important }}")
+    css = "\n".join(rules)
+    return f"@media screen {{\n{css}\n}}" if screen_only else css

@@ -1,0 +1,20 @@
+"""The Markdown dialect of slides: CommonMark, tables, ~~strike~~, $math$ and ::: containers; raw HTML off."""
+from __future__ import annotations
+
+import functools
+
+CONTAINERS = ("columns", "column", "notes", "incremental")
+
+
+@functools.lru_cache(maxsize=1)
+def markdown():
+    """The Markdown parser: CommonMark + tables, $math$, and ::: containers. Raw HTML is off."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.container import container_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(["table", "strikethrough"])
+    md.use(dollarmath_plugin, allow_space=True, double_inline=True)
+    for name in CONTAINERS:
+        md.use(container_plugin, name=name)
+    return md

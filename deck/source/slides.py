@@ -1,0 +1,173 @@
+"""Rendered source text -> the Deck's slides, with their cells, inline expressions and steps.
+
+Format (see the README's authoring guide):
+- slides are separated by a line holding only `---` (outside code fences);
+- ```{python} fences are live cells, with `#| key: value` option lines at their top;
+- `{py} expr` in an inline code span is an inline expression (`{py} expr => 524 800` is a claim);
+- a paragraph holding only `. . .` is a pause: what follows appears one step later;
+- `::: incremental` makes each item of the lists inside appear one by one;
+- `:::: columns` / `::: column [width]` lay content side by side; `::: notes` holds speaker notes.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..document import Deck, InlineExpr, Slide
+from ..errors import Location, SourceError
+from ..options import execute_defaults
+from .cells import _at, make_cell
+from .front_matter import validate_front_matter
+from .markdown import markdown
+from .templating import render
+
+SLIDE_BREAK = re.compile(r"^---[ \t]*$")
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+PAUSE = ". . ."
+INLINE_PREFIX = re.compile(r"^\{py\}\s*")
+CLAIM_SPLIT = re.compile(r"\s=>\s")
+
+
+def parse_file(path: Path, project_root: Path) -> Deck:
+    """Read a source file and return its Deck (not yet executed)."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot read the source: {exc}", Location(path, 1)) from None
+    return parse(source, path, project_root)
+
+
+def parse(source: str, path: Path, project_root: Path) -> Deck:
+    """The Deck of a source text: Jinja rendered, slides split, cells and expressions found."""
+    rendered = render(source, path, project_root)
+    meta = validate_front_matter(rendered.front_matter, path)
+    slides: list[Slide] = []
+    if meta.get("title_slide", True) and meta.get("title"):
+        slides.append(Slide(1, str(meta["title"]), "", Location(path, 1, 1), [Location(path, 1)], kind="title"))
+    for start, lines in split_slides(rendered.text.split("\n")):
+        chunk_locs = rendered.lines[start:start + len(lines)]
+        if not "".join(lines).strip():
+            continue
+        index = len(slides) + 1
+        slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, 0, index), chunk_locs)
+        build_slide(slide)
+        slides.append(slide)
+    defaults = execute_defaults(meta, Location(path, 2))
+    cell_no = 0
+    for slide in slides:
+        for cell in slide.cells:
+            cell.index, cell_no = cell_no, cell_no + 1
+            if cell.live:
+                for name, value in defaults.items():
+                    if name not in cell.option_lines:
+                        setattr(cell.options, name, value)
+    return Deck(path, path.stem, meta, slides, rendered.files)
+
+
+def split_slides(lines: list[str]):
+    """Yield (first line index, lines) of each slide; `---` inside a code fence is code."""
+    fence: str | None = None
+    start, current = 0, []
+    for i, line in enumerate(lines):
+        m = FENCE.match(line)
+        if m:
+            mark = m.group(1)
+            if fence is None:
+                fence = mark
+            elif mark[0] == fence[0] and len(mark) >= len(fence) and not line.strip()[len(mark):].strip():
+                fence = None
+        if fence is None and SLIDE_BREAK.match(line):
+            yield start, current
+            start, current = i + 1, []
+        else:
+            current.append(line)
+    yield start, current
+
+
+def build_slide(slide: Slide) -> None:
+    """Parse the slide's Markdown and find its title, cells, inline expressions and steps."""
+    tokens = markdown().parse(slide.markdown)
+    tokens = assign_steps(tokens, slide)
+    for tok in tokens:
+        if tok.type == "heading_open" and not slide.title:
+            slide.title = _inline_text(tokens[tokens.index(tok) + 1])
+        elif tok.type == "fence":
+            slide.cells.append(make_cell(tok, slide))
+            slide.items.append(slide.cells[-1])
+        elif tok.type == "inline":
+            for child in tok.children or []:
+                child.map = child.map or tok.map  # children have no map: their paragraph's line locates them
+                if child.type == "code_inline" and INLINE_PREFIX.match(child.content):
+                    expr = make_expr(child.content, _at(slide.lines, tok.map[0] if tok.map else 0, slide.index))
+                    child.meta["expr"] = expr
+                    slide.exprs.append(expr)
+                    slide.items.append(expr)
+    slide.tokens = tokens
+
+
+def make_expr(content: str, location: Location) -> InlineExpr:
+    body = INLINE_PREFIX.sub("", content, count=1).strip()
+    parts = CLAIM_SPLIT.split(body)
+    claim = parts.pop().strip() if len(parts) > 1 else None
+    expr = " => ".join(parts).strip()
+    if not expr:
+        raise SourceError("empty inline expression `{py}`", location)
+    return InlineExpr(expr, location, claim)
+
+
+def _inline_text(tok) -> str:
+    return "".join(c.content for c in (tok.children or []) if c.type in ("text", "code_inline")) or tok.content
+
+
+def assign_steps(tokens: list, slide: Slide) -> list:
+    """Turn pause paragraphs and incremental lists into `data-step` marks; count the steps."""
+    from markdown_it.token import Token
+
+    out: list = []
+    step = 1
+    open_wrappers: list[int] = []  # nesting levels of open step wrappers
+    incremental_levels: list[int] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        is_pause = (tok.type == "paragraph_open" and i + 2 < len(tokens)
+                    and tokens[i + 1].content.strip() == PAUSE)
+        if is_pause:
+            while open_wrappers and open_wrappers[-1] >= tok.level:
+                out.append(Token("deck_step_close", "div", -1, level=open_wrappers.pop()))
+            step += 1
+            out.append(Token("deck_step_open", "div", 1, level=tok.level, meta={"step": step}))
+            open_wrappers.append(tok.level)
+            i += 3
+            continue
+        if tok.nesting == -1:
+            while open_wrappers and open_wrappers[-1] > tok.level:
+                out.append(Token("deck_step_close", "div", -1, level=open_wrappers.pop()))
+        if tok.type == "container_incremental_open":
+            incremental_levels.append(tok.level)
+        elif tok.type == "container_incremental_close":
+            incremental_levels.pop()
+        elif tok.type == "list_item_open" and incremental_levels and tok.level == incremental_levels[-1] + 2:
+            if not _first_item_of_first_list(tokens, i, incremental_levels[-1]):
+                step += 1
+            tok.attrSet("data-step", str(step)) if step > 1 else None
+        if tok.type in ("fence", "code_block"):
+            tok.meta["step"] = step
+        out.append(tok)
+        i += 1
+    while open_wrappers:
+        out.append(Token("deck_step_close", "div", -1, level=open_wrappers.pop()))
+    slide.base_steps = step
+    return out
+
+
+def _first_item_of_first_list(tokens: list, i: int, container_level: int) -> bool:
+    """The first item of an incremental block shows with the slide; later ones one step each."""
+    for tok in reversed(tokens[:i]):
+        if tok.type == "container_incremental_open" and tok.level == container_level:
+            return True
+        if tok.type == "list_item_open" and tok.level == container_level + 2:
+            return False
+    return True
+
+

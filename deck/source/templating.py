@@ -1,0 +1,185 @@
+"""Jinja over the whole source (after its front matter), keeping a map back to source lines.
+
+Jinja changes line numbers (loops repeat lines, includes insert files, macros move text), yet every
+later error must name the source file and line. Before rendering, each source line that starts
+outside a Jinja tag gets an invisible marker `<file>:<line>` in private-use characters; Jinja copies markers along
+with the text, and after rendering they are stripped into a per-line location table.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DeckError, Location, SourceError
+from .front_matter import split_front_matter
+
+# Private-use characters: never in real text, and not whitespace (Jinja's `{%-` strips \s).
+MARK = re.compile("\ue000(\\d+):(\\d+)\ue001")
+LEADING_MARKS = re.compile("(?:\ue000\\d+:\\d+\ue001)+")
+BLOCK_START = re.compile(r"\s*(\{%|\{#|\{\{-)")
+RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
+TAG_OPEN = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+@dataclass
+class Rendered:
+    """The source after Jinja: plain text, the location of each of its lines, files it read."""
+
+    front_matter: dict
+    text: str
+    lines: list[Location]
+    body_line: int  # source line where the body (after front matter) starts
+    files: list[Path] = field(default_factory=list)
+
+
+def add_markers(text: str, file_index: int, first_line: int = 1) -> str:
+    """Prefix every line that starts outside a Jinja tag with a location marker."""
+    out: list[str] = []
+    closing: str | None = None  # the delimiter that ends the tag we are inside, if any
+    in_raw = False
+    for offset, line in enumerate(text.split("\n")):
+        # A line that opens with a block tag gets no marker: a marker there would sit between
+        # `{%-` and the text it strips, changing the author's whitespace control.
+        if closing is None and not in_raw and not BLOCK_START.match(line):
+            out.append(f"\ue000{file_index}:{first_line + offset}\ue001")
+        out.append(line)
+        out.append("\n")
+        i = 0
+        while i < len(line):
+            if in_raw:
+                m = RAW_CLOSE.search(line, i)
+                if not m:
+                    break
+                in_raw, i = False, m.end()
+            elif closing:
+                j = line.find(closing, i)
+                if j < 0:
+                    break
+                closing, i = None, j + 2
+            else:
+                m = RAW_OPEN.match(line, i)
+                if m:
+                    in_raw, i = True, m.end()
+                    continue
+                pair = line[i:i + 2]
+                if pair in TAG_OPEN:
+                    closing, i = TAG_OPEN[pair], i + 2
+                else:
+                    i += 1
+    return "".join(out[:-1])  # drop the newline added after the last line
+
+
+def strip_markers(text: str, files: list[Path]) -> tuple[str, list[Location]]:
+    """Remove markers; return the clean text and the source location of each of its lines."""
+    clean: list[str] = []
+    where: list[Location] = []
+    last = Location(files[0], 1)
+    for line in text.split("\n"):
+        lead = LEADING_MARKS.match(line)
+        if lead:
+            idx, num = MARK.findall(lead.group(0))[-1]
+            last = Location(files[int(idx)], int(num))
+        elif (m := MARK.search(line)):
+            last = Location(files[int(m.group(1))], int(m.group(2)))
+        clean.append(MARK.sub("", line))
+        where.append(last)
+    return "\n".join(clean), where
+
+
+def render(source: str, path: Path, project_root: Path, context: dict | None = None) -> Rendered:
+    """Split front matter, run Jinja over the body, and map each output line to its source."""
+    import jinja2
+
+    meta, body, body_line = split_front_matter(source, path)
+    files: list[Path] = [path]
+    loader = _MarkingLoader(path, project_root, files)
+    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, autoescape=False,
+                             trim_blocks=True, lstrip_blocks=True)
+    loader.main_source = add_markers(body, 0, body_line)
+    loader.body_line = body_line
+    variables = {**meta, "meta": meta, **(context or {})}
+    try:
+        text = env.get_template(loader.MAIN).render(variables)
+    except jinja2.TemplateSyntaxError as exc:
+        raise SourceError(f"Jinja syntax error: {exc.message}",
+                        _jinja_location(exc.filename, exc.lineno, path, files, loader)) from None
+    except jinja2.TemplateNotFound as exc:
+        raise SourceError(f"included file not found: {exc.name}",
+                        _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
+    except jinja2.UndefinedError as exc:
+        raise SourceError(f"Jinja: {exc.message}",
+                        _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
+    except DeckError:
+        raise
+    except Exception as exc:  # an exception raised inside a Jinja expression
+        raise SourceError(f"Jinja: {type(exc).__name__}: {exc}",
+                        _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
+    clean, lines = strip_markers(text, files)
+    return Rendered(meta, clean, lines, body_line, files)
+
+
+def _jinja_location(filename, lineno, path, files, loader) -> Location:
+    """Jinja counts lines of the template text; the main template starts after the front matter."""
+    real = loader.real_paths.get(filename, path) if filename else path
+    offset = loader.body_line - 1 if real == path else 0
+    return Location(real, (lineno or 1) + offset)
+
+
+def _traceback_location(exc, path, files, loader) -> Location | None:
+    import traceback
+
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename in loader.real_paths:
+            found = _jinja_location(frame.filename, frame.lineno, path, files, loader)
+    return found
+
+
+class _MarkingLoader:
+    """A Jinja loader that serves the main source and project files, each with line markers."""
+
+    MAIN = "<main>"
+
+    def __init__(self, path: Path, project_root: Path, files: list[Path]):
+        import jinja2
+
+        self._base = jinja2.BaseLoader
+        self.path = path
+        self.root = project_root.resolve()
+        self.files = files
+        self.main_source = ""
+        self.body_line = 1
+        self.real_paths: dict[str, Path] = {str(path): path}
+
+    # Jinja only needs get_source / load; subclassing at runtime keeps jinja2 import lazy.
+    def get_source(self, environment, template):
+        if template == self.MAIN:
+            return self.main_source, str(self.path), lambda: True
+        candidate = self._resolve(template)
+        try:
+            text = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            import jinja2
+
+            raise jinja2.TemplateNotFound(template) from exc
+        if candidate not in self.files:
+            self.files.append(candidate)
+        self.real_paths[str(candidate)] = candidate
+        return add_markers(text, self.files.index(candidate)), str(candidate), lambda: True
+
+    def _resolve(self, name: str) -> Path:
+        import jinja2
+
+        if name.startswith(("/", "\\")) or "://" in name or ".." in Path(name).parts:
+            raise jinja2.TemplateNotFound(f"{name} (only files inside the project can be included)")
+        for base in (self.path.parent, self.root):
+            candidate = (base / name).resolve()
+            if candidate.is_file() and candidate.is_relative_to(self.root):
+                return candidate
+        raise jinja2.TemplateNotFound(name)
+
+    def load(self, environment, name, globals=None):
+        return self._base.load(self, environment, name, globals)

@@ -1,0 +1,214 @@
+"""`python build.py --watch`: build, serve build/ on 127.0.0.1, rebuild on change, reload the page in place.
+
+Parts: the worker (`worker.py`), the server (`server.py`, with its page script `live.js`), which
+decks a change affects (`changes.py`), and the watch loop here.
+
+- the **worker**: a long-lived child process (multiprocessing, "spawn") that runs the pipeline. It keeps
+  torch, matplotlib and WeasyPrint imported and deck's in-memory caches warm, so a rebuild after a
+  prose edit costs only the build itself. A cell that kills its process (segfault, out of memory,
+  `os._exit`) kills the worker only: the server reports it and starts a fresh worker.
+- the **server**: a threaded HTTP server on 127.0.0.1 serving the output folder. Into every HTML page it
+  serves (never into the file on disk, which stays self-contained) it injects a small script that
+  listens to Server-Sent Events: a new build reloads the page, which keeps its `#/slide/step` fragment
+  and so lands on the same slide and step; a failed build shows an overlay over the last good deck.
+- the **watch loop** (main thread): `watchfiles` on the sources, the files the decks included, the
+  project's `figures/` and deck's themes; it maps each change to the decks that need a rebuild.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+import time
+
+from pathlib import Path
+
+from ..shared.files import cache_root, display_path
+from .changes import PACKAGE, is_under, plan_rebuild
+from .server import DeckState, WatchState, make_server
+from .worker import Worker, WorkerDied
+
+ENGINE_DIRS = ("render/themes", "render/runtime", "render/templates")  # deck's own non-Python files a build reads
+# --------------------------------------------------------------------------------- the watch loop
+
+class Watcher:
+    """Builds in the worker, keeps the shared state, prints to the terminal."""
+
+    def __init__(self, options, port: int, host: str = "127.0.0.1"):
+        from ..cli import progress
+
+        self.options, self.port, self.host = options, port, host
+        self.root = options.project_root.resolve()
+        self.source_dir = options.source_dir.resolve()
+        self.out_dir = options.output_dir.resolve()
+        self.state = WatchState(self.out_dir)
+        self.worker = Worker(preload_pdf=options.pdf, on_start=lambda pid: setattr(self.state, "worker_pid", pid))
+        self.discover = not options.decks
+        figures = self.root / "figures"
+        self.figures_dir = figures if figures.is_dir() else None
+        self.interactive = progress.interactive()
+        self.suffix = ("-handout" if options.handout else "") + ("-student" if options.student else "")
+
+    # --- terminal ---------------------------------------------------------------------------
+    def say(self, text: str, error: bool = False) -> None:
+        stream = sys.stderr if error else sys.stdout
+        if self.interactive:  # colours on a terminal only (never in a pipe, a log, or under NO_COLOR)
+            from rich.console import Console
+            from rich.text import Text
+
+            style = "red" if text.startswith("error") else "yellow" if text.startswith("warning") else \
+                "green" if text.startswith("built") else None
+            Console(file=stream, highlight=False, soft_wrap=True).print(Text(text, style=style or ""))
+            return
+        print(text, file=stream, flush=True)
+
+    # --- decks ------------------------------------------------------------------------------
+    def add_deck(self, source: Path) -> DeckState:
+        source = source.resolve()
+        deck = DeckState(source.stem, source, f"{source.stem}{self.suffix}.html", {source})
+        with self.state.cond:
+            self.state.decks[deck.name] = deck
+        return deck
+
+    def request(self, deck: DeckState, clear: bool) -> dict:
+        o = self.options
+        keys = ("project_root", "sources", "html", "pdf", "handout", "student", "cache", "verbose")
+        return {"path": str(deck.source), "clear_caches": clear,
+                "options": {k: getattr(o, k) for k in keys} | {"decks": [str(deck.source)], "check": False,
+                                                               "out_dir": self.out_dir}}
+
+    def build(self, names, clear: bool = False, why: str = "") -> None:
+        for name in sorted(names):
+            deck = self.state.decks.get(name)
+            if deck is not None:
+                self.build_one(deck, clear, why)
+                clear = False
+
+    def build_one(self, deck: DeckState, clear: bool, why: str) -> None:
+        from ..cli import progress
+
+        self.state.update(deck.name, building=True)
+        if not self.interactive:
+            self.say(f"building {deck.name}{why} ...")
+        start = time.perf_counter()
+        display = progress.TerminalProgress(sys.stderr) if self.interactive else None
+
+        def on_progress(event: str, **info) -> None:
+            if display is not None and event != "done":  # the "built ..." line below says it
+                display(event, **info)
+
+        try:
+            with display or contextlib.nullcontext():
+                result = self.worker.build(deck.name, self.request(deck, clear), on_progress)
+        except WorkerDied as died:
+            result = {"ok": False, "error": str(died), "files": []}
+        seconds = time.perf_counter() - start
+        self.record(deck, result, seconds)
+
+    def record(self, deck: DeckState, result: dict, seconds: float) -> None:
+        files = {Path(f) for f in result.get("files", [])} or deck.files | {deck.source}
+        for line in result.get("cache_log", []):
+            self.say(f"cache: {line}", error=True)
+        for w in result.get("warnings", []):
+            if w not in deck.warnings:
+                self.say(f"warning: {w}", error=True)
+        if result["ok"]:
+            self.state.update(deck.name, files=files, error=None, building=False, new_version=True,
+                              builds=deck.builds + 1, warnings=result.get("warnings", []))
+            outs = ", ".join(display_path(Path(o)) for o in result.get("outputs", []))
+            self.say(f"built {deck.name} in {seconds:.2f} s -> {outs}")
+        else:
+            self.state.update(deck.name, files=files, error=result["error"], building=False,
+                              failures=deck.failures + 1)
+            self.say(f"error: {result['error']}", error=True)
+            self.say(f"build of {deck.name} failed; still serving the last good deck")
+
+    # --- watching ---------------------------------------------------------------------------
+    def roots(self) -> list[Path]:
+        """Folders to watch: sources, the project's figures, deck's themes, where included files live."""
+        folders = {self.source_dir} | {PACKAGE / d for d in ENGINE_DIRS}
+        if self.figures_dir:
+            folders.add(self.figures_dir)
+        with self.state.cond:
+            for deck in self.state.decks.values():
+                folders |= {f.parent for f in deck.files | {deck.source}}
+        # watching a folder covers its sub-folders: keep only the outermost ones
+        kept = sorted(f for f in folders if f.is_dir())
+        return [f for f in kept if not any(f != g and is_under(f, g) for g in kept)]
+
+    def watch_filter(self):
+        from watchfiles import DefaultFilter
+
+        cache = cache_root(self.root)
+        return DefaultFilter(ignore_paths=[str(self.out_dir), str(cache)])
+
+    def on_changes(self, raw) -> None:
+        changes = [(c.name, Path(p).resolve()) for c, p in raw]
+        plan = plan_rebuild(changes, self.state.decks, self.source_dir, self.discover, self.figures_dir)
+        for name in plan.removed:
+            with self.state.cond:
+                self.state.decks.pop(name, None)
+            self.say(f"{name}: source deleted, no longer built")
+        for path in plan.added:
+            plan.decks.add(self.add_deck(path).name)
+        if plan.restart:
+            self.say("Python code changed: starting a fresh build process")
+            self.worker.restart()
+        if plan.decks:
+            shown = sorted({display_path(p) for _, p in changes if p.exists()})[:3] or ["files"]
+            self.build(plan.decks, plan.clear_caches, f" ({', '.join(shown)} changed)")
+
+    def run(self) -> int:
+        from watchfiles import watch
+
+        from ..errors import DeckError
+        from ..pipeline import find_decks
+
+        try:
+            sources = find_decks(self.options)
+        except DeckError as err:
+            self.say(f"error: {err}", error=True)
+            return 2
+        for source in sources:
+            self.add_deck(source)
+        try:
+            server = make_server(self.state, self.host, self.port)
+        except OSError as exc:
+            self.say(f"error: cannot serve on {self.host}:{self.port}: {exc.strerror or exc} "
+                     f"(choose another with --port, or --port 0 for any free port)", error=True)
+            return 2
+        thread = threading.Thread(target=server.serve_forever, name="deck-http", daemon=True)
+        thread.start()
+        url = f"http://{self.host}:{server.server_address[1]}/"
+        self.say(f"serving {self.out_dir} at {url}  (Ctrl-C to stop)")
+        for deck in sorted(self.state.decks.values(), key=lambda d: d.name):
+            self.say(f"  {deck.name}: {url}{deck.html_name}")
+        what = "HTML and PDF" if self.options.pdf else "HTML only (add --pdf for the PDF too)"
+        self.say(f"watching for changes; rebuilding {what}")
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self.worker.start()
+            self.build(list(self.state.decks))
+            while True:
+                roots = self.roots()
+                for raw in watch(*roots, watch_filter=self.watch_filter(), step=50, debounce=800):
+                    self.on_changes(raw)
+                    if self.roots() != roots:
+                        break  # a deck now includes a file elsewhere: watch there too
+        except KeyboardInterrupt:
+            pass
+        finally:
+            interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
+            self.state.close()
+            server.shutdown()
+            server.server_close()
+            self.worker.stop()
+            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGINT, interrupt)
+        self.say("stopped")
+        return 0
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

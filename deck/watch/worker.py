@@ -1,0 +1,202 @@
+"""The --watch worker: a long-lived process that builds decks with warm imports and caches."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import traceback
+from pathlib import Path
+from types import SimpleNamespace
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "no exit status"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "unknown signal"
+        return f"killed by signal {-code}, {name}"
+    return f"exit code {code}"
+
+
+class WorkerDied(Exception):
+    """The build process ended while building; the message says which deck and how it ended."""
+
+
+def worker_main(conn, preload_pdf: bool) -> None:
+    """The child process: warm up, then build what the server asks, one deck at a time, forever."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+    warm = False
+    while True:
+        try:
+            if not warm and not conn.poll(0):  # idle: import what later builds need, once
+                _preload(preload_pdf)
+                warm = True
+                continue
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the server is gone
+        if message[0] == "stop":
+            return
+        if message[0] == "build":
+            conn.send(("result", _build_one(message[1], conn)))
+
+
+def _preload(pdf: bool) -> None:
+    """Import what builds need, once for the worker's life."""
+    import deck.execute.runner  # noqa: F401
+    import deck.pipeline  # noqa: F401
+    import deck.render.documents  # noqa: F401
+
+    for name in ("torch", "matplotlib.pyplot", "weasyprint" if pdf else ""):
+        if name:
+            try:
+                __import__(name)
+            except Exception:  # an optional speed-up only
+                pass
+
+
+def _build_one(request: dict, conn) -> dict:
+    from ..errors import DeckError
+    from ..execute.supervise import Breadcrumbs
+    from ..pipeline import BuildOptions, build_deck
+
+    def progress(event: str, **info) -> None:
+        if event == "done":
+            info = {"report": SimpleNamespace(**_summary(info["report"]))}
+        conn.send(("progress", event, info))
+
+    if request.get("clear_caches"):
+        _clear_caches()
+    path, cwd = Path(request["path"]), os.getcwd()
+    # The executor tells the server each cell it starts and stops: the server can then name the cell a
+    # dead worker was running, and stop one stuck in native code past its limit.
+    breadcrumbs = Breadcrumbs(lambda kind, where, limit: conn.send(("note", kind, where, limit)))
+    options = BuildOptions(**request["options"], progress=progress, hooks=[breadcrumbs])
+    try:
+        report = build_deck(path, options)
+    except DeckError as err:
+        return {"ok": False, "error": str(err), "files": _files_read(path, options.project_root)}
+    except BaseException as exc:  # deck's own bug, or a cell that called sys.exit(): report, keep serving
+        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-8:])
+        return {"ok": False, "error": f"{path}: the build stopped: {type(exc).__name__}: {exc}\n{detail}",
+                "files": []}
+    finally:
+        os.chdir(cwd)  # a cell may have changed the working folder
+    summary = _summary(report)
+    problems = [str(p) for p in report.problems]
+    return {**summary, "ok": not problems, "error": "\n\n".join(problems) or None}
+
+
+def _files_read(path: Path, root: Path) -> list[str]:
+    """The files a deck that failed to build includes (to watch them too), if its templating works."""
+    from ..source import parse_file
+
+    try:
+        return [str(Path(f).resolve()) for f in parse_file(path, root).files]
+    except Exception:  # best effort: the build's own error is what the lecturer sees
+        return []
+
+
+def _summary(report) -> dict:
+    files = [str(Path(f).resolve()) for f in (report.deck.files if report.deck else [])]
+    return {"name": report.name, "slides": report.slides, "pages": report.pages, "cells": report.cells,
+            "seconds": report.seconds, "outputs": [str(o) for o in report.outputs],
+            "warnings": list(report.warnings), "files": files,
+            "cache_log": list(getattr(report, "cache_log", []))}
+
+
+def _clear_caches() -> None:
+    """Forget deck's in-memory caches of its own files (themes, runtime, templates changed)."""
+    for name, module in list(sys.modules.items()):
+        if name == "deck" or name.startswith("deck."):
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+class Worker:
+    """The server's handle on the worker process: build one deck, survive the worker's death."""
+
+    def __init__(self, preload_pdf: bool, on_start=None):
+        self.preload_pdf = preload_pdf
+        self.on_start = on_start  # called with the new worker's pid
+        self.context = multiprocessing.get_context("spawn")
+        self.process = None
+        self.conn = None
+
+    def start(self) -> None:
+        parent, child = self.context.Pipe()
+        self.process = self.context.Process(target=worker_main, args=(child, self.preload_pdf),
+                                            name="deck-build-worker", daemon=True)
+        self.process.start()
+        child.close()
+        self.conn = parent
+        if self.on_start:
+            self.on_start(self.process.pid)
+
+    def build(self, deck: str, request: dict, on_progress) -> dict:
+        """Send one build; forward its progress events; return its result or raise WorkerDied."""
+        from ..execute.supervise import Watchdog
+
+        if self.process is None or not self.process.is_alive():
+            self.start()
+        watchdog = Watchdog()
+        try:
+            self.conn.send(("build", request))
+            while True:
+                if self.conn.poll(0.05):
+                    message = self.conn.recv()
+                    if message[0] == "result":
+                        return message[1]
+                    if message[0] == "progress":
+                        on_progress(message[1], **message[2])
+                    elif message[0] == "note":
+                        watchdog.heard(*message[1:])
+                elif not self.process.is_alive() and not self.conn.poll(0):
+                    break
+                elif watchdog.overdue():
+                    self.stop()  # stuck in native code, where the cell's alarm cannot stop it
+                    self.start()
+                    raise WorkerDied(watchdog.stuck_message("the build process was restarted"))
+        except (EOFError, OSError):
+            pass
+        self.process.join(2)
+        code = self.process.exitcode
+        self._discard()
+        self.start()  # a fresh worker warms up for the next build
+        where = f" while running the cell at {watchdog.where}" if watchdog.where else ""
+        raise WorkerDied(f"the build process died while building {deck} ({describe_exit(code)}){where}\n"
+                         "A cell may have crashed Python (segfault, out of memory, os._exit); "
+                         "a fresh build process is ready for the next build.")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        try:
+            self.conn.send(("stop",))
+        except (OSError, ValueError):
+            pass
+        self.process.join(1.5)
+        if self.process.is_alive():
+            self.process.terminate()  # busy in a cell: no need to wait for it
+            self.process.join(2)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2)
+        self._discard()
+
+    def _discard(self) -> None:
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+        self.process, self.conn = None, None
+
