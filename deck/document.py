@@ -90,13 +90,14 @@ class Slide:
 class Deck:
     path: Path
     name: str
-    meta: dict
+    front_matter: dict            # validated; unknown keys are the source's Jinja variables
     slides: list[Slide]
     files: list[Path]             # the source and every file it included
+    cell_defaults: dict = field(default_factory=dict)  # front matter `execute:`, validated
 
     @property
     def lang(self) -> str:
-        return str(self.meta.get("lang", self.meta.get("language", "en")))
+        return str(self.front_matter["lang"])
 
     @property
     def cells(self) -> list[Cell]:

@@ -180,9 +180,26 @@ def markdown_table(where: str) -> str:
             continue
         deck_wide = " Deck-wide default: front matter `execute:`." if EXECUTE in o.where else ""
         default = f" (default `{_yaml(o.default)}`)" if o.default not in (None, "", {}) else ""
-        rows.append(f"| `{o.name}` | {o.values}{default} | {o.help}{deck_wide} |")
+        rows.append(f"| `{o.name}` | {o.values}{default} | {o.help.rstrip('.')}.{deck_wide} |")
     return "\n".join(rows)
 
 
 def _yaml(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def readme_with_tables(readme: str) -> str:
+    """The README with its option tables (between `<!-- options: cell|front -->` markers) regenerated."""
+    import re
+
+    def table(match: re.Match) -> str:
+        return f"<!-- options: {match.group(1)} -->\n{markdown_table(match.group(1))}\n<!-- /options -->"
+
+    return re.sub(r"<!-- options: (cell|front) -->\n.*?\n<!-- /options -->", table, readme, flags=re.S)
+
+
+if __name__ == "__main__":  # python -m deck.options: rewrite the README's tables from this one
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    readme.write_text(readme_with_tables(readme.read_text(encoding="utf-8")), encoding="utf-8")

@@ -116,7 +116,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
         from .execute.cache import Cache
 
         cache = Cache(cache_root(options.project_root))
-    timeout = (deck.meta.get("execute") or {}).get("timeout") or options.timeout
+    timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
     token = current_cache_root.set(cache_root(options.project_root))
     try:
         problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=cache,

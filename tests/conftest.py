@@ -1,10 +1,31 @@
-"""Shared fixtures: a throw-away project folder with one deck source."""
+"""Shared fixtures: a throw-away project folder with one deck source.
+
+Nothing a test does may write into the checkout: the cache of every build in the session (the decks
+of slides_src/ that the plugin checks included) goes to a temporary folder, and so does Hypothesis's
+example database.
+"""
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
+
+_SESSION_TMP = Path(tempfile.mkdtemp(prefix="deck-tests-"))
+atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
+os.environ["DECK_CACHE_DIR"] = str(_SESSION_TMP / "cache")
+
+from hypothesis import settings  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
+from hypothesis.database import DirectoryBasedExampleDatabase  # noqa: E402
+
+set_hypothesis_home_dir(str(_SESSION_TMP / "hypothesis-home"))
+settings.register_profile("deck", database=DirectoryBasedExampleDatabase(str(_SESSION_TMP / "hypothesis")))
+settings.load_profile("deck")
 
 from browser import browser  # noqa: F401  (one Chromium for the whole session)
 from runtime_pages import deck_path, page  # noqa: F401  (the runtime fixture deck, opened)

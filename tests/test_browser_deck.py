@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import io
 import os
-import queue
 import textwrap
-import threading
 import time
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
 
-from browser import CHROMIUM_ARGS, chromium_path, page_for
-from test_watch import WatchProcess
+from browser import page_for
+from watch_process import WatchProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 WAIT_MS = 30_000
@@ -110,64 +108,6 @@ def assert_not_blank(png: bytes) -> Image.Image:
     return image
 
 
-class BrowserThread:
-    """The system Chromium, driven from a thread of its own with its own Playwright.
-
-    Playwright's sync API allows one live instance per thread, and test_browser_runtime.py keeps its own
-    session-long one in the main thread; a thread of our own works whatever the order the modules run in.
-    `run(body)` calls `body(browser)` in that thread and returns its result or raises its exception.
-    """
-
-    def __init__(self):
-        self.jobs: queue.Queue = queue.Queue()
-        self.started: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=self._serve, name="chromium", daemon=True)
-        self.thread.start()
-        error = self.started.get(timeout=60)
-        if error is not None:
-            raise error
-
-    def _serve(self) -> None:
-        try:
-            from playwright.sync_api import sync_playwright
-
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=self.exe, args=CHROMIUM_ARGS, headless=True)
-                self.started.put(None)
-                try:
-                    while (job := self.jobs.get()) is not None:
-                        body, done = job
-                        try:
-                            done.put((True, body(browser)))
-                        except BaseException as exc:  # handed to the test's thread
-                            done.put((False, exc))
-                finally:
-                    browser.close()
-        except BaseException as exc:
-            self.started.put(exc)
-
-    def run(self, body, timeout: float = 120):
-        done: queue.Queue = queue.Queue()
-        self.jobs.put((body, done))
-        ok, value = done.get(timeout=timeout)
-        if not ok:
-            raise value
-        return value
-
-    def close(self) -> None:
-        self.jobs.put(None)
-        self.thread.join(30)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Fails (never skips) when Chromium or Playwright is missing, as tests/browser.py's fixture does."""
-    BrowserThread.exe = chromium_path()
-    runner = BrowserThread()
-    yield runner
-    runner.close()
-
-
 # --------------------------------------------------------------------------------- a small real deck
 
 @pytest.fixture(scope="module")
@@ -184,7 +124,7 @@ def small_html(tmp_path_factory) -> Path:
     return report.outputs[0]
 
 
-def test_keyboard_steps_and_fragments(chromium, small_html):
+def test_keyboard_steps_and_fragments(browser, small_html):
     def body(browser):
         with page_for(browser, small_html) as page:
             wait_state(page, 1, 1)
@@ -211,10 +151,10 @@ def test_keyboard_steps_and_fragments(chromium, small_html):
             wait_state(page, 1, 1)
             assert page.evaluate("location.hash") == "#/1"
 
-    chromium.run(body)
+    body(browser)
 
 
-def test_fragment_opens_the_step_and_reload_keeps_it(chromium, small_html):
+def test_fragment_opens_the_step_and_reload_keeps_it(browser, small_html):
     def body(browser):
         with page_for(browser, small_html, url_suffix="#/4/2") as page:
             wait_state(page, 4, 2)
@@ -229,10 +169,10 @@ def test_fragment_opens_the_step_and_reload_keeps_it(chromium, small_html):
             page.evaluate("location.hash = '#/99/9'")  # out of range: clamped to the last slide
             wait_state(page, 5, 1)
 
-    chromium.run(body)
+    body(browser)
 
 
-def test_overview_opens_and_picks_a_slide(chromium, small_html):
+def test_overview_opens_and_picks_a_slide(browser, small_html):
     def body(browser):
         with page_for(browser, small_html) as page:
             wait_state(page, 1, 1)
@@ -243,10 +183,10 @@ def test_overview_opens_and_picks_a_slide(chromium, small_html):
             wait_state(page, 4, 1)
             assert not page.evaluate("document.documentElement.classList.contains('deck-overview')")
 
-    chromium.run(body)
+    body(browser)
 
 
-def test_presenter_view_follows_and_leads(chromium, small_html):
+def test_presenter_view_follows_and_leads(browser, small_html):
     def body(browser):
         with page_for(browser, small_html, url_suffix="#/2") as page:
             wait_state(page, 2, 1)
@@ -266,17 +206,17 @@ def test_presenter_view_follows_and_leads(chromium, small_html):
             wait_state(presenter, 3, 1)
             assert "(no notes)" in notes.inner_text()
 
-    chromium.run(body)
+    body(browser)
 
 
-def test_first_slide_screenshot_is_not_blank(chromium, small_html):
+def test_first_slide_screenshot_is_not_blank(browser, small_html):
     def body(browser):
         with page_for(browser, small_html) as page:
             wait_state(page, 1, 1)
             image = assert_not_blank(page.screenshot())
             assert image.size == (1280, 720)
 
-    chromium.run(body)
+    body(browser)
 
 
 # --------------------------------------------------------------------------------- the flagship deck
@@ -294,7 +234,7 @@ def flagship_html(tmp_path_factory) -> Path:
     return report.outputs[0]
 
 
-def test_flagship_every_step_is_reachable(chromium, flagship_html):
+def test_flagship_every_step_is_reachable(browser, flagship_html):
     def body(browser):
         with page_for(browser, flagship_html) as page:
             wait_state(page, 1, 1)
@@ -308,10 +248,10 @@ def test_flagship_every_step_is_reachable(chromium, flagship_html):
             assert seen == [(n, k) for n in range(1, total + 1) for k in range(1, expected[n - 1] + 1)]
             assert page.evaluate("location.hash") == f"#/{total}" + (f"/{expected[-1]}" if expected[-1] > 1 else "")
 
-    chromium.run(body)
+    body(browser)
 
 
-def test_flagship_presenter_view(chromium, flagship_html, tmp_path_factory):
+def test_flagship_presenter_view(browser, flagship_html, tmp_path_factory):
     def body(browser):
         with page_for(browser, flagship_html, url_suffix="#/2", viewport=(1280, 800)) as page:
             wait_state(page, 2, 1)
@@ -324,7 +264,8 @@ def test_flagship_presenter_view(chromium, flagship_html, tmp_path_factory):
             notes = presenter.locator(".deck-presenter-notes").inner_text()
             assert "Le biais ajoute un poids par neurone" in notes
             assert "2 / " in presenter.locator(".deck-presenter-counter").inner_text()
-            presenter.wait_for_timeout(300)  # fonts and the preview's scale settle
+            presenter.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() =>"
+                               " requestAnimationFrame(r))))")  # fonts loaded, the preview's scale applied
             png = presenter.screenshot()
             assert_not_blank(png)
             target = Path(os.environ.get("DECK_SCREENSHOTS") or tmp_path_factory.mktemp("shots")) / "presenter.png"
@@ -332,7 +273,7 @@ def test_flagship_presenter_view(chromium, flagship_html, tmp_path_factory):
             target.write_bytes(png)
             print(f"presenter view screenshot: {target}")
 
-    chromium.run(body)
+    body(browser)
 
 
 # --------------------------------------------------------------------------------- --watch in the browser
@@ -362,7 +303,7 @@ def overlay_text(page) -> str | None:
                          " return o ? o.innerText : null; })()")
 
 
-def test_watch_reloads_in_place_after_an_edit(chromium, watched, capsys, record_property):
+def test_watch_reloads_in_place_after_an_edit(browser, watched, capsys, record_property):
     edit_and_wait(watched, word="apple")
 
     def body(browser):
@@ -371,7 +312,7 @@ def test_watch_reloads_in_place_after_an_edit(chromium, watched, capsys, record_
             wait_state(page, 4, 2)
             page.wait_for_function("window.deckWatch !== undefined", timeout=WAIT_MS)
             assert "The word is apple." in visible_text(page)
-            page.wait_for_timeout(300)  # the event stream is connected
+            page.wait_for_function("window.deckWatch.connected", timeout=WAIT_MS)
             start = time.time()
             write_source(watched.root, word="banana")
             page.wait_for_function("document.querySelector('.slide.deck-current') &&"
@@ -386,7 +327,7 @@ def test_watch_reloads_in_place_after_an_edit(chromium, watched, capsys, record_
             assert overlay_text(page) is None
         return seen, loaded
 
-    seen, loaded = chromium.run(body)
+    seen, loaded = body(browser)
     record_property("edit_to_page_seconds", round(seen, 3))
     with capsys.disabled():
         print(f"\n--watch: edit saved -> new word on the page in {seen:.3f} s "
@@ -394,14 +335,14 @@ def test_watch_reloads_in_place_after_an_edit(chromium, watched, capsys, record_
     assert seen < 5
 
 
-def test_watch_error_overlay_over_the_last_good_deck(chromium, watched):
+def test_watch_error_overlay_over_the_last_good_deck(browser, watched):
     edit_and_wait(watched, word="cherry")
 
     def body(browser):
         with page_for(browser) as page:
             page.goto(watched.url + "t.html#/4/2")
             wait_state(page, 4, 2)
-            page.wait_for_timeout(300)
+            page.wait_for_function("window.deckWatch.connected", timeout=WAIT_MS)
             write_source(watched.root, word="cherry", cell="x / 0")
             page.wait_for_function("document.getElementById('deck-watch-overlay')", timeout=WAIT_MS)
             text = overlay_text(page)
@@ -417,17 +358,17 @@ def test_watch_error_overlay_over_the_last_good_deck(chromium, watched):
                                    " document.body.innerText.includes('damson')", timeout=WAIT_MS)
             wait_state(page, 4, 2)
 
-    chromium.run(body)
+    body(browser)
 
 
-def test_watch_survives_a_build_process_that_dies(chromium, watched):
+def test_watch_survives_a_build_process_that_dies(browser, watched):
     edit_and_wait(watched, word="elder")
 
     def body(browser):
         with page_for(browser) as page:
             page.goto(watched.url + "t.html#/5")
             wait_state(page, 5, 1)
-            page.wait_for_timeout(300)
+            page.wait_for_function("window.deckWatch.connected", timeout=WAIT_MS)
             write_source(watched.root, word="elder", cell="import os; os._exit(1)")
             page.wait_for_function("document.getElementById('deck-watch-overlay')", timeout=WAIT_MS)
             assert "the build process died while building t (exit code 1)" in overlay_text(page)
@@ -438,5 +379,5 @@ def test_watch_survives_a_build_process_that_dies(chromium, watched):
                                    " document.body.innerText.includes('# 48')", timeout=WAIT_MS)
             wait_state(page, 5, 1)
 
-    chromium.run(body)
+    body(browser)
     assert "error: the build process died while building t (exit code 1)" in watched.stderr

@@ -190,7 +190,7 @@ def test_presenter_resyncs_after_main_reload(page):
     page.wait_for_function("window.deck")
     # the presenter pings its opener every 2 s, so the reloaded main learns
     # about it again without the presenter having to move first
-    page.wait_for_timeout(2500)
+    page.wait_for_function("window.deck.peers() > 0", timeout=6000)
     page.evaluate("window.deck.go(4)")
     wait_state(pres, 4, 1)
     press(pres, "ArrowRight")

@@ -215,3 +215,24 @@ def test_cached_locations_follow_a_prose_edit_above(project):
     assert problem.location.line == line + 3 and problem.location.slide == 4
     assert report.warnings[0].startswith(f"slides_src/t.md:{line + 4} (slide 4): careful")
     assert str(problem).splitlines()[1].endswith("total + 1   # 44")
+
+
+@pytest.mark.parametrize("module", ["claims/compare.py", "render/html.py", "shared/locale.py", "execute/runner.py"])
+def test_environment_key_sees_every_sub_package(tmp_path, monkeypatch, module):
+    # a change to any module of deck, in any sub-package, may change a result: it must change the key
+    import shutil
+
+    from deck.execute import cache
+
+    for package in ("deck", "figures"):
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "PACKAGE", tmp_path / "deck")
+    cache.environment_key.cache_clear()
+    before = cache.environment_key()
+    with open(tmp_path / "deck" / module, "a", encoding="utf-8") as f:
+        f.write("\n# changed\n")
+    cache.environment_key.cache_clear()
+    try:
+        assert cache.environment_key() != before
+    finally:
+        cache.environment_key.cache_clear()

@@ -60,9 +60,9 @@ def environment_key() -> str:
     return sha(*parts)
 
 
-def deck_key(lang: str, files: list[Path], main: Path, meta: dict) -> str:
+def deck_key(lang: str, files: list[Path], main: Path, front_matter: dict) -> str:
     """The deck-wide part of every key: language, front matter, included files, environment."""
-    parts = [environment_key(), lang, json.dumps(meta, sort_keys=True, default=str)]
+    parts = [environment_key(), lang, json.dumps(front_matter, sort_keys=True, default=str)]
     for f in files:
         if f != main:
             try:

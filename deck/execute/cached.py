@@ -28,7 +28,7 @@ class CachedExecution:
         self.log = log or (lambda message: None)
         deck = executor.deck
         self.items = [item for _, item in executor.items()]
-        self.base = store.deck_key(deck.lang, deck.files, deck.path, deck.meta)
+        self.base = store.deck_key(deck.lang, deck.files, deck.path, deck.front_matter)
         self.keys, self.fps = [], []
         chain = self.base
         for item in self.items:

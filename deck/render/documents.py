@@ -38,7 +38,7 @@ def _env():
 
 
 def title_html(deck: Deck) -> str:
-    meta = deck.meta
+    meta = deck.front_matter
     template = _env().get_template(f"title_{meta.get('theme', 'default')}.html.j2")
     return template.render(meta=meta, date=format_date(meta.get("date"), deck.lang),
                            institution=meta.get("institution") or [])
@@ -59,17 +59,17 @@ def _css(theme: str, slides: list[RenderedSlide], screen_only: bool) -> str:
 
 def html_document(deck: Deck, slides: list[RenderedSlide]) -> str:
     """The self-contained interactive deck."""
-    theme = deck.meta.get("theme", "default")
+    theme = deck.front_matter.get("theme", "default")
     return _env().get_template("deck.html.j2").render(
-        deck=deck, meta=deck.meta, slides=slides, total=len(slides), lang=deck.lang,
+        deck=deck, meta=deck.front_matter, slides=slides, total=len(slides), lang=deck.lang,
         css=_css(theme, slides, screen_only=True), runtime_css=runtime_file("runtime.css"),
         runtime_js=runtime_file("deck.js"), theme=theme)
 
 
 def print_document(deck: Deck, slides: list[RenderedSlide], handout: bool = False) -> str:
     """One page per step (or per slide for a handout), for WeasyPrint. No notes, no script."""
-    theme = deck.meta.get("theme", "default")
+    theme = deck.front_matter.get("theme", "default")
     pages = [(s, k) for s in slides for k in ([s.steps] if handout else range(1, s.steps + 1))]
     return _env().get_template("print.html.j2").render(created=source_date(),
-        deck=deck, meta=deck.meta, pages=pages, total=len(slides), lang=deck.lang,
+        deck=deck, meta=deck.front_matter, pages=pages, total=len(slides), lang=deck.lang,
         css=_css(theme, slides, screen_only=False), theme=theme)

@@ -61,7 +61,7 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
                 for name, value in defaults.items():
                     if name not in cell.option_lines:
                         setattr(cell.options, name, value)
-    return Deck(path, path.stem, meta, slides, rendered.files)
+    return Deck(path, path.stem, meta, slides, rendered.files, defaults)
 
 
 def split_slides(lines: list[str]):

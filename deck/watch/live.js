@@ -39,6 +39,7 @@
     source.addEventListener("state", function (e) {
       var d;
       try { d = JSON.parse(e.data); } catch (err) { return; }
+      window.deckWatch.connected = true; /* the server's first state arrived: later builds will reach us */
       if (d.version && d.version !== cfg.version) {
         source.close();
         location.reload(); /* keeps #/slide/step: the deck opens where it was */
@@ -47,6 +48,6 @@
       if (d.error) show(d.error); else hide();
     });
   }
-  window.deckWatch = { config: cfg, overlay: function () { return box; } };
+  window.deckWatch = { config: cfg, connected: false, overlay: function () { return box; } };
   if (document.body) connect(); else document.addEventListener("DOMContentLoaded", connect);
 })();

@@ -48,7 +48,6 @@ class Watcher:
         figures = self.root / "figures"
         self.figures_dir = figures if figures.is_dir() else None
         self.interactive = progress.interactive()
-        self.suffix = ("-handout" if options.handout else "") + ("-student" if options.student else "")
 
     # --- terminal ---------------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -66,7 +65,7 @@ class Watcher:
     # --- decks ------------------------------------------------------------------------------
     def add_deck(self, source: Path) -> DeckState:
         source = source.resolve()
-        deck = DeckState(source.stem, source, f"{source.stem}{self.suffix}.html", {source})
+        deck = DeckState(source.stem, source, f"{source.stem}{self.options.suffix}.html", {source})
         with self.state.cond:
             self.state.decks[deck.name] = deck
         return deck

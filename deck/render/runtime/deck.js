@@ -324,6 +324,7 @@
     return {
       send: send,
       addPeer: addPeer,
+      peers: function () { return peers.length; },
       hello: function () { post({ type: "hello" }); },
       ping: function () { post({ type: "ping" }); }
     };
@@ -738,7 +739,8 @@
     help: function (show) { setHelp(show == null ? !helpOpen() : !!show); },
     presenter: openPresenter,
     fit: fitAll,
-    isPresenter: PRESENTER
+    isPresenter: PRESENTER,
+    peers: function () { return sync.peers(); } /* windows this one keeps in step (presenter, audience) */
   };
 
   if (doc.readyState === "loading") doc.addEventListener("DOMContentLoaded", start);
