@@ -121,7 +121,8 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     try:
         problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=cache,
                            log=report.cache_log.append if options.verbose else None,
-                           hooks=[_CellProgress(options, len(deck.cells)), *options.hooks])
+                           hooks=[_CellProgress(options, len(deck.cells)), *options.hooks],
+                           project_root=options.project_root)
     finally:
         current_cache_root.reset(token)
     if options.student:

@@ -43,7 +43,7 @@ def test_one_page_per_step(flagship):
 @pytest.mark.parametrize("value", [
     "(32, 512)",                      # Linear(1024, 512) on a batch of 32 (the original said (32, 64))
     "1024 × 512 + 512", "524 800",    # its weights
-    "64 × (3 × 72 + 1)", "9 472",     # Conv2d(3, 64, 7): formula and count
+    "64 × (3 × 72 + 1)", "9472",      # Conv2d(3, 64, 7): formula and count (no grouping below 10 000)
     "(32, 64, 128, 128)",             # its output
     "(8, 16, 2551)",                  # Conv1d(stride=4) on 10201 samples (the original said 2501)
     "160",                            # its weights without bias (the original said 80)

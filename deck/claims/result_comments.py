@@ -1,7 +1,8 @@
 """Result comments (knitr style): `shape(fc(x))  # (32, 512)` under `#| output: comment`.
 
-deck writes the value after the comment sign (after a `label :` if there is one); a value already
-written there is a claim to verify, a blank an exercise.
+deck writes the value after the comment sign (after a `label :` if there is one). What is already
+written there decides: a value (grammar.py: a number, a shape, a formula, a dtype, True/False) is a
+claim to verify, a blank an exercise, anything else a plain comment that deck leaves as it is.
 """
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import re
 
 from ..document import Cell, Replacement
 from .exercises import is_blank
+from .grammar import read_value
 from .verify import Problems, verify
 
-COMMENT_VALUE = re.compile(r"^(?P<label>[^:#]*:\s*)?(?P<value>.*?)\s*$")
+# `# Nb de poids : 160`: a label (it has a letter, so `12:30` is not one) and what follows it
+COMMENT_VALUE = re.compile(r"^(?P<label>[^:#]*[^\W\d_][^:#]*:\s*)?(?P<value>.*?)\s*$")
 
 
 def result_comment(cell: Cell, i: int, line: str, value, shown: str, lang: str, problems: Problems) -> str:
@@ -34,6 +37,8 @@ def result_comment(cell: Cell, i: int, line: str, value, shown: str, lang: str, 
     if is_blank(written):
         cell.replacements.append(Replacement(i, start, start + len(shown), shown, written, cell.step + 1))
         return prefix + shown
+    if read_value(written, lang) is None:
+        return line  # a plain comment (`# total over the batch`): the lecturer's words, left alone
     verify(written, value, shown, lang, location, problems, "this line gives")
     return prefix + written
 

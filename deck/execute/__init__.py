@@ -3,6 +3,8 @@ written into the deck, claims verified. The cache is a layer around the executor
 supervisor (`supervise.py`) watches from another process; `cell_api.py` is what cells call."""
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..claims.verify import Problems
 from ..document import Deck
 from ..options import DEFAULT_TIMEOUT
@@ -10,9 +12,11 @@ from .runner import ExecutionHooks, Executor
 
 
 def execute(deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: bool = False, cache=None,
-            log=None, hooks: list[ExecutionHooks] | tuple = ()) -> Problems:
-    """Run every item of `deck` (through `cache`, an execute.cache.Cache, when given)."""
-    executor = Executor(deck, timeout=timeout, collect_errors=collect_errors, hooks=hooks)
+            log=None, hooks: list[ExecutionHooks] | tuple = (), project_root: Path | None = None) -> Problems:
+    """Run every item of `deck` (through `cache`, an execute.cache.Cache, when given). `project_root`:
+    the project whose own modules cells may import (their content is part of the cache key)."""
+    executor = Executor(deck, timeout=timeout, collect_errors=collect_errors, hooks=hooks,
+                        project_root=project_root)
     if cache is None:
         return executor.run()
     from .cached import CachedExecution

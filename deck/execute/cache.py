@@ -1,15 +1,16 @@
 """The per-cell cache: results keyed by everything they depend on, so a cached value is never stale.
 
 A cell's key chains the key of the cell before it, so it covers its own code and options and the
-code of every cell before it; the deck-wide part covers the deck's language, the files the source
-included, and the versions of Python, torch, torchvision and matplotlib and the code of deck and
-figures. Inline expressions are keyed on the chain at their place plus their own text; they do not
-enter the chain (they must not change state), so editing one re-evaluates it alone.
+code of every cell before it, and the content of the project's own modules the cells imported; the
+deck-wide part covers the deck's language, the files the source included, and the versions of
+Python, torch, torchvision and matplotlib and the code of deck and figures. Inline expressions are
+keyed on the chain at their place plus their own text; they do not enter the chain (they must not
+change state), so editing one re-evaluates it alone.
 
-To re-run a changed cell without re-running those before it, the namespace is snapshotted after
-each cell: each variable pickled on its own (cloudpickle, content-addressed blobs, shared across
-cells and builds), with the random generators' states. A variable that cannot be pickled, or is too
-big, makes the snapshot incomplete; execution then resumes from an earlier complete snapshot.
+To re-run a changed cell without re-running those before it, the namespace and the process state
+are snapshotted after costly cells (snapshot.py: one pickle, so that shared objects stay shared;
+content-addressed blobs). What cannot be captured makes the snapshot incomplete; execution then
+resumes from an earlier complete snapshot.
 
 Entries are JSON or pickle files written atomically (temporary name, then rename); an entry that
 cannot be read, or whose recorded key differs from its name, is ignored and recomputed.
@@ -20,7 +21,6 @@ import functools
 import hashlib
 import json
 import sys
-import types
 from dataclasses import asdict
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from ..errors import KINDS, ClaimError, DeckError, Location
 from ..shared.files import write_atomic
 
 FORMAT = 3
-MAX_BLOB = 64 * 1024 * 1024  # a variable bigger than this pickled is not snapshotted
+MAX_SNAPSHOT = 512 * 1024 * 1024  # a namespace bigger than this pickled is not snapshotted
 PACKAGE = Path(__file__).resolve().parents[1]  # deck/
 
 
@@ -118,88 +118,38 @@ class Cache:
         self._write(self.root / "decks" / f"{deck_name}.json", json.dumps(entries).encode("utf-8"))
 
     # --- namespace snapshots ----------------------------------------------------------------
-    def snapshot(self, key: str, ns: dict) -> bool:
-        """Store the namespace after a cell; return whether every variable could be kept."""
-        import cloudpickle
+    def snapshot(self, key: str, ns: dict, process) -> bool:
+        """Store the namespace and process state after a cell; False if they cannot be captured."""
+        from .snapshot import Uncapturable, dumps
 
-        entries, complete = {}, True
-        for name, value in ns.items():
-            if name.startswith("__") and name.endswith("__"):
-                continue
-            if isinstance(value, types.ModuleType):
-                entries[name] = {"module": value.__name__}
-                continue
-            try:
-                blob = cloudpickle.dumps(value)
-            except Exception:  # noqa: BLE001 - anything unpicklable just makes the snapshot partial
-                complete = False
-                continue
-            if len(blob) > MAX_BLOB:
-                complete = False
-                continue
-            digest = sha(blob)
-            path = self._path("blobs", digest, ".pkl")
-            if not path.exists():
-                self._write(path, blob)
-            entries[name] = {"blob": digest}
-        rng = _rng_state()
-        self._write(self._path("ns", key), json.dumps({"key": key, "format": FORMAT, "vars": entries,
-                                                        "rng": rng, "complete": complete}).encode("utf-8"))
-        return complete
+        try:
+            blob = dumps(ns, process, MAX_SNAPSHOT)
+        except Uncapturable as why:
+            self._write(self._path("ns", key), json.dumps({"key": key, "format": FORMAT, "complete": False,
+                                                           "why": str(why)}).encode("utf-8"))
+            return False
+        digest = sha(blob)
+        path = self._path("blobs", digest, ".pkl")
+        if not path.exists():
+            self._write(path, blob)
+        self._write(self._path("ns", key), json.dumps({"key": key, "format": FORMAT, "blob": digest,
+                                                       "complete": True}).encode("utf-8"))
+        return True
 
-    def restore(self, key: str, ns: dict) -> bool:
-        """Fill `ns` from the snapshot stored after the cell with this key; False if impossible."""
-        import importlib
-        import pickle
+    def restore(self, key: str):
+        """(variables, process state) stored after the cell with this key, or None if impossible."""
+        from .snapshot import loads
 
         try:
             data = json.loads(self._path("ns", key).read_text(encoding="utf-8"))
             if data.get("key") != key or data.get("format") != FORMAT or not data.get("complete"):
-                return False
-            values = {}
-            for name, entry in data["vars"].items():
-                if "module" in entry:
-                    values[name] = importlib.import_module(entry["module"])
-                else:
-                    blob = self._path("blobs", entry["blob"], ".pkl").read_bytes()
-                    if sha(blob) != entry["blob"]:
-                        return False
-                    values[name] = pickle.loads(blob)
-            _set_rng_state(data["rng"])
+                return None
+            blob = self._path("blobs", data["blob"], ".pkl").read_bytes()
+            if sha(blob) != data["blob"]:
+                return None
+            return loads(blob)
         except Exception:  # noqa: BLE001 - a damaged snapshot is ignored; execution starts earlier
-            return False
-        ns.update(values)
-        return True
-
-
-def _rng_state() -> dict:
-    import base64
-    import pickle
-    import random
-
-    state = {"random": base64.b64encode(pickle.dumps(random.getstate())).decode("ascii")}
-    if "torch" in sys.modules:
-        torch = sys.modules["torch"]
-        state["torch"] = base64.b64encode(pickle.dumps(torch.get_rng_state())).decode("ascii")
-    if "numpy" in sys.modules:
-        state["numpy"] = base64.b64encode(pickle.dumps(sys.modules["numpy"].random.get_state())).decode("ascii")
-    return state
-
-
-def _set_rng_state(state: dict) -> None:
-    import base64
-    import pickle
-    import random
-
-    random.setstate(pickle.loads(base64.b64decode(state["random"])))
-    if "torch" in state:
-        import torch
-
-        torch.set_rng_state(pickle.loads(base64.b64decode(state["torch"])))
-    if "numpy" in state:
-        import numpy
-
-        numpy.random.set_state(pickle.loads(base64.b64decode(state["numpy"])))
+            return None
 
 
 # --- (de)serialising what an item produced ----------------------------------------------------

@@ -1,19 +1,22 @@
 """The cache as a layer around the executor: which items to run, and which results to reuse.
 
-Each item's key chains everything its result depends on (see cache.py). An item whose key is in
-the cache is not run: its result is put back, and locations saved with it are moved to where the
-item stands now. When an item must run, the namespace is first made the one a fresh run would have
-at that point: restored from the nearest snapshot, then the cheap cells since re-run.
+Each item's key chains everything its result depends on (see cache.py), the content of the project's
+own modules that earlier cells imported included. An item whose key is in the cache is not run: its
+result is put back, and locations saved with it are moved to where the item stands now. When an
+item must run, the namespace and the process are first made the ones a fresh run would have at that
+point: restored from the nearest snapshot, then the cheap cells since re-run.
 """
 from __future__ import annotations
 
+import hashlib
 import time
+from pathlib import Path
 from typing import Callable
 
 from ..document import Cell
 from ..errors import ClaimError
 from . import cache as store
-from .runner import Executor, new_namespace
+from .runner import Executor
 
 
 class CachedExecution:
@@ -29,78 +32,93 @@ class CachedExecution:
         deck = executor.deck
         self.items = [item for _, item in executor.items()]
         self.base = store.deck_key(deck.lang, deck.files, deck.path, deck.front_matter)
-        self.keys, self.fps = [], []
-        chain = self.base
-        for item in self.items:
-            if isinstance(item, Cell):
-                fp = store.cell_fingerprint(item)
-                chain = store.sha(chain, fp)
-                self.keys.append(chain)
-            else:  # expressions do not enter the chain: they must not change state
-                fp = store.expr_fingerprint(item)
-                self.keys.append(store.sha(chain, fp))
-            self.fps.append(fp)
+        self.fps = [store.cell_fingerprint(i) if isinstance(i, Cell) else store.expr_fingerprint(i) for i in self.items]
+        self.keys: list[str] = []   # filled as the run goes: a key depends on the modules cells imported
+        self.chain = self.base      # the key of the state after the last cell reached
         self.previous = {e.get("fp"): e for e in cache.manifest(deck.name)}
         self.previous_base = next(iter(self.previous.values()), {}).get("base")
         self.ns_at = -1          # position of the last cell whose effects the namespace holds
         self.ns_fresh = True     # the namespace is the start state (no cell ran in it)
         self.unsaved_seconds = 0.0  # time spent running cells since the last snapshot
+        self.after: dict[int, str] = {}  # position of a cell -> key of the state after it (snapshots)
 
     def run(self):
         executor = self.executor
         problems = executor.problems
         with executor.session():
             for position, (slide, item) in enumerate(executor.items()):
-                if self.reuse(position, item):
+                key = store.sha(self.chain, self.fps[position])
+                self.keys.append(key)
+                entry = self.cache.load(key)
+                if entry is not None and self._modules_unchanged(entry):
+                    self.reuse(item, entry)
+                    self._advance(position, entry.get("modules", {}))
                     executor.finished(item)
                     continue
                 self.prepare_namespace(position)
                 mark = (len(problems.items), len(problems.claims))
                 started = time.perf_counter()
                 if executor.run_item(slide, item):
-                    self.record(position, item, mark, time.perf_counter() - started)
+                    modules = self._digests(executor.imported) if isinstance(item, Cell) else {}
+                    self._advance(position, modules)
+                    self.record(position, item, mark, modules, time.perf_counter() - started)
                 else:
+                    self._advance(position, {})
                     self.broken(position)
             self.finish()
         return problems
 
-    def _cells_before(self, position: int) -> list[int]:
-        return [k for k in range(position) if isinstance(self.items[k], Cell)]
+    # --- keys ----------------------------------------------------------------------------------
+    def _advance(self, position: int, modules: dict[str, str]) -> None:
+        """After a cell, the chain covers it and the content of the modules it imported."""
+        if isinstance(self.items[position], Cell):
+            self.chain = store.sha(self.keys[position], *sorted(f"{p}\0{d}" for p, d in modules.items()))
+            self.after[position] = self.chain
 
-    def reuse(self, position: int, item) -> bool:
-        data = self.cache.load(self.keys[position])
-        if data is None:
-            return False
+    def _digests(self, imported: dict[str, Path]) -> dict[str, str]:
+        root = self.executor.project_root
+        return {path.relative_to(root).as_posix(): _file_digest(path) for path in imported.values()}
+
+    def _modules_unchanged(self, entry: dict) -> bool:
+        root = self.executor.project_root
+        modules = entry.get("modules") or {}
+        return root is None or all(_file_digest(root / rel) == digest for rel, digest in modules.items())
+
+    # --- results -------------------------------------------------------------------------------
+    def reuse(self, item, data: dict) -> None:
         problems = self.executor.problems
         # A prose edit above moves this item without changing its key: locations saved with the
         # result are moved along (same offset from the item, current slide number).
         move = store.Relocation(store.location_from_json(data.get("at")), item.location)
         if isinstance(item, Cell):
             store.apply_cell_result(item, data["result"], move)
+            self.log(f"{item.location}: cell {item.index + 1} cached")
         else:
             item.text = data["result"]["text"]
         for p in data["problems"]:
             problems.add(store.problem_from_json(p, move))
         problems.claims.extend((move(store.location_from_json(loc)), w) for loc, w in data["claims"])
-        if isinstance(item, Cell):
-            self.log(f"{item.location}: cell {item.index + 1} cached")
-        return True
+
+    def _cells_before(self, position: int) -> list[int]:
+        return [k for k in range(position) if isinstance(self.items[k], Cell)]
 
     def prepare_namespace(self, position: int) -> None:
-        """Make the namespace the state after the last cell before `position` (snapshot, or re-running)."""
-        ns = self.executor.namespace
+        """Make the namespace and process the state after the last cell before `position` (snapshot, or
+        re-running cells)."""
         before = self._cells_before(position)
         if not before or self.ns_at == before[-1]:
             return
         for k in reversed(before):
-            if k > self.ns_at and self.cache.restore(self.keys[k], ns):
-                self.ns_at = k
-                break
             if k <= self.ns_at:
                 break
+            snapshot = self.cache.restore(self.after[k])
+            if snapshot is not None:
+                self.executor.restore(*snapshot)
+                self.ns_at, self.ns_fresh = k, False
+                break
         if self.ns_at < 0 and not self.ns_fresh:
-            ns.clear()
-            ns.update(new_namespace())
+            self.executor.reset_process()
+            self.ns_fresh = True
         for k in before:
             if k > self.ns_at:  # no usable snapshot: re-run earlier cells to rebuild the state
                 cell = self.items[k]
@@ -108,7 +126,8 @@ class CachedExecution:
                 self.executor.rerun_quietly(cell)
                 self.ns_at, self.ns_fresh = k, False
 
-    def record(self, position: int, item, mark: tuple[int, int], seconds: float = 0.0) -> None:
+    def record(self, position: int, item, mark: tuple[int, int], modules: dict[str, str],
+               seconds: float = 0.0) -> None:
         problems = self.executor.problems
         new_problems = problems.items[mark[0]:]
         if any(not isinstance(p, ClaimError) for p in new_problems):
@@ -119,12 +138,13 @@ class CachedExecution:
             self.ns_at, self.ns_fresh = position, False
             self.unsaved_seconds += seconds
             if self.unsaved_seconds >= self.SNAPSHOT_AFTER_SECONDS:
-                self.cache.snapshot(self.keys[position], self.executor.namespace)
-                self.unsaved_seconds = 0.0
+                if self.cache.snapshot(self.after[position], self.executor.namespace,
+                                       self.executor.capture_process()):
+                    self.unsaved_seconds = 0.0
         else:
             result = {"text": item.text}
         self.cache.store(self.keys[position], {
-            "at": store.location_to_json(item.location), "result": result,
+            "at": store.location_to_json(item.location), "result": result, "modules": modules,
             "problems": [store.problem_to_json(p) for p in new_problems],
             "claims": [[store.location_to_json(loc), w] for loc, w in problems.claims[mark[1]:]]})
 
@@ -135,6 +155,9 @@ class CachedExecution:
             return "versions, included files or front matter changed"
         if self.fps[position] not in self.previous:
             return "its code or options changed (or it is new)"
+        entry = self.previous.get(self.fps[position], {})
+        if entry.get("key") == self.keys[position]:
+            return "a module it imports changed"
         return "an earlier cell changed"
 
     def broken(self, position: int) -> None:
@@ -145,3 +168,10 @@ class CachedExecution:
     def finish(self) -> None:
         self.cache.save_manifest(self.executor.deck.name, [
             {"fp": fp, "key": key, "base": self.base} for fp, key in zip(self.fps, self.keys)])
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"

@@ -22,7 +22,7 @@ class Shape(tuple):
 
     __repr__ = __str__
 
-    def _deck_text_(self) -> str:
+    def _deck_text_(self, in_code: bool = False) -> str:
         return str(self)
 
 
@@ -49,16 +49,21 @@ def numel(x) -> int:
 
 @dataclass(frozen=True)
 class Quantity:
-    """A value with its slide text, e.g. memory '1,01 Go' or an approximation '~ 250 M'."""
+    """A value with its slide text, e.g. memory '1,01 Go' or an approximation '~ 250 M'.
+
+    The text is made in the deck's language when the value is computed, in two spellings: prose
+    (`1,01 Go` in French) and code, whose decimal separator is a point (`1.01 Go`).
+    """
 
     value: float
     text: str
+    code_text: str = ""
 
     def __str__(self) -> str:
         return self.text
 
-    def _deck_text_(self) -> str:
-        return self.text
+    def _deck_text_(self, in_code: bool = False) -> str:
+        return (self.code_text or self.text) if in_code else self.text
 
     def __int__(self) -> int:
         return int(self.value)
@@ -68,17 +73,42 @@ class Quantity:
 
 
 def memory(x, dtype_bytes: int | None = None) -> Quantity:
-    """Memory taken by a tensor's elements (decimal units: Mo/Go in French, MB/GB in English)."""
-    if dtype_bytes is None:
-        dtype_bytes = x.element_size() if hasattr(x, "element_size") else 4
-    size = numel(x) * dtype_bytes
-    return Quantity(size, format_bytes(size))
+    """Memory taken by tensors (decimal units: Mo/Go in French, MB/GB in English).
+
+    `x` may be a tensor, a module (its parameters and buffers), an optimizer (the state it keeps per
+    weight), a shape (with `dtype_bytes`, 4 by default), or a list, tuple or dict of these. A tensor
+    reached twice (a shared weight) counts once.
+    """
+    size = _bytes(x, dtype_bytes, set())
+    return Quantity(size, format_bytes(size), format_bytes(size, in_code=True))
+
+
+def _bytes(x, dtype_bytes: int | None, seen: set[int]) -> int:
+    if hasattr(x, "element_size") and hasattr(x, "numel"):  # a tensor (meta tensors too)
+        if id(x) in seen:
+            return 0
+        seen.add(id(x))
+        return int(x.numel()) * (dtype_bytes or x.element_size())
+    if hasattr(x, "parameters") and hasattr(x, "buffers"):  # a module
+        return sum(_bytes(t, dtype_bytes, seen) for t in [*x.parameters(), *x.buffers()])
+    if hasattr(x, "state") and hasattr(x, "param_groups"):  # an optimizer: its state per weight
+        return sum(_bytes(v, dtype_bytes, seen) for state in x.state.values() for v in state.values())
+    if isinstance(x, dict):
+        return sum(_bytes(v, dtype_bytes, seen) for v in x.values())
+    if isinstance(x, (tuple, list)) or type(x).__name__ == "Size":
+        if x and all(isinstance(d, int) and not isinstance(d, bool) for d in x):  # a shape
+            return numel(x) * (dtype_bytes or 4)
+        return sum(_bytes(v, dtype_bytes, seen) for v in x)
+    if isinstance(x, (int, float)):  # e.g. an optimizer's step count kept as a number
+        return 0
+    raise TypeError(f"memory() counts tensors, modules, optimizers, shapes and lists of them, "
+                    f"not {type(x).__name__}")
 
 
 def approx(value, digits: int = 2, unit: str = "") -> Quantity:
     """An order of magnitude as lecturers write it: approx(251658240) -> '~ 250 M'."""
     value = float(value)
-    return Quantity(value, format_approx(value, digits, unit))
+    return Quantity(value, format_approx(value, digits, unit), format_approx(value, digits, unit, in_code=True))
 
 
 def num(value, digits: int | None = None) -> str:
@@ -96,7 +126,7 @@ class Formula:
     def __str__(self) -> str:
         return self.text
 
-    def _deck_text_(self) -> str:
+    def _deck_text_(self, in_code: bool = False) -> str:
         return self.text
 
     def __int__(self) -> int:

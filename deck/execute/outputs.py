@@ -7,24 +7,66 @@ from ..document import Output
 from ..shared.locale import format_number
 
 
-def as_text(value, lang: str) -> str:
-    """The short text of a value, for inline expressions and result comments."""
+def as_text(value, lang: str, in_code: bool = False) -> str:
+    """The text of a value, in the deck's language; `in_code`: as code writes numbers (a decimal point)."""
     if hasattr(value, "_deck_text_"):
-        return value._deck_text_()
+        try:
+            return value._deck_text_(in_code=in_code)
+        except TypeError:  # a lecturer's own object with the older, argument-less protocol
+            return value._deck_text_()
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, (int, float)):
-        return format_number(value, lang)
+        return format_number(value, lang, in_code=in_code)
+    if _is_scalar_array(value):  # numpy scalars (np.int64 is not an int)
+        return as_text(value.item(), lang, in_code)
     if type(value).__name__ == "Size" or (isinstance(value, tuple) and value and all(isinstance(d, int) for d in value)):
         from .cell_api import Shape
 
         return str(Shape(value))
-    if hasattr(value, "dim") and hasattr(value, "numel"):  # a tensor
+    if _is_tensor(value):
         if value.device.type == "meta":
             return f"tensor(shape={tuple(value.shape)}, device='meta')"
-        if value.numel() == 1:
-            return format_number(value.item(), lang)
+        if value.numel() == 1 and not value.is_complex():
+            return as_text(value.item(), lang, in_code)
+    if isinstance(value, (set, frozenset)):
+        try:  # a set's order depends on the hash seed: a slide (and a reproducible build) sorts it
+            return "{" + ", ".join(repr(v) for v in sorted(value)) + "}" if value else repr(value)
+        except TypeError:
+            pass
     return strip_addresses(str(value))
+
+
+ONE_LINE = 80  # a result comment or an inline value longer than this is summarised
+
+
+def short_text(value, lang: str, in_code: bool = False) -> str:
+    """The text of a value on one line (inline expressions, result comments): a module, a big tensor
+    or any long repr is summarised by its class and size instead of being dumped."""
+    text = as_text(value, lang, in_code)
+    if "\n" not in text and len(text) <= ONE_LINE:
+        return text
+    fr = lang == "fr"
+    if _is_tensor(value):
+        kind = "tenseur de forme" if fr else "tensor of shape"
+        return f"{kind} {tuple(value.shape)}, {str(value.dtype).removeprefix('torch.')}"
+    if hasattr(value, "parameters") and hasattr(value, "named_modules"):  # an nn.Module
+        n = sum(p.numel() for p in value.parameters())
+        unit = "paramètres" if fr else "parameters"
+        return f"{type(value).__name__}(…), {format_number(n, lang, in_code=in_code)} {unit}"
+    if isinstance(value, (list, tuple, dict, set, frozenset)):
+        unit = ("éléments" if fr else "items")
+        return f"{type(value).__name__} ({format_number(len(value), lang)} {unit})"
+    first = text.strip().split("\n")[0]
+    return first[:ONE_LINE - 1].rstrip() + "…"
+
+
+def _is_tensor(value) -> bool:
+    return hasattr(value, "dim") and hasattr(value, "numel") and hasattr(value, "device")
+
+
+def _is_scalar_array(value) -> bool:
+    return type(value).__module__ == "numpy" and getattr(value, "shape", None) == () and hasattr(value, "item")
 
 
 ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

@@ -18,6 +18,7 @@ import re
 import sys
 import traceback
 import warnings
+from pathlib import Path
 from typing import Iterator
 
 from ..claims.exercises import is_blank
@@ -28,9 +29,12 @@ from ..errors import CellError, DeckError, Location, SourceError
 from ..options import DEFAULT_TIMEOUT
 from ..shared.locale import current_lang
 from .limits import CellTimeout, time_limit
-from .outputs import as_text, figure_svg, rich_output, strip_addresses
+from .snapshot import ProcessState, Session, fresh_libraries, local_modules
+from .outputs import as_text, figure_svg, rich_output, short_text, strip_addresses
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
+# deck's own code and figures/ are part of every cache key already: not "the project's modules"
+ENGINE = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2] / "figures")
 
 
 class ExecutionHooks:
@@ -62,13 +66,17 @@ class Executor:
     """Runs one deck's items; fills in what the slides show and collects problems."""
 
     def __init__(self, deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: bool = False,
-                 hooks: list[ExecutionHooks] | tuple = ()):
+                 hooks: list[ExecutionHooks] | tuple = (), project_root: Path | None = None):
         self.deck = deck
         self.lang = deck.lang
         self.timeout = timeout              # default limit of a cell; `#| timeout:` overrides it
         self.problems = Problems(collect_errors=collect_errors)
         self.hooks = list(hooks)
         self.namespace = new_namespace()
+        self.project_root = project_root.resolve() if project_root else None
+        self.session_state: Session | None = None   # the process as this run found it
+        self.started = False                        # a cell ran (or a snapshot was restored)
+        self.imported: dict[str, Path] = {}         # the project's modules the last cell imported
 
     # --- the whole deck ----------------------------------------------------------------------
     def items(self) -> Iterator[tuple[Slide, Cell | InlineExpr]]:
@@ -77,13 +85,45 @@ class Executor:
 
     @contextlib.contextmanager
     def session(self):
-        """Around a run: helpers format in the deck's language; figures are closed afterwards."""
+        """Around a run: helpers format in the deck's language; the project's own modules are imported
+        afresh; afterwards figures are closed and the process is given back as it was."""
         token = current_lang.set(self.lang)
+        for name in local_modules(self.project_root, ENGINE):
+            del sys.modules[name]  # a warm process must not run an edited module's old code
+        self.session_state = Session.now()
+        outer = ProcessState.capture(self.session_state)
         try:
             yield
         finally:
             current_lang.reset(token)
             _close_figures()
+            if self.started:  # cells ran: what they changed in the process goes
+                outer.apply(self.session_state, fresh_libraries())
+
+    def start(self) -> None:
+        """Before the first cell runs (or a snapshot is restored): the libraries' settings as a fresh
+        process has them, whatever an earlier build in this process left (the warm --watch worker)."""
+        if not self.started:
+            self.started = True
+            fresh_libraries().apply(self.session_state)
+
+    def reset_process(self) -> None:
+        """The namespace and the process as they are before the first cell."""
+        self.start()
+        self.namespace.clear()
+        self.namespace.update(new_namespace())
+        fresh_libraries().apply(self.session_state)
+
+    def capture_process(self) -> ProcessState:
+        return ProcessState.capture(self.session_state)
+
+    def restore(self, variables: dict, process: ProcessState) -> None:
+        """The namespace and the process as a snapshot recorded them."""
+        self.start()
+        self.namespace.clear()
+        self.namespace.update(new_namespace())
+        self.namespace.update(variables)
+        process.apply(self.session_state, fresh_libraries())
 
     def run(self) -> Problems:
         with self.session():
@@ -95,7 +135,7 @@ class Executor:
         """Run one item; False if it failed (its error collected, or raised when not collecting)."""
         try:
             if isinstance(item, Cell):
-                self.run_cell(item, self.problems)
+                self._run_tracked(item, self.problems)
             else:
                 self.evaluate_inline(item, self.problems)
         except DeckError as err:
@@ -107,7 +147,16 @@ class Executor:
 
     def rerun_quietly(self, cell: Cell) -> None:
         """Run a cell again only for its effect on the namespace (rebuilding state); results dropped."""
-        self.run_cell(cell, Problems(collect_errors=True))
+        self._run_tracked(cell, Problems(collect_errors=True))
+
+    def _run_tracked(self, cell: Cell, problems: Problems) -> None:
+        """Run a cell in the state a fresh run has, noting the project's modules it imports."""
+        self.start()
+        before = set(local_modules(self.project_root, ENGINE))
+        try:
+            self.run_cell(cell, problems)
+        finally:
+            self.imported = {n: p for n, p in local_modules(self.project_root, ENGINE).items() if n not in before}
 
     def finished(self, item: Cell | InlineExpr) -> None:
         """An item whose result was taken from elsewhere (the cache): observers hear it is done."""
@@ -127,14 +176,14 @@ class Executor:
             self._hook("on_stop", item)
 
     # --- inline expressions ------------------------------------------------------------------
-    def evaluate_inline(self, item: InlineExpr, problems: Problems) -> None:
+    def evaluate_inline(self, item: InlineExpr, problems: Problems, in_code: bool = False) -> None:
         try:
             with self._limited(item, self.timeout):
                 value = eval_expression(item.expr, self.namespace, item.location)
         except CellTimeout:
             raise CellError(f"inline expression `{item.expr}` did not finish within {self.timeout:g} s",
                             item.location) from None
-        shown = as_text(value, self.lang)
+        shown = short_text(value, self.lang, in_code)
         item.text = shown
         if item.claim is not None:
             if is_blank(item.claim):
@@ -157,8 +206,8 @@ class Executor:
             if CODE_EXPR.search(line):
                 lines[i] = self._fill_code_exprs(cell, i, line, problems)
             elif i in values and cell.options.output == "comment":
-                lines[i] = result_comment(cell, i, line, values[i], as_text(values[i], self.lang), self.lang,
-                                          problems)
+                lines[i] = result_comment(cell, i, line, values[i], short_text(values[i], self.lang, in_code=True),
+                                          self.lang, problems)
         cell.display = "\n".join(lines)
 
     def _fill_code_exprs(self, cell: Cell, i: int, line: str, problems: Problems) -> str:
@@ -168,7 +217,7 @@ class Executor:
         for m in CODE_EXPR.finditer(line):
             out.append(line[pos:m.start()])
             item = make_expr("{py} " + m.group(1), cell.lines[min(i, len(cell.lines) - 1)])
-            self.evaluate_inline(item, problems)
+            self.evaluate_inline(item, problems, in_code=True)
             start = sum(len(s) for s in out)
             text, blank, answer_step = item.text, None, None
             if item.claim is not None and is_blank(item.claim):
@@ -219,7 +268,7 @@ class Executor:
             if not expected:
                 continue
             where = _loc(cell, expected_at + 1)
-            shown = stdout.getvalue().strip() if value is None else as_text(value, self.lang)
+            shown = stdout.getvalue().strip() if value is None else as_text(value, self.lang, in_code=True)
             if is_blank(expected):
                 start = len(lines[expected_at]) - len(lines[expected_at].lstrip())
                 cell.replacements.append(Replacement(expected_at, start, start + len(shown), shown, expected,
@@ -252,10 +301,13 @@ class Executor:
 
                 stack.enter_context(torch.device("meta"))
             stack.enter_context(self._limited(cell, limit))
+            code_lines = cell.code.split("\n")
             for stmt in tree.body:
                 try:
                     if isinstance(stmt, ast.Expr):
                         value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
+                        if _silenced(stmt, code_lines):  # `net.eval();`: as in Jupyter, the value is not shown
+                            value = None
                         if value is not None and not _is_plot_artist(value):  # nothing to show or check
                             values[stmt.end_lineno - 1] = value
                         last_value = value
@@ -307,6 +359,12 @@ def eval_expression(expr: str, ns: dict, location: Location):
             return eval(code, ns)
     except Exception as exc:
         raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}", location) from None
+
+
+def _silenced(stmt: ast.stmt, lines: list[str]) -> bool:
+    """Is the expression statement followed by `;` on its last line?"""
+    line = lines[stmt.end_lineno - 1].encode("utf-8")  # ast's columns count UTF-8 bytes
+    return line[stmt.end_col_offset:].decode("utf-8", "replace").lstrip().startswith(";")
 
 
 def _is_plot_artist(value) -> bool:

@@ -21,19 +21,60 @@ def locale_of(lang: str | None = None) -> str:
     return LOCALES.get(lang or current_lang.get(), "en_US")
 
 
-def format_number(value: int | float, lang: str | None = None, digits: int | None = None) -> str:
-    """524800 -> '524 800' (fr, narrow no-break space) or '524,800' (en)."""
+# Display conventions, the same in both languages:
+# - integers below 10 000 are not grouped (years, 1024), larger ones are (10 000 / 10,000);
+# - a float keeps all its integer digits and shows 4 significant digits at least (123 457, 2,303);
+# - a float below 0.001 (or from 10^15) is written in scientific notation, never rounded to 0:
+#   `2,5 × 10⁻⁴` in prose, `2.5e-4` in code;
+# - in code (result comments, code expressions) the decimal separator is a point in every
+#   language, as Python writes it; in French prose it is a comma.
+GROUP_FROM = 10_000
+SCIENTIFIC_BELOW, SCIENTIFIC_FROM = 1e-3, 1e15
+SIGNIFICANT = 4
+SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def format_number(value: int | float, lang: str | None = None, digits: int | None = None,
+                  in_code: bool = False) -> str:
+    """524800 -> '524 800' (fr, narrow no-break space) or '524,800' (en); 2.302585 -> '2,303' (fr
+    prose) or '2.303' (code); 1e-05 -> '1 × 10⁻⁵' (prose) or '1e-5' (code). `digits`: significant."""
     from babel.numbers import format_decimal
 
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return str(value)
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and digits is None
-                                  and abs(value) < 1e15):
-        return format_decimal(int(value), locale=locale_of(lang), group_separator=True)
-    if digits is None:
-        digits = 4
-    pattern = "#,##0." + "#" * max(digits, 1)
-    return format_decimal(round_significant(value, digits), format=pattern, locale=locale_of(lang))
+    locale = locale_of(lang)
+    grouped = abs(value) >= GROUP_FROM
+    if isinstance(value, int) or (value.is_integer() and digits is None and abs(value) < SCIENTIFIC_FROM):
+        return format_decimal(int(value), locale=locale, group_separator=grouped)
+    if value != 0 and not SCIENTIFIC_BELOW <= abs(value) < SCIENTIFIC_FROM:
+        return _scientific(value, digits or SIGNIFICANT, lang, in_code)
+    whole = len(str(int(abs(value)))) if abs(value) >= 1 else 0
+    significant = max(digits or SIGNIFICANT, whole)
+    decimals = significant - whole if whole else significant - 1 - int(math.floor(math.log10(abs(value))))
+    pattern = ("#,##0" if grouped else "0") + ("." + "#" * decimals if decimals > 0 else "")
+    text = format_decimal(round_significant(value, significant), format=pattern, locale=locale)
+    return _code_decimal(text, locale) if in_code else text
+
+
+def _scientific(value: float, digits: int, lang: str | None, in_code: bool) -> str:
+    exponent = int(math.floor(math.log10(abs(value))))
+    mantissa = round(value / 10 ** exponent, digits - 1)
+    if abs(mantissa) >= 10:  # 9.9996e-5 rounds up to 10e-5
+        mantissa, exponent = mantissa / 10, exponent + 1
+    m = f"{mantissa:.{digits - 1}f}".rstrip("0").rstrip(".")
+    if in_code:
+        return f"{m}e{exponent}"
+    if (lang or current_lang.get()) == "fr":
+        m = m.replace(".", ",")
+    return f"{m} × 10{str(exponent).translate(SUPERSCRIPT)}"
+
+
+def _code_decimal(text: str, locale: str) -> str:
+    """The number with a decimal point, as code writes it (fr prose uses a comma)."""
+    from babel.numbers import get_decimal_symbol
+
+    symbol = get_decimal_symbol(locale)
+    return text.replace(symbol, ".") if symbol != "." else text
 
 
 def round_significant(value: float, digits: int) -> float:
@@ -42,7 +83,8 @@ def round_significant(value: float, digits: int) -> float:
     return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
 
 
-def format_approx(value: float, digits: int = 2, unit: str = "", lang: str | None = None) -> str:
+def format_approx(value: float, digits: int = 2, unit: str = "", lang: str | None = None,
+                  in_code: bool = False) -> str:
     """251658240 -> '~ 250 M' with two significant digits and the language's suffix."""
     lang = lang or current_lang.get()
     rounded = round_significant(float(value), digits)
@@ -51,19 +93,19 @@ def format_approx(value: float, digits: int = 2, unit: str = "", lang: str | Non
         if abs(rounded) >= factor:
             rounded, suffix = rounded / factor, name
             break
-    text = format_number(round_significant(rounded, digits), lang, digits)
+    text = format_number(round_significant(rounded, digits), lang, digits, in_code)
     tail = f"\u00a0{suffix}{unit}" if (suffix or unit) else ""
     return f"~\u00a0{text}{tail}"
 
 
-def format_bytes(n: int, lang: str | None = None, digits: int = 3) -> str:
+def format_bytes(n: int, lang: str | None = None, digits: int = 3, in_code: bool = False) -> str:
     """1006632960 -> '1,01 Go' (fr) / '1.01 GB' (en); decimal (SI) units."""
     lang = lang or current_lang.get()
     units = BYTE_UNITS.get(lang, BYTE_UNITS["en"])
     value, i = float(n), 0
     while abs(value) >= 1000 and i < len(units) - 1:
         value, i = value / 1000, i + 1
-    return f"{format_number(round_significant(value, digits), lang, digits)}\u00a0{units[i]}"
+    return f"{format_number(round_significant(value, digits), lang, digits, in_code)}\u00a0{units[i]}"
 
 
 def format_date(value, lang: str) -> str:

@@ -1,0 +1,232 @@
+"""What a written value is: the grammar of claims.
+
+A text reads as a value when it is, as a whole (spaces around it aside):
+- a number in any spelling lecturers use: `524 800`, `524,800`, `1,5` / `1.5` (a decimal comma or
+  point, in either language), `1e-5`, `1.0e-05`, `10^-5`, `1 × 10⁻⁵`, `2,5 × 10⁻⁴`, `~ 250 M`,
+  `≈ 0.86`, `1,01 Go`, `1.01 GB`, `86 %`, `tensor(2.3026)`, optionally followed by one word, its
+  unit (`160 poids`, `524,800 weights`);
+- a shape: `(8, 16, 2551)`, `(32,)`, `[8, 16]`, `torch.Size([8, 16])`;
+- a formula: `1024 × 512 + 512`, `64 × (3 × 7² + 1)`, `2 * 3`, possibly with its result
+  (`1024 x 512 + 512 = 524 800`);
+- a dtype: `torch.float32`, `float64`, `int64`;
+- `True` or `False`.
+Anything else is prose. A blank (`?`, `...`, `( ... )`) is an exercise, not a value.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from .exercises import is_blank
+
+SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+MINUS = str.maketrans({"−": "-", "–": "-"})
+
+SCALES = {"k": 1e3, "K": 1e3, "M": 1e6, "Md": 1e9, "G": 1e9, "B": 1e9, "T": 1e12, "%": 0.01}
+BYTES = {"o": 1, "B": 1, "ko": 1e3, "Ko": 1e3, "kB": 1e3, "KB": 1e3, "Mo": 1e6, "MB": 1e6, "Go": 1e9, "GB": 1e9,
+         "To": 1e12, "TB": 1e12, "Kio": 1024, "KiB": 1024, "Mio": 1024**2, "MiB": 1024**2, "Gio": 1024**3,
+         "GiB": 1024**3, "Tio": 1024**4, "TiB": 1024**4}
+
+_DIGITS = r"\d(?:[\d\s\u00a0\u202f\u2009'.,]*\d)?"
+_EXPONENT = (r"(?:[eE](?P<e>[-+]?\d+)"                                   # 1e-5, 1.0E-05
+             r"|\s*[×x*·]\s*10\s*(?:\^|\*\*)\s*(?P<p>[-+]?\d+)"           # 1 × 10^-5, 2.5 * 10**-4
+             r"|\s*[×x*·]\s*10(?P<s>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))")              # 1 × 10⁻⁵
+NUMBER = re.compile(
+    r"^(?P<approx>[~≈]\s*)?(?P<sign>[-+]\s*)?"
+    r"(?:(?P<mant>" + _DIGITS + r")" + _EXPONENT + r"?"
+    r"|10\s*(?:(?:\^|\*\*)\s*(?P<bp>[-+]?\d+)|(?P<bs>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"      # 10^-5, 10⁻⁵
+    r"\s*(?P<unit>%|[KkMGT]i?[oB]|[oB]|Md|[kKMGBT])?"
+    r"(?:\s+(?P<word>[^\W\d_]{1,16}))?$")
+TENSOR = re.compile(r"^tensor\(\s*(?P<number>[^,()]+?)\s*(?:,.*)?\)$", re.S)
+SHAPE = re.compile(r"^(?:torch\.Size\(\s*\[(?P<size>[^\]]*)\]\s*\)|\((?P<tuple>[^()]*)\)|\[(?P<list>[^\[\]]*)\])$")
+DTYPE = re.compile(r"^(?:torch\.)?(?P<name>float(?:16|32|64)?|double|half|bfloat16|u?int(?:8|16|32|64)?|long"
+                   r"|short|bool|complex(?:64|128)?|cfloat|cdouble)$")
+FORMULA_CHARS = re.compile(r"^[\d\s\u00a0\u202f.,()+\-−*/×x·^²³⁰¹⁴⁵⁶⁷⁸⁹]+$")
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+    tolerance: float          # the written precision: half a unit of the last digit, one unit under `~`
+    percent: bool = False     # `86 %`: 0.86, or 86 when the value is itself a percentage
+
+
+@dataclass(frozen=True)
+class Shape:
+    dims: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Formula:
+    values: tuple[float, ...]  # each side of `a = b = ...`, evaluated
+
+
+@dataclass(frozen=True)
+class Dtype:
+    name: str
+
+
+@dataclass(frozen=True)
+class Boolean:
+    value: bool
+
+
+Value = Number | Shape | Formula | Dtype | Boolean
+
+
+def read_value(text: str, lang: str) -> Value | None:
+    """The value `text` states, or None when it is prose (or a blank)."""
+    text = text.strip()
+    if not text or is_blank(text):
+        return None
+    if text in ("True", "False"):
+        return Boolean(text == "True")
+    if (m := DTYPE.match(text)):
+        return Dtype(m.group("name"))
+    if (m := SHAPE.match(text)):
+        return read_shape(next(g for g in m.groups() if g is not None))
+    if (m := TENSOR.match(text)):
+        return read_number(m.group("number"), lang)
+    return read_number(text, lang) or read_formula(text, lang)
+
+
+def read_shape(inside: str) -> Shape | None:
+    parts = [p.strip() for p in inside.split(",")]
+    if parts and parts[-1] == "" and len(parts) > 1:  # (32,)
+        parts.pop()
+    if parts == [""]:
+        return Shape(())
+    dims = []
+    for p in parts:
+        digits = SPACES.sub("", p)
+        if not digits.isdigit():
+            return None
+        dims.append(int(digits))
+    return Shape(tuple(dims))
+
+
+def read_number(text: str, lang: str) -> Number | None:
+    m = NUMBER.match(text.translate(MINUS).strip())
+    if not m:
+        return None
+    approx, unit = bool(m.group("approx")), m.group("unit") or ""
+    if m.group("mant") is None:  # a bare power of ten: 10^-5
+        mantissa, decimals = Decimal(1), 0
+        exponent = int(m.group("bp") or m.group("bs").translate(SUPERSCRIPTS))
+    else:
+        resolved = _decimal_text(m.group("mant"), lang)
+        if resolved is None:
+            return None
+        try:
+            mantissa = Decimal(resolved)
+        except InvalidOperation:
+            return None
+        decimals = len(resolved.partition(".")[2])
+        power = m.group("e") or m.group("p") or (m.group("s") or "").translate(SUPERSCRIPTS)
+        exponent = int(power) if power else 0
+    if unit and unit not in SCALES and unit not in BYTES:
+        return None
+    scale = SCALES.get(unit) or BYTES.get(unit) or 1.0
+    sign = -1 if (m.group("sign") or "").strip() == "-" else 1
+    value = sign * float(mantissa) * 10.0 ** exponent * scale
+    if approx:
+        # `~ x`: x rounded at its last significant digit, give or take one unit of it; trailing zeros of
+        # a whole number are not significant (`~ 250 M` means 25 tens of millions: 240 to 260 M).
+        last = -decimals if decimals else _trailing_zeros(mantissa)
+        tolerance = 10.0 ** (last + exponent) * scale
+    elif decimals or exponent or scale != 1.0:
+        tolerance = 10.0 ** (-decimals + exponent) * scale / 2  # `0.33` for 1/3; `1,01 Go`
+    else:
+        tolerance = 0.0  # a whole number is exact
+    return Number(value, abs(tolerance), percent=unit == "%")
+
+
+def _trailing_zeros(n: Decimal) -> int:
+    digits = str(abs(int(n)))
+    return len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
+
+
+def _decimal_text(raw: str, lang: str) -> str | None:
+    """`524 800`, `524,800`, `1,5`, `2.30`, `1.024,5` -> a plain decimal text ('524800', '1.5', ...).
+
+    Spaces and apostrophes group digits. A comma followed by exactly three digits groups them in
+    English and is the decimal separator otherwise; a point is the decimal separator (Python code
+    writes it in French decks too), unless a comma is the decimal one.
+    """
+    text = SPACES.sub("", raw)
+    commas, points = text.count(","), text.count(".")
+    if commas and points:  # one of them groups, the other (the last one written) is the decimal separator
+        group, dec = (",", ".") if text.rfind(".") > text.rfind(",") else (".", ",")
+        if text.count(dec) > 1 or not _groups_of_three(text.split(dec)[0], group):
+            return None
+        return text.replace(group, "").replace(dec, ".")
+    if commas:
+        if lang == "en" and _groups_of_three(text, ","):
+            return text.replace(",", "")
+        return text.replace(",", ".") if commas == 1 else None
+    if points > 1:
+        return text.replace(".", "") if _groups_of_three(text, ".") else None
+    return text
+
+
+def _groups_of_three(text: str, sep: str) -> bool:
+    head, *rest = text.split(sep)
+    return bool(rest) and 1 <= len(head) <= 3 and all(len(g) == 3 and g.isdigit() for g in rest)
+
+
+def read_formula(text: str, lang: str) -> Formula | None:
+    """`64 × (3 × 7² + 1)`, `1024 x 512 + 512 = 524 800`: each side's value (at least one operator)."""
+    sides = [s.strip() for s in text.split("=")]
+    if not all(sides) or not FORMULA_CHARS.match("".join(sides)):
+        return None
+    values = []
+    for side in sides:
+        number = read_number(side, lang)
+        if number is not None and len(sides) > 1:
+            values.append(number.value)
+            continue
+        value = evaluate_arithmetic(side)
+        if value is None:
+            return None
+        values.append(value)
+    if len(sides) == 1 and read_number(text, lang) is not None:
+        return None  # a plain number, not a formula
+    return Formula(tuple(values))
+
+
+def evaluate_arithmetic(written: str) -> float | None:
+    """Value of `64 × (3 × 7² + 1)` or `1024 x 512 + 512`; None if it is not arithmetic."""
+    text = written.translate(MINUS).replace("×", "*").replace("·", "*").replace("^", "**")
+    text = re.sub(r"(?<=[\d)\s])x(?=[\s\d(])", "*", text)
+    text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "**" + m.group(1).translate(SUPERSCRIPTS), text)
+    text = SPACES.sub("", text).replace(",", ".")
+    if not text or not re.fullmatch(r"[\d+\-*/().]+", text) or not re.search(r"[*+\-/]", text.lstrip("-")):
+        return None
+    try:
+        return float(_arith(ast.parse(text, mode="eval").body))
+    except (SyntaxError, ValueError, ZeroDivisionError, OverflowError, RecursionError):
+        return None
+
+
+def _arith(node) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _arith(node.operand)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp):
+        a, b = _arith(node.left), _arith(node.right)
+        if isinstance(node.op, ast.Add):
+            return a + b
+        if isinstance(node.op, ast.Sub):
+            return a - b
+        if isinstance(node.op, ast.Mult):
+            return a * b
+        if isinstance(node.op, ast.Div):
+            return a / b
+        if isinstance(node.op, ast.Pow) and abs(b) <= 64 and abs(a) < 1e6:
+            return a ** b
+    raise ValueError("not arithmetic")
