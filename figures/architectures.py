@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import style
+from .labels import check_lang, pretty_model_name, tr
+from .output import SVGFigure, finish, new_figure
+from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, WHITE, theme
 from ._trace import as_model, trace
 
 
@@ -165,7 +167,7 @@ def architecture_spec(model: Any = "resnet18", input_size=(1, 3, 224, 224)) -> A
         raise ValueError(
             f"architecture() draws torchvision ResNet and VGG models, not {type(net).__name__}"
         )
-    spec.name = (style.pretty_model_name(name) if name
+    spec.name = (pretty_model_name(name) if name
                  else _infer_name(net, spec.family, spec.stages, spec.head))
     return spec
 
@@ -218,14 +220,14 @@ def architecture(
     input_size: tuple[int, ...] = (1, 3, 224, 224),
     lang: str = "fr",
     collapse: bool | None = None,
-) -> style.SVGFigure:
+) -> SVGFigure:
     """Left-to-right diagram: input, stem, stages of blocks (box = output channels;
     arcs = ResNet shortcuts, dashed for projections), spatial size under each
     stage, head. ``collapse=None`` merges identical consecutive blocks into one
     "×N" box only when the network has more than 10 blocks."""
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    style.check_lang(lang)
+    check_lang(lang)
     spec = architecture_spec(model, input_size)
     n_total = sum(s.n_blocks for s in spec.stages)
     if collapse is None:
@@ -247,41 +249,41 @@ def architecture(
                           **extra))
 
     c, h, w = input_size[1], input_size[2], input_size[3]
-    add("input", "input", [style.tr("input", lang), f"{c}×{h}×{w}"], fc=style.LIGHT,
-        tc=style.NAVY, ec=style.NAVY, size=fs_small, weight="normal")
+    add("input", "input", [tr("input", lang), f"{c}×{h}×{w}"], fc=LIGHT,
+        tc=NAVY, ec=NAVY, size=fs_small, weight="normal")
     for layer in spec.stem:
         if layer.kind == "conv":
             add("stem", "conv", [f"conv {layer.kernel}×{layer.kernel}",
                                  f"{layer.out_ch}, /{layer.stride}"],
-                fc=style.NAVY, tc=style.WHITE, sub=_hw_txt(layer.out_hw), size=fs_small)
+                fc=NAVY, tc=WHITE, sub=_hw_txt(layer.out_hw), size=fs_small)
         else:
-            add("stem", "bar", [], fc=style.GREY, tc=style.WHITE)
+            add("stem", "bar", [], fc=GREY, tc=WHITE)
     boxes = []
     for si, stage in enumerate(spec.stages):
         runs = _collapse_runs(stage.blocks) if collapse else [(b, 1) for b in stage.blocks]
         for b, n in runs:
             lines = [str(b.out_ch)] + ([f"×{n}"] if n > 1 else [])
-            add(f"stage{si}", "block", lines, fc=style.TEAL, tc=style.WHITE, count=n,
+            add(f"stage{si}", "block", lines, fc=TEAL, tc=WHITE, count=n,
                 block=b, min_w=0.58)
             boxes.append({"stage": si, "type": b.type, "out_ch": b.out_ch, "count": n,
                           "downsample": b.downsample, "out_hw": b.out_hw})
         if spec.family == "vgg" and stage.pool_hw is not None:
-            add(f"stage{si}", "bar", [], fc=style.GREY, tc=style.WHITE)
+            add(f"stage{si}", "bar", [], fc=GREY, tc=WHITE)
     for layer in spec.head:
         if layer.kind == "avgpool":
-            gap_lines = style.tr("arch_gap", lang).split("\n")
+            gap_lines = tr("arch_gap", lang).split("\n")
             if layer.out_hw != (1, 1):  # VGG: adaptive pool to 7x7
                 prev_hw = spec.stages[-1].pool_hw or spec.stages[-1].out_hw
                 if layer.out_hw == prev_hw:  # a no-op for this input size: not drawn
                     continue
                 gap_lines = ["avg pool", _hw_txt(layer.out_hw)]
-            add("head", "avgpool", gap_lines, fc=style.GOLD, tc=style.NAVY, size=fs_small,
+            add("head", "avgpool", gap_lines, fc=GOLD, tc=NAVY, size=fs_small,
                 sub=_hw_txt(layer.out_hw) if layer.out_hw == (1, 1) else None)
         else:
-            add("head", "fc", ["FC", str(layer.out_ch)], fc=style.GOLD, tc=style.NAVY,
+            add("head", "fc", ["FC", str(layer.out_ch)], fc=GOLD, tc=NAVY,
                 size=fs_small)
     if spec.head and spec.head[-1].kind == "fc":
-        items[-1]["sub"] = f"{spec.num_classes} {style.tr('classes', lang)}"
+        items[-1]["sub"] = f"{spec.num_classes} {tr('classes', lang)}"
 
     # ---- x positions ------------------------------------------------------
     x = 0.1
@@ -300,8 +302,8 @@ def architecture(
     y1 = y0 + _BOX_H
     height = 3.08 if spec.family == "resnet" else 2.83  # room for the shortcut arcs
 
-    with style.theme():
-        fig = style.new_figure(width, height)
+    with theme():
+        fig = new_figure(width, height)
         ax = fig.add_axes((0, 0, 1, 1))
         ax.set_xlim(0, width)
         ax.set_ylim(0, height)
@@ -330,7 +332,7 @@ def architecture(
                         fontweight=it["weight"], linespacing=1.35, zorder=4)
             if it.get("sub"):
                 ax.text((xl + xr) / 2, y0 - 0.12, it["sub"], ha="center", va="top",
-                        color=style.NAVY, fontsize=fs_small, zorder=4)
+                        color=NAVY, fontsize=fs_small, zorder=4)
             # connection from the previous item
             if i > 0:
                 px = items[i - 1]["x"] + items[i - 1]["w"]
@@ -338,10 +340,10 @@ def architecture(
                 if it["gap_before"] == "out":
                     ax.add_patch(FancyArrowPatch((px + 0.03, ym), (xl - 0.03, ym),
                                                  arrowstyle="-|>,head_length=5,head_width=3",
-                                                 mutation_scale=1, color=style.GREY, lw=1.4,
+                                                 mutation_scale=1, color=GREY, lw=1.4,
                                                  zorder=2))
                 else:
-                    ax.plot([px, xl], [ym, ym], color=style.GREY, lw=1.4, zorder=2)
+                    ax.plot([px, xl], [ym, ym], color=GREY, lw=1.4, zorder=2)
             # shortcut arc over ResNet blocks
             if spec.family == "resnet" and it["kind"] == "block":
                 b = it["block"]
@@ -349,7 +351,7 @@ def architecture(
                     (xl - 0.02, y1 - 0.02), (xr + 0.02, y1 - 0.02),
                     connectionstyle="arc3,rad=-0.55",
                     arrowstyle="-|>,head_length=5,head_width=3", mutation_scale=1,
-                    color=style.ACCENT, lw=1.6, linestyle=(0, (4, 2.5)) if b.downsample else "-",
+                    color=ACCENT, lw=1.6, linestyle=(0, (4, 2.5)) if b.downsample else "-",
                     zorder=5, shrinkA=0, shrinkB=0))
 
         # stage brackets and labels
@@ -358,17 +360,17 @@ def architecture(
             xl = members[0]["x"]
             xr = members[-1]["x"] + members[-1]["w"]
             yb = y0 - 0.1
-            ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=style.GREY,
+            ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=GREY,
                     lw=1.0, zorder=2)
             key = "arch_stage" if spec.family == "resnet" else "arch_block"
-            label = style.tr(key, lang, i=si + 1)
+            label = tr(key, lang, i=si + 1)
             ax.text((xl + xr) / 2, yb - 0.05, f"{label}\n{_hw_txt(stage.out_hw)}",
-                    ha="center", va="top", fontsize=fs_small, color=style.NAVY,
+                    ha="center", va="top", fontsize=fs_small, color=NAVY,
                     linespacing=1.3)
 
         # title and legend
-        ax.text(0.1, height - 0.12, style.tr("arch_title", lang, model=spec.name), ha="left",
-                va="top", fontsize=_FS_TITLE, fontweight="bold", color=style.NAVY)
+        ax.text(0.1, height - 0.12, tr("arch_title", lang, model=spec.name), ha="left",
+                va="top", fontsize=_FS_TITLE, fontweight="bold", color=NAVY)
         ly = 0.12
         lx = 0.1
 
@@ -377,40 +379,40 @@ def architecture(
             ax.add_patch(FancyBboxPatch((lx, ly - 0.09), w, 0.18,
                                         boxstyle="round,pad=0,rounding_size=0.02",
                                         fc=colour, ec=colour))
-            ax.text(lx + w + 0.08, ly, text, va="center", fontsize=fs_small, color=style.NAVY)
+            ax.text(lx + w + 0.08, ly, text, va="center", fontsize=fs_small, color=NAVY)
             lx += w + 0.08 + _text_w([text], fs_small) + 0.35
 
         if spec.family == "resnet":
-            legend_patch(style.TEAL, 0.22, style.tr("arch_box_legend", lang,
-                                                    block=spec.stages[0].blocks[0].type))
+            legend_patch(TEAL, 0.22, tr("arch_box_legend", lang,
+                                        block=spec.stages[0].blocks[0].type))
         else:
-            legend_patch(style.TEAL, 0.22, style.tr("arch_conv_legend", lang))
+            legend_patch(TEAL, 0.22, tr("arch_conv_legend", lang))
         if any(it["kind"] == "bar" for it in items):
-            legend_patch(style.GREY, _BAR_W, style.tr("arch_maxpool", lang))
+            legend_patch(GREY, _BAR_W, tr("arch_maxpool", lang))
 
         if spec.family == "resnet":  # shortcut legend: top right, next to the title
-            entries = [(False, style.tr("arch_identity", lang))]
+            entries = [(False, tr("arch_identity", lang))]
             if any(b.downsample for st in spec.stages for b in st.blocks):
-                entries.append((True, style.tr("arch_projection", lang)))
+                entries.append((True, tr("arch_projection", lang)))
             ty = height - 0.22
             lx = width - 0.1 - sum(0.48 + _text_w([t], fs_small) + 0.3 for _, t in entries) + 0.3
             for dashed, text in entries:
-                ax.plot([lx, lx + 0.4], [ty, ty], color=style.ACCENT, lw=1.8,
+                ax.plot([lx, lx + 0.4], [ty, ty], color=ACCENT, lw=1.8,
                         linestyle=(0, (4, 2.5)) if dashed else "-")
-                ax.text(lx + 0.48, ty, text, va="center", fontsize=fs_small, color=style.NAVY)
+                ax.text(lx + 0.48, ty, text, va="center", fontsize=fs_small, color=NAVY)
                 lx += 0.48 + _text_w([text], fs_small) + 0.3
 
         ch = ", ".join(str(s.out_ch) for s in spec.stages)
         hw = ", ".join(_hw_txt(s.out_hw) for s in spec.stages)
         counts = "/".join(str(s.n_blocks) for s in spec.stages)
         if spec.family == "resnet":
-            alt = style.tr("arch_alt_resnet", lang, model=spec.name, n=len(spec.stages),
-                           blocks=counts, type=spec.stages[0].blocks[0].type, ch=ch, hw=hw,
-                           k=spec.num_classes)
+            alt = tr("arch_alt_resnet", lang, model=spec.name, n=len(spec.stages),
+                     blocks=counts, type=spec.stages[0].blocks[0].type, ch=ch, hw=hw,
+                     k=spec.num_classes)
         else:
             fc = " → ".join(str(h.out_ch) for h in spec.head if h.kind == "fc")
-            alt = style.tr("arch_alt_vgg", lang, model=spec.name, n=len(spec.stages),
-                           blocks=counts, ch=ch, hw=hw, fc=fc)
+            alt = tr("arch_alt_vgg", lang, model=spec.name, n=len(spec.stages),
+                     blocks=counts, ch=ch, hw=hw, fc=fc)
 
         data = {
             "model": spec.name,
@@ -429,4 +431,4 @@ def architecture(
             "head": [asdict(layer) for layer in spec.head],
             "num_classes": spec.num_classes,
         }
-        return style.finish(fig, alt=alt, data=data)
+        return finish(fig, alt=alt, data=data)

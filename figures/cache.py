@@ -6,8 +6,8 @@ project being built), building and storing it on a miss. The key is a
 SHA-256 of everything the picture depends on:
 
 * the builder (module and qualified name) and the source code of its module
-  and of ``style.py`` (for builders of this package: every module of the
-  package, since they share helpers);
+  and of the package's shared look (:data:`SHARED_MODULES`; for builders of this
+  package: every module of the package, since they share helpers);
 * the arguments (``repr``; ``nn.Module`` and tensors by their values);
 * torch / torchvision / matplotlib (and numpy, Pillow, Babel) versions;
 * the checkpoint files the builder reads, if it declares them with a
@@ -35,11 +35,13 @@ from typing import Any, Callable
 import deck.shared
 from deck.shared.files import cache_root, write_atomic
 
-from .style import SVGFigure
+from .output import SVGFigure
 
 CACHE_FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _SHARED_DIR = Path(deck.shared.__file__).resolve().parent
+#: what a builder from outside the package shares with ours: look, words, numbers, output
+SHARED_MODULES = ("palette.py", "labels.py", "number_format.py", "output.py")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -79,7 +81,7 @@ def _sources(builder: Callable) -> dict[str, str]:
     if module_file and Path(module_file).resolve().parent == _PACKAGE_DIR:
         files = sorted(_PACKAGE_DIR.glob("*.py"))
     else:
-        files = [_PACKAGE_DIR / "style.py"]
+        files = [_PACKAGE_DIR / name for name in SHARED_MODULES]
         if module_file:
             files.append(Path(module_file))
     # deck's shared modules draw and word every figure too (SVG writer, numbers in the deck's language)

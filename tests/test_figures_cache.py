@@ -8,7 +8,7 @@ import pytest
 
 from figures import cache
 from figures.cache import cached
-from figures.style import SVGFigure
+from figures.output import SVGFigure
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_source_code_is_part_of_the_key(monkeypatch):
     key = cache.cache_key(builder, 1)
     assert cache.cache_key(builder, 1) == key
     real_read = cache._read
-    monkeypatch.setattr(cache, "_read", lambda p: real_read(p) + ("#" if p.name == "style.py" else ""))
+    monkeypatch.setattr(cache, "_read", lambda p: real_read(p) + ("#" if p.name == "palette.py" else ""))
     assert cache.cache_key(builder, 1) != key
 
 

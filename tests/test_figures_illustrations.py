@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from figures.activations import activation_curves, softmax_bars
-from figures.pooling import conv_illustration, pool_illustration
+from figures.convolution import conv_illustration
+from figures.pooling import pool_illustration
 
 
 def correlate(x, k, stride, padding):

@@ -11,7 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from figures import kernels, pooling
+from figures import kernels, photo_maps, weights
 
 FALLBACK_FR = "Poids non entraînés (poids ImageNet absents du cache local)"
 FALLBACK_EN = "Untrained weights (ImageNet weights not in the local cache)"
@@ -66,7 +66,7 @@ def test_missing_weights_fallback_english_and_deterministic(empty_home):
     expected = torch.rand(3)
     torch.manual_seed(7)
     with pytest.warns(UserWarning):
-        kernels.load_first_conv("resnet18")
+        weights.load_first_conv("resnet18")
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -76,7 +76,7 @@ def test_weights_loaded_from_the_local_hub_cache(resnet18_home, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no fallback warning
         fig = kernels.first_conv_kernels("resnet18", max_kernels=64)
-        fc = kernels.load_first_conv("resnet18")
+        fc = weights.load_first_conv("resnet18")
     assert fig.data["pretrained"] is True and fc.pretrained is True
     assert fig.data["checkpoint"] == str(path) == fc.checkpoint
     assert fig.data["kernel_digest"] == digest(sd["conv1.weight"][:64])
@@ -104,10 +104,10 @@ def test_feature_maps_use_the_loaded_first_conv(resnet18_home, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(home))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig = pooling.feature_maps(model="resnet18", n=6)
+        fig = photo_maps.feature_maps(model="resnet18", n=6)
     assert fig.data["pretrained"] is True and fig.data["n"] == 6
     # recompute independently: resnet18's conv1 is 7x7, stride 2, padding 3, no bias
-    _, batch = pooling.load_photo(224)
+    _, batch = photo_maps.load_photo(224)
     maps = F.conv2d(batch, sd["conv1.weight"], stride=2, padding=3)[0]
     std = maps.flatten(1).std(dim=1)
     assert fig.data["map_size"] == tuple(maps.shape[1:]) == (112, 112)
@@ -118,11 +118,11 @@ def test_feature_maps_use_the_loaded_first_conv(resnet18_home, monkeypatch):
 
 def test_feature_maps_fallback(empty_home):
     with pytest.warns(UserWarning, match="resnet18"):
-        fig = pooling.feature_maps(model="resnet18", n=4)
+        fig = photo_maps.feature_maps(model="resnet18", n=4)
     assert fig.data["pretrained"] is False
     assert any(FALLBACK_FR in t for t in fig.data["texts"])
     assert "Grace Hopper" in fig.alt and fig.data["image"] == "grace_hopper.jpg"
-    assert os.path.isfile(pooling.sample_image_path())
+    assert os.path.isfile(photo_maps.sample_image_path())
 
 
 class Tiny(nn.Module):
@@ -171,7 +171,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError):  # 'rgb' needs 3 input channels
         kernels.first_conv_kernels(nn.Sequential(nn.Conv2d(1, 2, 3)), mode="rgb")
     with pytest.raises(ValueError):
-        kernels.resolve_weights("resnet18", "IMAGENET9K")
+        weights.resolve_weights("resnet18", "IMAGENET9K")
 
 
 def test_grid_shape_holds_every_kernel():

@@ -1,91 +1,11 @@
-"""Shared look of the lecture figures: palette, fonts, fr/en labels, SVG output.
-
-Importing this module is cheap: matplotlib (and Babel) are imported inside the
-functions that need them, never at import time.
-"""
+"""Every word drawn on a figure, in French and English: the label table and :func:`tr`."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
-from deck.shared.svg import render_svg  # noqa: F401  (figures' SVG writer, shared with deck)
-
-# --------------------------------------------------------------------------
-# Palette and sizes
-# --------------------------------------------------------------------------
-
-NAVY = "#1f3a5f"
-ACCENT = "#e4572e"
-TEAL = "#17808e"
-GOLD = "#f2a541"
-GREY = "#6b7280"
-LIGHT = "#eef2f7"
-WHITE = "#ffffff"
-
-PALETTE = {
-    "navy": NAVY,
-    "accent": ACCENT,
-    "teal": TEAL,
-    "gold": GOLD,
-    "grey": GREY,
-    "light": LIGHT,
-}
-
-#: colour cycle for curves, in order of preference
-CYCLE = (NAVY, ACCENT, TEAL, GOLD, GREY)
-
-#: font sizes in points; figures are drawn ~6-9 in wide for a 960x540 slide
-FONT = {
-    "title": 14,
-    "label": 12,
-    "text": 12,
-    "tick": 11,
-    "small": 11,
-    "cell": 12,
-}
-
-LANGS = ("fr", "en")
-
-#: matplotlib settings active while a figure is built (see :func:`theme`)
-THEME_RC: dict[str, Any] = {
-    "font.family": "DejaVu Sans",
-    "font.size": FONT["text"],
-    "axes.titlesize": FONT["title"],
-    "axes.titleweight": "bold",
-    "axes.titlecolor": NAVY,
-    "axes.titlelocation": "left",
-    "axes.labelsize": FONT["label"],
-    "axes.labelcolor": NAVY,
-    "axes.edgecolor": GREY,
-    "axes.linewidth": 1.0,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.facecolor": "none",
-    "axes.grid": False,
-    "axes.unicode_minus": True,
-    "grid.color": "#d5dbe3",
-    "grid.linewidth": 0.8,
-    "xtick.color": GREY,
-    "ytick.color": GREY,
-    "xtick.labelcolor": NAVY,
-    "ytick.labelcolor": NAVY,
-    "xtick.labelsize": FONT["tick"],
-    "ytick.labelsize": FONT["tick"],
-    "legend.fontsize": FONT["small"],
-    "legend.frameon": False,
-    "text.color": NAVY,
-    "figure.facecolor": "none",
-    "figure.dpi": 100,
-    "lines.linewidth": 2.6,
-    "image.interpolation": "none",
-}
-
-# --------------------------------------------------------------------------
-# Labels (fr / en)
-# --------------------------------------------------------------------------
+from deck.shared.locale import LANGS
 
 LABELS: dict[str, dict[str, str]] = {
     # generic
@@ -258,6 +178,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 
 def check_lang(lang: str) -> str:
+    """``lang`` if the figures have labels for it, else ValueError."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     return lang
@@ -269,51 +190,6 @@ def tr(key: str, lang: str, **fmt: Any) -> str:
     return text.format(**fmt) if fmt else text
 
 
-_LOCALES = {"fr": "fr_FR", "en": "en_US"}
-
-
-def fmt_number(value: float, lang: str, decimals: int | None = None) -> str:
-    """Number in the deck language (fr: ``0,66`` and ``11 689 512`` with U+202F).
-
-    ``decimals=None`` keeps Babel's default (up to 3 significant decimals);
-    otherwise exactly ``decimals`` digits after the separator.
-    """
-    from babel.numbers import format_decimal
-
-    locale = _LOCALES[check_lang(lang)]
-    if decimals is None:
-        text = format_decimal(value, locale=locale)
-    else:
-        pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-        text = format_decimal(value, format=pattern, locale=locale)
-    # typographic minus sign, as matplotlib draws it on the axes
-    return text.replace("-", "\u2212")
-
-
-def number_formatter(lang: str):
-    """matplotlib tick formatter writing numbers in the deck language
-    (matplotlib's automatic choice of decimals, with a decimal comma in fr)."""
-    from matplotlib.ticker import ScalarFormatter
-
-    check_lang(lang)
-
-    class _Formatter(ScalarFormatter):
-        def __call__(self, x, pos=None):
-            text = super().__call__(x, pos)
-            return text.replace(".", ",") if lang == "fr" else text
-
-    fmt = _Formatter(useOffset=False)
-    return fmt
-
-
-def upsample(img, factor: int):
-    """Nearest-neighbour upsampling of an (H, W[, C]) array: crisp pixels in every
-    SVG renderer (browsers honour ``image-rendering: pixelated``, PDF tools do not)."""
-    import numpy as np
-
-    return np.repeat(np.repeat(img, factor, axis=0), factor, axis=1)
-
-
 def pretty_model_name(name: str) -> str:
     """``resnet50`` -> ``ResNet-50``, ``vgg16_bn`` -> ``VGG-16 (BN)``."""
     m = re.fullmatch(r"resnet(\d+)", name)
@@ -323,79 +199,3 @@ def pretty_model_name(name: str) -> str:
     if m:
         return f"VGG-{m.group(1)}" + (" (BN)" if m.group(2) else "")
     return name
-
-
-# --------------------------------------------------------------------------
-# Figure objects
-# --------------------------------------------------------------------------
-
-
-@dataclass(repr=False)
-class SVGFigure:
-    """A rendered figure: SVG document, alt text, and what was drawn."""
-
-    svg: str
-    alt: str
-    data: dict = field(default_factory=dict)
-
-    def _repr_svg_(self) -> str:
-        return self.svg
-
-    def save(self, path) -> None:
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(self.svg)
-
-    def __repr__(self) -> str:
-        return f"SVGFigure(alt={self.alt!r}, {len(self.svg)} chars)"
-
-
-@contextlib.contextmanager
-def theme() -> Iterator[None]:
-    """rc settings for building a figure (fonts, colours), restored afterwards."""
-    import matplotlib
-
-    with matplotlib.rc_context(THEME_RC):
-        yield
-
-
-def new_figure(width: float, height: float, **kwargs: Any):
-    """A pyplot-free ``matplotlib.figure.Figure`` (call inside :func:`theme`)."""
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), **kwargs)
-
-
-def figure_texts(fig) -> list[str]:
-    """Visible, non-empty texts of ``fig`` in drawing order (after a draw)."""
-    from matplotlib.text import Text
-
-    out = []
-    for t in fig.findobj(Text):
-        s = t.get_text()
-        if s and t.get_visible():
-            out.append(s)
-    return out
-
-
-def finish(fig, *, alt: str, data: dict) -> SVGFigure:
-    """Render ``fig`` and wrap it, recording the drawn texts in ``data["texts"]``."""
-    svg = render_svg(fig, title=alt)
-    data = dict(data)
-    data["texts"] = figure_texts(fig)
-    return SVGFigure(svg=svg, alt=alt, data=data)
-
-
-def warn(message: str) -> None:
-    """Warning for the lecturer (the engine prints it in the build output)."""
-    import warnings
-
-    warnings.warn(message, UserWarning, stacklevel=3)
-
-
-def provenance_label(status: str, lang: str, weights_name: str | None = None) -> str:
-    """Text saying where the drawn weights come from."""
-    if status == "pretrained":
-        return tr("pretrained", lang, name=weights_name or "")
-    if status == "given":
-        return tr("given_weights", lang)
-    return tr(status, lang)
