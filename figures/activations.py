@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from .labels import check_lang, tr
+from .labels import resolve_lang, tr
 from .number_format import fmt_number, number_formatter
 from .output import SVGFigure, finish, new_figure
 from .palette import CYCLE, FONT, GREY, NAVY, theme
@@ -72,7 +72,7 @@ SAMPLE_X = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0)
 def activation_curves(
     names: Sequence[str] = ("relu", "softplus", "leaky_relu", "elu"),
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     x_range: tuple[float, float] = (-4, 4),
     n_points: int = 401,
     ncols: int | None = None,
@@ -85,7 +85,7 @@ def activation_curves(
     import torch
     from matplotlib.ticker import MaxNLocator
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     names = tuple(names)
     if not names:
         raise ValueError("names must not be empty")
@@ -153,7 +153,7 @@ def activation_curves(
 def softmax_bars(
     values: Sequence[float] = (2.0, 1.0, 0.1),
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     class_names: Sequence[str] | None = None,
     decimals: int = 2,
 ) -> SVGFigure:
@@ -161,7 +161,7 @@ def softmax_bars(
     the bars in the deck language (fr: decimal comma)."""
     import torch
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     z = torch.tensor([float(v) for v in values], dtype=torch.float64)
     if z.ndim != 1 or len(z) == 0:
         raise ValueError("values must be a non-empty sequence of numbers")

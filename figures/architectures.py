@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .labels import check_lang, pretty_model_name, tr
+from .labels import pretty_model_name, resolve_lang, tr
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, WHITE, theme
 from ._trace import as_model, trace
@@ -218,7 +218,7 @@ def architecture(
     model: Any = "resnet18",
     *,
     input_size: tuple[int, ...] = (1, 3, 224, 224),
-    lang: str = "fr",
+    lang: str | None = None,
     collapse: bool | None = None,
 ) -> SVGFigure:
     """Left-to-right diagram: input, stem, stages of blocks (box = output channels;
@@ -227,7 +227,7 @@ def architecture(
     "×N" box only when the network has more than 10 blocks."""
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     spec = architecture_spec(model, input_size)
     n_total = sum(s.n_blocks for s in spec.stages)
     if collapse is None:

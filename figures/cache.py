@@ -10,6 +10,7 @@ SHA-256 of everything the picture depends on:
   package: every module of the package, since they share helpers);
 * the arguments (``repr``; ``nn.Module`` and tensors by their values);
 * torch / torchvision / matplotlib (and numpy, Pillow, Babel) versions;
+* the deck's language (builders default to it);
 * the checkpoint files the builder reads, if it declares them with a
   ``builder.cache_inputs(*args, **kwargs) -> list[path]`` attribute: path,
   size and modification time, or their absence.
@@ -34,6 +35,7 @@ from typing import Any, Callable
 
 import deck.shared
 from deck.shared.files import cache_root, write_atomic
+from deck.shared.locale import current_lang
 
 from .output import SVGFigure
 
@@ -153,6 +155,9 @@ def cache_key(builder: Callable, *args: Any, **kwargs: Any) -> str:
         "kwargs": _fingerprint(dict(sorted(kwargs.items()))),
         "versions": _versions(),
         "checkpoints": _checkpoints(builder, args, kwargs),
+        # a builder called without lang= draws in the deck's language: a French and an English
+        # deck must not share the entry
+        "lang": current_lang.get(),
     }
     blob = json.dumps(material, sort_keys=True, ensure_ascii=True, default=repr)
     return hashlib.sha256(blob.encode()).hexdigest()

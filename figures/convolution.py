@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .grids import draw_grid, frame, grid_axes, int_grid, num_grid
-from .labels import check_lang, tr
+from .labels import resolve_lang, tr
 from .number_format import fmt_number
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, FONT, GOLD, GREY, LIGHT, NAVY, WHITE, theme
@@ -16,7 +16,7 @@ def _signed(v, lang: str) -> str:
 
 def conv_illustration(
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     size: int = 5,
     kernel: int = 3,
     stride: int = 1,
@@ -29,7 +29,7 @@ def conv_illustration(
     import torch
     import torch.nn.functional as F
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     if min(size, kernel, stride) < 1 or padding < 0:
         raise ValueError("size, kernel, stride must be >= 1 and padding >= 0")
     if kernel > size + 2 * padding:

@@ -7,7 +7,7 @@ import math
 import os
 from typing import Any
 
-from .labels import check_lang, tr
+from .labels import resolve_lang, tr
 from .number_format import number_formatter
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, FONT, GREY, TEAL, theme
@@ -79,7 +79,7 @@ def first_conv_kernels(
     *,
     weights: Any = "DEFAULT",
     mode: str = "first_channel",
-    lang: str = "fr",
+    lang: str | None = None,
     max_kernels: int = 64,
     checkpoint: str | os.PathLike | None = None,
 ) -> SVGFigure:
@@ -92,7 +92,7 @@ def first_conv_kernels(
     """
     import numpy as np
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     if mode not in ("first_channel", "rgb"):
         raise ValueError(f"mode must be 'first_channel' or 'rgb', got {mode!r}")
     if max_kernels < 1:

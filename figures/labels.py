@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from deck.shared.locale import LANGS
+from deck.shared.locale import LANGS, current_lang
 
 LABELS: dict[str, dict[str, str]] = {
     # generic
@@ -182,6 +182,12 @@ def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
     return lang
+
+
+def resolve_lang(lang: str | None) -> str:
+    """``lang``, or when None the deck's language: its ``lang`` front matter, which deck sets while
+    the cells run (``"en"`` outside a build), so a figure speaks the language of its slide."""
+    return check_lang(current_lang.get() if lang is None else lang)
 
 
 def tr(key: str, lang: str, **fmt: Any) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .labels import check_lang, tr
+from .labels import resolve_lang, tr
 from .output import SVGFigure, finish, new_figure
 from .palette import FONT, GREY, theme
 from .weights import draw_provenance, expected_checkpoint, load_first_conv
@@ -42,7 +42,7 @@ def feature_maps(
     model: Any = "resnet18",
     weights: Any = "DEFAULT",
     n: int = 8,
-    lang: str = "fr",
+    lang: str | None = None,
     checkpoint: str | os.PathLike | None = None,
 ) -> SVGFigure:
     """A photograph (224×224) and ``n`` output channels of the model's first
@@ -50,7 +50,7 @@ def feature_maps(
     standard deviation, each map min-max normalised on its own."""
     import torch
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     if n < 1:
         raise ValueError("n must be >= 1")
     fc = load_first_conv(model, weights, checkpoint=checkpoint, lang=lang)

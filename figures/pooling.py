@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from .grids import draw_grid, frame, grid_axes, int_grid, num_grid
-from .labels import check_lang, tr
+from .labels import resolve_lang, tr
 from .number_format import fmt_number
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, FONT, GOLD, GREY, LIGHT, NAVY, TEAL, WHITE, theme
@@ -16,7 +16,7 @@ _WINDOW_EDGES = (ACCENT, TEAL, GOLD, NAVY, "#8e5fb0", "#5a9a4a")
 def pool_illustration(
     kind: str = "max",
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     size: int = 4,
     kernel: int = 2,
     stride: int = 2,
@@ -28,7 +28,7 @@ def pool_illustration(
     import torch
     import torch.nn.functional as F
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     if kind not in ("max", "avg"):
         raise ValueError(f"kind must be 'max' or 'avg', got {kind!r}")
     if min(size, kernel, stride) < 1 or kernel > size:

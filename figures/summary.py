@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .labels import check_lang, pretty_model_name, tr
+from .labels import pretty_model_name, resolve_lang, tr
 from .number_format import fmt_number
 from .output import warn
 from ._trace import as_model, trace
@@ -122,7 +122,7 @@ def model_summary(
     model: Any,
     input_size,
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     depth: int = 2,
     collapse: bool = True,
     fold_activations: bool = True,
@@ -141,7 +141,7 @@ def model_summary(
     layer's row ("Conv2d + ReLU"). A table longer than ``max_rows`` rows
     (too long for a slide) triggers a warning.
     """
-    check_lang(lang)
+    lang = resolve_lang(lang)
     if depth < 1:
         raise ValueError("depth must be >= 1")
     net, name = as_model(model)

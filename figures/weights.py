@@ -12,7 +12,7 @@ import copy
 import os
 from typing import Any, NamedTuple
 
-from .labels import check_lang, pretty_model_name, tr
+from .labels import pretty_model_name, resolve_lang, tr
 from .output import warn
 from .palette import ACCENT, FONT, GREY, WHITE
 
@@ -107,7 +107,7 @@ def load_model(
     weights: Any = "DEFAULT",
     *,
     checkpoint: str | os.PathLike | None = None,
-    lang: str = "fr",
+    lang: str | None = None,
 ) -> LoadedModel:
     """Model with pretrained weights from the local cache, never downloaded.
 
@@ -123,7 +123,7 @@ def load_model(
     import torch
     import torchvision
 
-    check_lang(lang)
+    lang = resolve_lang(lang)
     if checkpoint is not None:
         checkpoint = os.fspath(checkpoint)
 
@@ -200,7 +200,7 @@ def load_first_conv(
     weights: Any = "DEFAULT",
     *,
     checkpoint: str | os.PathLike | None = None,
-    lang: str = "fr",
+    lang: str | None = None,
 ) -> FirstConv:
     """First ``nn.Conv2d`` of ``model`` with weights loaded as in :func:`load_model`."""
     loaded = load_model(model, weights, checkpoint=checkpoint, lang=lang)

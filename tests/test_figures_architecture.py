@@ -153,7 +153,7 @@ def test_deterministic_and_localised():
     b = architecture("resnet18", lang="en")
     assert a.svg == b.svg
     assert "ResNet-18 architecture" in a.data["texts"]
-    fr = architecture("resnet18")
+    fr = architecture("resnet18", lang="fr")
     assert "Architecture de ResNet-18" in fr.data["texts"]
     assert "raccourci identité" in fr.data["texts"]
 

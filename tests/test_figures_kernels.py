@@ -44,7 +44,7 @@ def empty_home(tmp_path, monkeypatch):
 def test_missing_weights_fallback_is_visible_and_warned(empty_home):
     expected = empty_home / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
     with pytest.warns(UserWarning, match=r"resnet18-f37072fd\.pth"):
-        fig = kernels.first_conv_kernels("resnet18", max_kernels=16)
+        fig = kernels.first_conv_kernels("resnet18", max_kernels=16, lang="fr")
     assert fig.data["pretrained"] is False
     assert fig.data["status"] == "untrained_missing"
     assert fig.data["checkpoint"] == str(expected)
@@ -118,7 +118,7 @@ def test_feature_maps_use_the_loaded_first_conv(resnet18_home, monkeypatch):
 
 def test_feature_maps_fallback(empty_home):
     with pytest.warns(UserWarning, match="resnet18"):
-        fig = photo_maps.feature_maps(model="resnet18", n=4)
+        fig = photo_maps.feature_maps(model="resnet18", n=4, lang="fr")
     assert fig.data["pretrained"] is False
     assert any(FALLBACK_FR in t for t in fig.data["texts"])
     assert "Grace Hopper" in fig.alt and fig.data["image"] == "grace_hopper.jpg"
