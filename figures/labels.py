@@ -84,10 +84,9 @@ LABELS: dict[str, dict[str, str]] = {
     "arch_title": {"fr": "Architecture de {model}", "en": "{model} architecture"},
     "arch_stage": {"fr": "étage {i}", "en": "stage {i}"},
     "arch_block": {"fr": "bloc {i}", "en": "block {i}"},
-    "arch_stem": {"fr": "tronc", "en": "stem"},
-    "arch_head": {"fr": "tête", "en": "head"},
     "arch_gap": {"fr": "moy.\nglobale", "en": "global\navg"},
-    "arch_maxpool": {"fr": "max pooling /2", "en": "max pooling /2"},
+    "arch_pool": {"fr": "{kind} pooling /{s}", "en": "{kind} pooling /{s}"},
+    "arch_upsample": {"fr": "suréchantillonnage", "en": "upsampling"},
     "arch_identity": {"fr": "raccourci identité", "en": "identity shortcut"},
     "arch_projection": {
         "fr": "raccourci avec projection (conv 1×1)",
@@ -98,21 +97,38 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{block} (output channels)",
     },
     "arch_conv_legend": {
-        "fr": "conv 3×3 + ReLU (canaux de sortie)",
-        "en": "3×3 conv + ReLU (output channels)",
+        "fr": "{conv} (canaux de sortie)",
+        "en": "{conv} (output channels)",
     },
+    "arch_upconv_legend": {
+        "fr": "conv transposée {k}×{k}, ×{s}",
+        "en": "{k}×{k} transposed conv, ×{s}",
+    },
+    "arch_cat_legend": {"fr": "concaténation (saut)", "en": "concatenation (skip)"},
+    "arch_add_legend": {"fr": "addition (raccourci)", "en": "addition (shortcut)"},
     "arch_alt_resnet": {
         "fr": "Schéma de {model} : tronc, {n} étages de {blocks} blocs {type} "
-        "(canaux {ch} ; tailles {hw}), puis moyenne globale et couche dense vers {k} classes.",
+        "(canaux {ch} ; tailles {hw}), puis {head}.",
         "en": "Diagram of {model}: stem, {n} stages of {blocks} {type} blocks "
-        "(channels {ch}; sizes {hw}), then global average pooling and a dense layer to {k} classes.",
+        "(channels {ch}; sizes {hw}), then {head}.",
     },
-    "arch_alt_vgg": {
-        "fr": "Schéma de {model} : {n} blocs de {blocks} convolutions 3×3 (canaux {ch} ; "
-        "tailles {hw}), chacun suivi d'un max pooling, puis couches denses {fc}.",
-        "en": "Diagram of {model}: {n} blocks of {blocks} 3×3 convolutions (channels {ch}; "
-        "sizes {hw}), each followed by max pooling, then dense layers {fc}.",
+    "arch_alt_plain": {
+        "fr": "Schéma de {model} : {n} blocs de {blocks} convolutions (canaux {ch} ; "
+        "tailles {hw}), puis {head}.",
+        "en": "Diagram of {model}: {n} blocks of {blocks} convolutions (channels {ch}; "
+        "sizes {hw}), then {head}.",
     },
+    "arch_alt_unet": {
+        "fr": "Schéma de {model} en U : {n} niveaux de convolutions (canaux {ch} ; tailles {hw}), "
+        "encodeur puis décodeur, {k} connexions de saut par concaténation.",
+        "en": "U-shaped diagram of {model}: {n} levels of convolutions (channels {ch}; sizes {hw}), "
+        "encoder then decoder, {k} concatenation skip connections.",
+    },
+    "arch_alt_head_fc": {
+        "fr": "couches denses {fc} vers {k} classes",
+        "en": "dense layers {fc} to {k} classes",
+    },
+    "arch_alt_head_none": {"fr": "la sortie {shape}", "en": "the output {shape}"},
     # summary
     "sum_layer": {"fr": "Couche", "en": "Layer"},
     "sum_type": {"fr": "Type", "en": "Type"},

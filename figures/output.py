@@ -37,23 +37,34 @@ def new_figure(width: float, height: float, **kwargs: Any):
     return Figure(figsize=(width, height), **kwargs)
 
 
-def figure_texts(fig) -> list[str]:
-    """Visible, non-empty texts of ``fig`` in drawing order (after a draw)."""
+def drawn_texts(fig) -> list:
+    """Visible, non-empty Text artists of ``fig`` in drawing order (after a draw); tick labels of
+    an axes whose axis is off exist but are never drawn."""
     from matplotlib.text import Text
 
-    out = []
-    for t in fig.findobj(Text):
-        s = t.get_text()
-        if s and t.get_visible():
-            out.append(s)
-    return out
+    hidden = set()
+    for ax in fig.axes:
+        if not ax.axison or not ax.get_visible():
+            hidden.update(id(t) for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text))
+        if not ax.get_visible():
+            hidden.update(id(t) for t in ax.findobj(Text))
+    return [t for t in fig.findobj(Text)
+            if t.get_text() and t.get_visible() and id(t) not in hidden]
+
+
+def figure_texts(fig) -> list[str]:
+    """Visible, non-empty texts of ``fig`` in drawing order (after a draw)."""
+    return [t.get_text() for t in drawn_texts(fig)]
 
 
 def finish(fig, *, alt: str, data: dict) -> SVGFigure:
     """Render ``fig`` and wrap it, recording the drawn texts in ``data["texts"]``."""
     svg = render_svg(fig, title=alt)
     data = dict(data)
-    data["texts"] = figure_texts(fig)
+    texts = drawn_texts(fig)
+    data["texts"] = [t.get_text() for t in texts]
+    # sizes in points = SVG units: with the SVG's size they give the size on the slide
+    data["font_sizes"] = sorted({round(float(t.get_fontsize()), 2) for t in texts})
     return SVGFigure(svg=svg, alt=alt, data=data)
 
 
