@@ -18,10 +18,12 @@ import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from deck.shared.svg import register_deck_font
+
 from ._trace import as_model
 from .graph import Unit, units_of
 from .labels import pretty_model_name, resolve_lang, tr
-from .legibility import min_font_for
+from .legibility import MIN_TEXT_PX, min_font_for, rendered_px
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, THEME_RC, WHITE, theme
 
@@ -238,6 +240,8 @@ def _text_w(lines, size) -> float:
 def _line_w(text: str, size: float) -> float:
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
+
+    register_deck_font()  # measured in the font it is drawn in
 
     prop = FontProperties(family=THEME_RC["font.family"], size=size, weight="bold")
     width, _, _ = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
@@ -465,16 +469,26 @@ def architecture(
 
     if spec.family == "unet":  # one line per box in a U (rows stay low)
         for it in items:
-            if it["kind"] in ("block", "upconv") and len(it["lines"]) == 2:
+            if it["kind"] in ("block", "upconv", "input") and len(it["lines"]) == 2:
                 it["lines"] = [" ".join(it["lines"])]
     fs = _FS_START
-    for _ in range(8):  # the figure grows with its text: a few rounds settle the size
-        geo = _layout(spec, items, legend, fs, title)
-        need = min_font_for(geo["width"] * 72, geo["height"] * 72)
-        if fs >= need:
-            break
-        fs = need
+    for _ in range(4):  # the estimate is close; what counts is the size in the SVG as written
+        for _ in range(8):  # the figure grows with its text: a few rounds settle the size
+            geo = _layout(spec, items, legend, fs, title)
+            need = min_font_for(geo["width"] * 72, geo["height"] * 72)
+            if fs >= need:
+                break
+            fs = need
+        fig = _draw(spec, items, geo, fs, lang, title, collapse)
+        shown = rendered_px(fs, fig.svg)
+        if shown >= MIN_TEXT_PX:
+            return fig
+        fs *= MIN_TEXT_PX / shown * 1.01
+    return fig
 
+
+def _draw(spec: Architecture, items: list[dict], geo: dict, fs: float, lang: str, title: bool,
+          collapse: bool) -> SVGFigure:
     with theme():
         fig = new_figure(geo["width"], geo["height"])
         ax = fig.add_axes((0, 0, 1, 1))

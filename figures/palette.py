@@ -1,12 +1,15 @@
 """The figures' look: colours, font sizes, and the matplotlib settings every builder draws under.
 
 Importing this module is cheap: matplotlib is imported inside :func:`theme` only.
+Text is set in the deck's font (Source Sans 3), which :mod:`deck.shared.svg` registers with matplotlib.
 """
 
 from __future__ import annotations
 
 import contextlib
 from typing import Any, Iterator
+
+from deck.shared.svg import DECK_FONT, register_deck_font
 
 NAVY = "#1f3a5f"
 ACCENT = "#e4572e"
@@ -40,7 +43,8 @@ FONT = {
 
 #: matplotlib settings active while a figure is built (see :func:`theme`)
 THEME_RC: dict[str, Any] = {
-    "font.family": "DejaVu Sans",
+    # the deck's font: text is written as text (deck.shared.svg); DejaVu Sans has the glyphs it lacks
+    "font.family": [DECK_FONT, "DejaVu Sans"],
     "font.size": FONT["text"],
     "axes.titlesize": FONT["title"],
     "axes.titleweight": "bold",
@@ -78,5 +82,6 @@ def theme() -> Iterator[None]:
     """rc settings for building a figure (fonts, colours), restored afterwards."""
     import matplotlib
 
+    register_deck_font()  # builders measure their text in it before drawing
     with matplotlib.rc_context(THEME_RC):
         yield

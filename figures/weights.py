@@ -213,7 +213,7 @@ def draw_provenance(fig, loaded: LoadedModel, lang: str, *, y: float = 0.005) ->
     label = provenance_label(loaded.status, lang, loaded.weights_name)
     if loaded.status.startswith("untrained"):
         fig.text(
-            0.01, y, "⚠ " + label, ha="left", va="bottom", fontsize=FONT["text"],
+            0.01, y, label,  # (no warning sign: the deck's font has none, the red box says it) ha="left", va="bottom", fontsize=FONT["text"],
             color=WHITE, fontweight="bold",
             bbox=dict(boxstyle="round,pad=0.35", fc=ACCENT, ec="none"),
         )
