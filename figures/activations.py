@@ -8,7 +8,7 @@ from typing import Sequence
 from .labels import resolve_lang, tr
 from .number_format import fmt_number, number_formatter
 from .output import SVGFigure, finish, new_figure
-from .palette import CYCLE, FONT, GREY, NAVY, theme
+from .palette import CYCLE, GREY, MUTED, NAVY, legible_fonts, theme
 
 #: slope used for leaky ReLU (torch's default 0.01 is invisible on a slide)
 LEAKY_SLOPE = 0.1
@@ -106,8 +106,10 @@ def activation_curves(
         ncols = len(names) if len(names) <= 3 else (2 if len(names) == 4 else 3)
     ncols = max(1, min(ncols, len(names)))
     nrows = math.ceil(len(names) / ncols)
-    with theme():
-        fig = new_figure(2.3 * ncols + 0.3, 2.05 * nrows + 0.3, layout="constrained")
+    size = (2.3 * ncols + 0.3, 2.05 * nrows + 0.3)
+    fonts = legible_fonts(*size)
+    with theme(fonts):
+        fig = new_figure(*size, layout="constrained")
         axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
         for i, ax in enumerate(axes.flat):
             if i >= len(names):
@@ -120,17 +122,19 @@ def activation_curves(
             ax.set_xlim(x0, x1)
             ax.set_ylim(ymin - pad, ymax + pad)
             ax.grid(True, zorder=0)
-            ax.set_title(display_name(name, lang), loc="left", fontsize=FONT["title"])
+            ax.set_title(display_name(name, lang), loc="left", fontsize=fonts["title"])
             note = _DISPLAY[name][1]
             if isinstance(note, dict):
                 note = note[lang]
             extra = _param_note(name, lang)
             ax.text(0.04, 0.96, note + (f"\n{extra}" if extra else ""), transform=ax.transAxes,
-                    ha="left", va="top", fontsize=FONT["small"], color=NAVY,
+                    ha="left", va="top", fontsize=fonts["small"], color=NAVY,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
             ax.xaxis.set_major_formatter(number_formatter(lang))
             ax.yaxis.set_major_formatter(number_formatter(lang))
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, prune="both"))
+            # few ticks: they are written large
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, prune="both"))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
             if i + ncols >= len(names):  # no panel below
                 ax.set_xlabel("x")
 
@@ -177,8 +181,10 @@ def softmax_bars(
     p_txt = [fmt_number(float(v), lang, decimals) for v in p]
     colours = [CYCLE[i % 4] for i in range(k)]
 
-    with theme():
-        fig = new_figure(max(7.0, 1.1 * k + 4.0), 3.5, layout="constrained")
+    size = (max(7.0, 1.1 * k + 4.0), 3.5)
+    fonts = legible_fonts(*size)
+    with theme(fonts):
+        fig = new_figure(*size, layout="constrained")
         ax_z, ax_p = fig.subplots(1, 2)
         pos = list(range(k))
         for ax, vals, texts, title in (
@@ -195,15 +201,15 @@ def softmax_bars(
                 v = float(v)
                 y = v + 0.03 * span if v >= 0 else v - 0.03 * span
                 ax.text(bar.get_x() + bar.get_width() / 2, y, t, ha="center",
-                        va="bottom" if v >= 0 else "top", fontsize=FONT["text"],
+                        va="bottom" if v >= 0 else "top", fontsize=fonts["text"],
                         fontweight="bold", color=NAVY)
             ax.set_xticks(pos, class_names)
             ax.yaxis.set_major_formatter(number_formatter(lang))
-            ax.set_title(title, fontsize=FONT["title"])
+            ax.set_title(title, fontsize=fonts["title"])
             ax.grid(True, axis="y", zorder=0)
         total = fmt_number(float(p.sum()), lang, decimals)
         ax_p.text(0.98, 0.98, tr("softmax_sum", lang, s=total), transform=ax_p.transAxes,
-                  ha="right", va="top", fontsize=FONT["small"], color=GREY)
+                  ha="right", va="top", fontsize=fonts["small"], color=MUTED)
         ax_p.set_ylim(0, max(1.0, float(p.max()) * 1.2))
 
         sep = " ; " if lang == "fr" else ", "

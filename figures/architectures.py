@@ -453,12 +453,13 @@ def architecture(
     input_size: tuple[int, ...] = (1, 3, 224, 224),
     lang: str | None = None,
     collapse: bool | None = None,
-    title: bool = True,
+    title: bool = False,
 ) -> SVGFigure:
     """Left-to-right diagram of any network: input, stem, stages of blocks (box = output channels),
     skips, head, with the spatial size under each stage. ``collapse=None`` merges identical
     consecutive blocks into one "×N" box only when the network has more than 10 blocks. Text sizes
-    grow until the text is legible once the figure is scaled to a slide."""
+    grow until the text is legible once the figure is scaled to a slide. ``title``: the model's name
+    above the diagram (off: the slide's title says it)."""
     lang = resolve_lang(lang)
     spec = architecture_spec(model, input_size)
     n_total = sum(s.n_blocks for s in spec.stages)

@@ -7,7 +7,7 @@ from .grids import draw_grid, frame, grid_axes, int_grid, num_grid
 from .labels import resolve_lang, tr
 from .number_format import fmt_number
 from .output import SVGFigure, finish, new_figure
-from .palette import ACCENT, FONT, GOLD, GREY, LIGHT, NAVY, WHITE, theme
+from .palette import ACCENT, GOLD, LIGHT, MUTED, NAVY, WHITE, legible_fonts, theme
 
 
 def _signed(v, lang: str) -> str:
@@ -59,7 +59,7 @@ def conv_illustration(
 
     faces = [[("#fcdcd2" if in_window(r, c) else (LIGHT if is_pad[r][c] else WHITE))
               for c in range(n_pad)] for r in range(n_pad)]
-    tcol = [[GREY if is_pad[r][c] else NAVY for c in range(n_pad)]
+    tcol = [[MUTED if is_pad[r][c] else NAVY for c in range(n_pad)]
             for r in range(n_pad)]
     out_vals = num_grid(y)
     value = out_vals[pr][pc]
@@ -71,37 +71,38 @@ def conv_illustration(
     top = 1.3  # room for the titles
     height = top + max(n_pad, kernel, o_h) + 0.3
     cell_in = 0.44  # inches per cell
-    with theme():
+    fonts = legible_fonts(width * cell_in, height * cell_in)
+    with theme(fonts):
         fig = new_figure(width * cell_in, height * cell_in)
         ax = grid_axes(fig, width, height)
         y_in = top
         y_k = top + (n_pad - kernel) / 2
         y_out = top + (n_pad - o_h) / 2
-        draw_grid(ax, padded, x_in, y_in, faces=faces, text_colours=tcol)
+        draw_grid(ax, padded, x_in, y_in, fontsize=fonts["cell"], faces=faces, text_colours=tcol)
         if padding:
             frame(ax, x_in + padding, y_in + padding, size, size, NAVY, lw=1.6, z=3)
         frame(ax, x_in + wc, y_in + wr, kernel, kernel, ACCENT)
         kfaces = [[("#fbe3bd") for _ in range(kernel)] for _ in range(kernel)]
-        draw_grid(ax, int_grid(k), x_k, y_k, faces=kfaces,
-                   texts=[[_signed(int(v), lang) for v in row] for row in k.tolist()])
+        draw_grid(ax, int_grid(k), x_k, y_k, fontsize=fonts["cell"], faces=kfaces,
+                  texts=[[_signed(int(v), lang) for v in row] for row in k.tolist()])
         frame(ax, x_k, y_k, kernel, kernel, GOLD, lw=2.0)
         ofaces = [[("#fcdcd2" if (r, c) == (pr, pc) else WHITE) for c in range(o_w)]
                   for r in range(o_h)]
-        draw_grid(ax, out_vals, x_out, y_out, faces=ofaces,
-                   texts=[[_signed(v, lang) for v in row] for row in out_vals],
-                   bold=[[(r, c) == (pr, pc) for c in range(o_w)] for r in range(o_h)])
+        draw_grid(ax, out_vals, x_out, y_out, fontsize=fonts["cell"], faces=ofaces,
+                  texts=[[_signed(v, lang) for v in row] for row in out_vals],
+                  bold=[[(r, c) == (pr, pc) for c in range(o_w)] for r in range(o_h)])
         frame(ax, x_out + pc, y_out + pr, 1, 1, ACCENT)
         mid = top + n_pad / 2
-        ax.text(x_k - gap / 2, mid, "∗", ha="center", va="center", fontsize=22,
+        ax.text(x_k - gap / 2, mid, "∗", ha="center", va="center", fontsize=1.8 * fonts["text"],
                 color=NAVY)
-        ax.text(x_out - gap / 2, mid, "=", ha="center", va="center", fontsize=22,
+        ax.text(x_out - gap / 2, mid, "=", ha="center", va="center", fontsize=1.8 * fonts["text"],
                 color=NAVY)
         t_in = (tr("conv_input", lang, n=size, p=padding) if padding
                 else tr("conv_input_nopad", lang, n=size))
         for xx, yy, txt in ((x_in, y_in, t_in),
                             (x_k, y_k, tr("conv_kernel", lang, k=kernel)),
                             (x_out, y_out, tr("conv_output", lang, n=o_h, m=o_w, s=stride))):
-            ax.text(xx, yy - 0.3, txt, ha="left", va="bottom", fontsize=FONT["text"],
+            ax.text(xx, yy - 0.3, txt, ha="left", va="bottom", fontsize=fonts["text"],
                     fontweight="bold", color=NAVY)
 
         alt = tr("conv_alt", lang, n=size, p=padding, k=kernel, s=stride,

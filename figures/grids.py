@@ -3,7 +3,7 @@ cell, y pointing down like matrix indices."""
 
 from __future__ import annotations
 
-from .palette import FONT, NAVY, WHITE
+from .palette import NAVY, WHITE
 
 
 def int_grid(t) -> list[list[int]]:
@@ -14,15 +14,13 @@ def num_grid(t) -> list[list[float | int]]:
     return [[int(v) if float(v).is_integer() else float(v) for v in row] for row in t.tolist()]
 
 
-def draw_grid(ax, values, x0, y0, *, texts=None, faces=None, text_colours=None, bold=None,
-               fontsize=None, edge="#9aa5b4"):
-    """Grid of numbers, top-left cell at (x0, y0), one unit per cell, y pointing down."""
+def draw_grid(ax, values, x0, y0, *, fontsize: float, texts=None, faces=None, text_colours=None,
+              bold=None, edge="#9aa5b4"):
+    """Grid of numbers, top-left cell at (x0, y0), one unit per cell, y pointing down; every number
+    at ``fontsize`` (one size for all: a smaller one for long numbers would be the one unread)."""
     from matplotlib.patches import Rectangle
 
     rows, cols = len(values), len(values[0])
-    if fontsize is None:
-        longest = max(len(t) for row in (texts or values) for t in map(str, row))
-        fontsize = FONT["cell"] if longest <= 2 else FONT["cell"] - 1.5
     for r in range(rows):
         for c in range(cols):
             face = faces[r][c] if faces else WHITE

@@ -10,7 +10,7 @@ from typing import Any
 from .labels import resolve_lang, tr
 from .number_format import number_formatter
 from .output import SVGFigure, finish, new_figure
-from .palette import ACCENT, FONT, GREY, TEAL, theme
+from .palette import ACCENT, MUTED, TEAL, legible_fonts, theme
 from .weights import checkpoint_inputs, draw_provenance, load_first_conv
 
 #: each kernel pixel is drawn as an _UPSAMPLE x _UPSAMPLE block of image pixels
@@ -82,6 +82,7 @@ def first_conv_kernels(
     lang: str | None = None,
     max_kernels: int = 64,
     checkpoint: str | os.PathLike | None = None,
+    title: bool = False,
 ) -> SVGFigure:
     """Grid of the kernels of the first ``nn.Conv2d`` of ``model``.
 
@@ -91,6 +92,7 @@ def first_conv_kernels(
     the min/max of the whole weight tensor (needs 3 input channels).
     """
     import numpy as np
+    from matplotlib.ticker import MaxNLocator
 
     lang = resolve_lang(lang)
     if mode not in ("first_channel", "rgb"):
@@ -109,10 +111,15 @@ def first_conv_kernels(
 
     rows, cols = _grid_shape(n)
     channel_name = "R" if in_ch == 3 else "0"
-    with theme():
-        fig = new_figure(8.0, 3.9)
-        top = 0.80
-        bottom = 0.13
+    size = (8.0, 3.9)
+    fonts = legible_fonts(*size)
+    line = 1.3 * fonts["small"] / 72 / size[1]  # a line of text, in figure height
+    with theme(fonts):
+        fig = new_figure(*size)
+        # caption lines at the top (a title only when asked: the slide has one), the weights' note
+        # at the bottom
+        top = 0.99 - (2 + (1.25 if title else 0)) * line - 0.03
+        bottom = 1.9 * line
         if mode == "first_channel":
             ax = fig.add_axes((0.01, bottom, 0.86, top - bottom))
             cax = fig.add_axes((0.89, bottom + 0.04, 0.022, top - bottom - 0.08))
@@ -124,8 +131,9 @@ def first_conv_kernels(
             cb = fig.colorbar(im, cax=cax)
             cb.outline.set_visible(False)
             cb.ax.yaxis.set_major_formatter(number_formatter(lang))
-            cb.ax.tick_params(labelsize=FONT["small"], length=3)
-            cb.set_label(tr("kernels_cbar", lang, c=channel_name), fontsize=FONT["small"])
+            cb.ax.tick_params(labelsize=fonts["tick"], length=3)
+            cb.ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+            cb.set_label(tr("kernels_cbar", lang, c=channel_name), fontsize=fonts["small"])
             scale = {"vmin": -vmax, "vmax": vmax}
             value_range = [float(tiles.min()), float(tiles.max())]
         else:
@@ -141,16 +149,19 @@ def first_conv_kernels(
             value_range = [lo, hi]
         ax.set_axis_off()
 
-        fig.text(0.01, 0.985, tr("kernels_title", lang, model=loaded.name),
-                 ha="left", va="top", fontsize=FONT["title"], fontweight="bold")
+        y = 0.99
+        if title:
+            fig.text(0.01, y, tr("kernels_title", lang, model=loaded.name),
+                     ha="left", va="top", fontsize=fonts["title"], fontweight="bold")
+            y -= 1.25 * line
         sub = tr("kernels_sub", lang, layer=fc.layer, n=out_ch, kh=kh, kw=kw, c=in_ch)
         if n < out_ch:
             sub += " — " + tr("kernels_shown", lang, shown=n, total=out_ch)
-        sub += " — " + (tr("mode_first_channel", lang) if mode == "first_channel"
-                        else tr("kernels_rgb", lang))
-        fig.text(0.01, 0.885, sub, ha="left", va="top", fontsize=FONT["small"],
-                 color=GREY)
-        label = draw_provenance(fig, loaded, lang)
+        sub += "\n" + (tr("mode_first_channel", lang) if mode == "first_channel"
+                       else tr("kernels_rgb", lang))
+        fig.text(0.01, y, sub, ha="left", va="top", fontsize=fonts["small"], color=MUTED,
+                 linespacing=1.15)
+        label = draw_provenance(fig, loaded, lang, fonts)
 
         alt = tr("kernels_alt", lang, n=n, kh=kh, kw=kw, model=loaded.name,
                  mode=tr("mode_" + mode, lang), weights=label)

@@ -162,10 +162,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "pool_max": {"fr": "max pooling", "en": "max pooling"},
     "pool_avg": {"fr": "average pooling", "en": "average pooling"},
-    "pool_output": {
-        "fr": "Sortie {o}×{o} ({kind} {k}×{k}, pas {s})",
-        "en": "Output {o}×{o} ({kind} {k}×{k}, stride {s})",
-    },
+    "pool_window": {"fr": "{k}×{k}, pas {s}", "en": "{k}×{k}, stride {s}"},
     "pool_alt": {
         "fr": "{kind} {k}×{k} avec un pas de {s} sur une entrée {n}×{n} : chaque fenêtre "
         "colorée donne une case de la sortie {o}×{o}.",
@@ -179,10 +176,10 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Feature maps of {layer} ({model})",
     },
     "fmaps_sub": {
-        "fr": "sortie de la première convolution ; chaque carte normalisée séparément "
-        "(min : noir, max : blanc)",
-        "en": "output of the first convolution; each map normalised on its own "
-        "(min: black, max: white)",
+        "fr": "sortie de la première convolution\n"
+        "chaque carte normalisée séparément (min : noir, max : blanc)",
+        "en": "output of the first convolution\n"
+        "each map normalised on its own (min: black, max: white)",
     },
     "fmaps_alt": {
         "fr": "Photographie de Grace Hopper et {n} cartes d'activation {h}×{w} "

@@ -18,6 +18,10 @@ GOLD = "#f2a541"
 GREY = "#6b7280"
 LIGHT = "#eef2f7"
 WHITE = "#ffffff"
+#: grey for text: 7.6:1 against white, and >= 4.5:1 on the light tints grid cells have
+MUTED = "#4b5563"
+#: behind white text that warns (untrained weights): 5.7:1, where ACCENT gives 3.7:1
+WARNING = "#b83c1b"
 
 PALETTE = {
     "navy": NAVY,
@@ -31,7 +35,7 @@ PALETTE = {
 #: colour cycle for curves, in order of preference
 CYCLE = (NAVY, ACCENT, TEAL, GOLD, GREY)
 
-#: font sizes in points; figures are drawn ~6-9 in wide for a 960x540 slide
+#: font sizes in points, before :func:`legible_fonts` scales them to a figure's size
 FONT = {
     "title": 14,
     "label": 12,
@@ -77,11 +81,26 @@ THEME_RC: dict[str, Any] = {
 }
 
 
+def legible_fonts(width_in: float, height_in: float) -> dict[str, float]:
+    """:data:`FONT` scaled up (never down) so that its smallest size reads from the back row in a
+    figure of this size once scaled to a slide (:mod:`figures.legibility`)."""
+    from .legibility import min_font_for
+
+    k = max(1.0, min_font_for(width_in * 72, height_in * 72, margin=1.05) / min(FONT.values()))
+    return {key: round(size * k, 2) for key, size in FONT.items()}
+
+
 @contextlib.contextmanager
-def theme() -> Iterator[None]:
-    """rc settings for building a figure (fonts, colours), restored afterwards."""
+def theme(fonts: dict[str, float] | None = None) -> Iterator[None]:
+    """rc settings for building a figure (fonts, colours), restored afterwards; ``fonts`` (from
+    :func:`legible_fonts`) sets the sizes of ticks, titles and labels matplotlib draws by itself."""
     import matplotlib
 
     register_deck_font()  # builders measure their text in it before drawing
-    with matplotlib.rc_context(THEME_RC):
+    rc = dict(THEME_RC)
+    if fonts is not None:
+        rc.update({"font.size": fonts["text"], "axes.titlesize": fonts["title"],
+                   "axes.labelsize": fonts["label"], "xtick.labelsize": fonts["tick"],
+                   "ytick.labelsize": fonts["tick"], "legend.fontsize": fonts["small"]})
+    with matplotlib.rc_context(rc):
         yield

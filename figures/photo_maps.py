@@ -7,7 +7,7 @@ from typing import Any
 
 from .labels import resolve_lang, tr
 from .output import SVGFigure, finish, new_figure
-from .palette import FONT, GREY, theme
+from .palette import MUTED, legible_fonts, theme
 from .weights import draw_provenance, expected_checkpoint, load_first_conv
 
 #: ImageNet normalisation used by torchvision's classification weights
@@ -44,6 +44,7 @@ def feature_maps(
     n: int = 8,
     lang: str | None = None,
     checkpoint: str | os.PathLike | None = None,
+    title: bool = False,
 ) -> SVGFigure:
     """A photograph (224×224) and ``n`` output channels of the model's first
     convolution applied to it: the ``n`` channels with the largest spatial
@@ -65,14 +66,19 @@ def feature_maps(
 
     ncols = n if n <= 4 else (n + 1) // 2
     nrows = 1 if n <= 4 else 2
-    with theme():
-        fig = new_figure(8.0, 4.2)
-        top, bottom = 0.76, 0.12
+    size = (8.0, 4.2)
+    fonts = legible_fonts(*size)
+    line = 1.3 * fonts["small"] / 72 / size[1]  # a line of text, in figure height
+    with theme(fonts):
+        fig = new_figure(*size)
+        # two caption lines (and a title only when asked: the slide has one), the weights' note below
+        top = 0.99 - (2 + (1.25 if title else 0)) * line - 1.2 * line - 0.02
+        bottom = 1.9 * line
         photo_h = top - bottom
         ax_p = fig.add_axes((0.01, bottom, 0.36, photo_h))
         ax_p.imshow(photo.permute(1, 2, 0).numpy(), interpolation="none")
         ax_p.set_axis_off()
-        ax_p.set_title(tr("fmaps_photo", lang), fontsize=FONT["small"],
+        ax_p.set_title(tr("fmaps_photo", lang), fontsize=fonts["small"],
                        fontweight="normal", loc="center", pad=4)
         grid = fig.add_gridspec(nrows, ncols, left=0.40, right=0.99, bottom=bottom, top=top,
                                 wspace=0.06, hspace=0.22)
@@ -83,14 +89,17 @@ def feature_maps(
             ax.imshow((m - lo) / ((hi - lo) or 1.0), cmap="gray", vmin=0, vmax=1,
                       interpolation="none")
             ax.set_axis_off()
-            ax.set_title(f"{tr('channel', lang)} {ch}", fontsize=FONT["small"],
+            ax.set_title(f"{tr('channel', lang)} {ch}", fontsize=fonts["small"],
                          fontweight="normal", loc="center", pad=3)
         loaded = fc.loaded
-        fig.text(0.01, 0.985, tr("fmaps_title", lang, layer=fc.layer, model=loaded.name),
-                 ha="left", va="top", fontsize=FONT["title"], fontweight="bold")
-        fig.text(0.01, 0.905, tr("fmaps_sub", lang), ha="left", va="top",
-                 fontsize=FONT["small"], color=GREY)
-        label = draw_provenance(fig, loaded, lang)
+        y = 0.99
+        if title:
+            fig.text(0.01, y, tr("fmaps_title", lang, layer=fc.layer, model=loaded.name),
+                     ha="left", va="top", fontsize=fonts["title"], fontweight="bold")
+            y -= 1.25 * line
+        fig.text(0.01, y, tr("fmaps_sub", lang), ha="left", va="top", fontsize=fonts["small"],
+                 color=MUTED, linespacing=1.15)
+        label = draw_provenance(fig, loaded, lang, fonts)
         alt = tr("fmaps_alt", lang, n=n, h=h, w=w, model=loaded.name, weights=label)
         data = {
             "model": model if isinstance(model, str) else type(model).__name__,

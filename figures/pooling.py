@@ -7,7 +7,7 @@ from .grids import draw_grid, frame, grid_axes, int_grid, num_grid
 from .labels import resolve_lang, tr
 from .number_format import fmt_number
 from .output import SVGFigure, finish, new_figure
-from .palette import ACCENT, FONT, GOLD, GREY, LIGHT, NAVY, TEAL, WHITE, theme
+from .palette import ACCENT, GOLD, GREY, LIGHT, MUTED, NAVY, TEAL, WHITE, legible_fonts, theme
 
 _WINDOW_TINTS = ("#f9d5c9", "#c5e3e7", "#fbe3bd", "#d3dbe8", "#e5d4ef", "#d9ecd0")
 _WINDOW_EDGES = (ACCENT, TEAL, GOLD, NAVY, "#8e5fb0", "#5a9a4a")
@@ -68,20 +68,22 @@ def pool_illustration(
 
     cell_in = 0.5
     kind_name = tr("pool_" + kind, lang)
-    # the arrow's label must fit between the grids
-    gap = max(2.2, len(kind_name) * 0.6 * FONT["small"] / 72 / cell_in + 0.8)
-    x_in, x_out = 0.2, 0.2 + size + gap
     top = 1.0
-    width = x_out + max(o, 4.5) + 0.2
     height = top + size + 0.3
-    with theme():
+    fonts = legible_fonts((size + 2.2 + max(o, 4.5) + 0.4) * cell_in, height * cell_in)
+    # the arrow's label must fit between the grids
+    gap = max(2.2, len(kind_name) * 0.6 * fonts["small"] / 72 / cell_in + 0.8)
+    x_in, x_out = 0.2, 0.2 + size + gap
+    width = x_out + max(o, 4.5) + 0.2
+    with theme(fonts):
         fig = new_figure(width * cell_in, height * cell_in)
         ax = grid_axes(fig, width, height)
-        draw_grid(ax, xs, x_in, top, faces=faces, bold=bold if kind == "max" else None)
+        draw_grid(ax, xs, x_in, top, fontsize=fonts["cell"], faces=faces,
+                  bold=bold if kind == "max" else None)
         y_out = top + (size - o) / 2
-        draw_grid(ax, out_vals, x_out, y_out, faces=ofaces,
-                   texts=[[fmt_number(v, lang) for v in row] for row in out_vals],
-                   bold=[[True] * o for _ in range(o)])
+        draw_grid(ax, out_vals, x_out, y_out, fontsize=fonts["cell"], faces=ofaces,
+                  texts=[[fmt_number(v, lang) for v in row] for row in out_vals],
+                  bold=[[True] * o for _ in range(o)])
         for (r, c), t in tint.items():
             frame(ax, x_in + c * stride, top + r * stride, kernel, kernel, _WINDOW_EDGES[t],
                    lw=2.4)
@@ -90,14 +92,13 @@ def pool_illustration(
                     arrowprops=dict(arrowstyle="-|>", color=GREY, lw=2.0,
                                     mutation_scale=18))
         ax.text((x_in + size + x_out) / 2, top + size / 2 - 0.35, kind_name, ha="center",
-                va="bottom", fontsize=FONT["small"], color=GREY)
+                va="bottom", fontsize=fonts["small"], color=MUTED)
         ax.text(x_in, top - 0.3, tr("conv_input_nopad", lang, n=size), ha="left",
-                va="bottom", fontsize=FONT["text"], fontweight="bold", color=NAVY)
+                va="bottom", fontsize=fonts["text"], fontweight="bold", color=NAVY)
         ax.text(x_out, y_out - 0.3, tr("output", lang), ha="left", va="bottom",
-                fontsize=FONT["text"], fontweight="bold", color=NAVY)
-        ax.text(x_out, y_out + o + 0.25, f"{kernel}×{kernel}, "
-                + ("pas" if lang == "fr" else "stride") + f" {stride}",
-                ha="left", va="top", fontsize=FONT["small"], color=GREY)
+                fontsize=fonts["text"], fontweight="bold", color=NAVY)
+        ax.text(x_out, y_out + o + 0.25, tr("pool_window", lang, k=kernel, s=stride),
+                ha="left", va="top", fontsize=fonts["small"], color=MUTED)
 
         alt = tr("pool_alt", lang, kind=kind_name.capitalize(), k=kernel, s=stride,
                  n=size, o=o)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from .labels import pretty_model_name, resolve_lang, tr
 from .output import warn
-from .palette import ACCENT, FONT, GREY, WHITE
+from .palette import MUTED, WARNING, WHITE
 
 UNTRAINED_SEED = 0
 
@@ -208,18 +208,16 @@ def load_first_conv(
     return FirstConv(conv, loaded.pretrained, loaded.checkpoint, layer, loaded)
 
 
-def draw_provenance(fig, loaded: LoadedModel, lang: str, *, y: float = 0.005) -> str:
-    """Bottom-left note on the weights; a visible warning box when untrained."""
+def draw_provenance(fig, loaded: LoadedModel, lang: str, fonts: dict[str, float], *,
+                    y: float = 0.005) -> str:
+    """Bottom-left note on the weights; a visible warning box when untrained (no warning sign:
+    the deck's font has none, the red box says it)."""
     label = provenance_label(loaded.status, lang, loaded.weights_name)
     if loaded.status.startswith("untrained"):
-        fig.text(
-            0.01, y, label,  # (no warning sign: the deck's font has none, the red box says it) ha="left", va="bottom", fontsize=FONT["text"],
-            color=WHITE, fontweight="bold",
-            bbox=dict(boxstyle="round,pad=0.35", fc=ACCENT, ec="none"),
-        )
+        fig.text(0.01, y, label, ha="left", va="bottom", fontsize=fonts["small"], color=WHITE,
+                 fontweight="bold", bbox=dict(boxstyle="round,pad=0.35", fc=WARNING, ec="none"))
     else:
-        fig.text(0.01, y, label, ha="left", va="bottom", fontsize=FONT["small"],
-                 color=GREY)
+        fig.text(0.01, y, label, ha="left", va="bottom", fontsize=fonts["small"], color=MUTED)
     return label
 
 

@@ -150,11 +150,11 @@ def test_module_input_is_not_modified_and_named():
 
 
 def test_deterministic_and_localised():
-    a = architecture("resnet18", lang="en")
-    b = architecture("resnet18", lang="en")
+    a = architecture("resnet18", lang="en", title=True)
+    b = architecture("resnet18", lang="en", title=True)
     assert a.svg == b.svg
     assert "ResNet-18 architecture" in a.data["texts"]
-    fr = architecture("resnet18", lang="fr")
+    fr = architecture("resnet18", lang="fr", title=True)
     assert "Architecture de ResNet-18" in fr.data["texts"]
     assert "raccourci identité" in fr.data["texts"]
 
