@@ -11,7 +11,7 @@ from .labels import resolve_lang, tr
 from .number_format import number_formatter
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, MUTED, TEAL, legible_fonts, theme
-from .weights import checkpoint_inputs, draw_provenance, load_first_conv
+from .weights import TRANSIENT_STATUSES, shown_weights, checkpoint_inputs, draw_provenance, load_first_conv
 
 #: each kernel pixel is drawn as an _UPSAMPLE x _UPSAMPLE block of image pixels
 _UPSAMPLE = 6
@@ -171,7 +171,10 @@ def first_conv_kernels(
             "mode": mode,
             "pretrained": fc.pretrained,
             "status": loaded.status,
+            "weights": shown_weights(loaded),  # what a slide can say it shows
             "provenance": label,
+            # a failed download is retried by the next build, not served from the figure cache
+            "cacheable": loaded.status not in TRANSIENT_STATUSES,
             "checkpoint": fc.checkpoint,
             "n_kernels": n,
             "out_channels": out_ch,

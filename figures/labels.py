@@ -16,9 +16,17 @@ LABELS: dict[str, dict[str, str]] = {
     "weight": {"fr": "poids", "en": "weight"},
     "classes": {"fr": "classes", "en": "classes"},
     # weights provenance
+    "untrained_offline": {
+        "fr": "Poids non entraînés (hors ligne : poids ImageNet non téléchargés)",
+        "en": "Untrained weights (offline: ImageNet weights not downloaded)",
+    },
+    "untrained_download_failed": {
+        "fr": "Poids non entraînés (échec du téléchargement des poids ImageNet)",
+        "en": "Untrained weights (ImageNet weights download failed)",
+    },
     "untrained_missing": {
-        "fr": "Poids non entraînés (poids ImageNet absents du cache local)",
-        "en": "Untrained weights (ImageNet weights not in the local cache)",
+        "fr": "Poids non entraînés (fichier de poids introuvable)",
+        "en": "Untrained weights (weights file not found)",
     },
     "untrained_unreadable": {
         "fr": "Poids non entraînés (fichier de poids illisible)",
@@ -30,11 +38,21 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "pretrained": {"fr": "Poids pré-entraînés {name}", "en": "Pretrained weights {name}"},
     "given_weights": {"fr": "Poids du modèle fourni", "en": "Weights of the given model"},
+    "warn_offline": {
+        "fr": "Hors ligne (DECK_OFFLINE=1) : poids pré-entraînés non téléchargés ({url}) — la "
+        "figure montre des poids NON entraînés.",
+        "en": "Offline (DECK_OFFLINE=1): pretrained weights not downloaded ({url}) — the figure "
+        "shows UNTRAINED weights.",
+    },
+    "warn_download": {
+        "fr": "Échec du téléchargement des poids pré-entraînés {url} ({error}) — la figure montre "
+        "des poids NON entraînés.",
+        "en": "Download of the pretrained weights {url} failed ({error}) — the figure shows "
+        "UNTRAINED weights.",
+    },
     "warn_missing": {
-        "fr": "Poids pré-entraînés introuvables : {path} — la figure montre des poids "
-        "NON entraînés. Copiez ce fichier (téléchargé depuis {url}) dans le cache local.",
-        "en": "Pretrained weights not found: {path} — the figure shows UNTRAINED "
-        "weights. Copy this file (downloaded from {url}) into the local cache.",
+        "fr": "Fichier de poids introuvable : {path} — la figure montre des poids NON entraînés.",
+        "en": "Weights file not found: {path} — the figure shows UNTRAINED weights.",
     },
     "warn_unreadable": {
         "fr": "Fichier de poids illisible : {path} ({error}) — la figure montre des "

@@ -1,15 +1,18 @@
 """Which weights a figure shows: torchvision models with their pretrained weights, or a
 deterministic untrained fallback that the figure says it shows.
 
-Pretrained weights are looked up in the local torch hub cache (``$TORCH_HOME/hub/checkpoints/<file>``);
-when the file is missing the figure shows deterministic untrained weights, says so on the picture
-and warns the lecturer.
+Pretrained weights come from the torch hub cache (``$TORCH_HOME/hub/checkpoints/<file>``),
+downloaded there first as torchvision does (``torch.hub.load_state_dict_from_url``, hash checked,
+once) unless deck runs offline (``DECK_OFFLINE=1``). Offline, or when the download fails, the figure
+shows deterministic untrained weights, says so on the picture and warns the lecturer with the reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import socket
 from typing import Any, NamedTuple
 
 from .labels import pretty_model_name, resolve_lang, tr
@@ -23,7 +26,9 @@ class LoadedModel(NamedTuple):
     model: Any  # nn.Module
     pretrained: bool | None  # None: an nn.Module given as is, provenance unknown
     checkpoint: str | None  # file the weights were (or should have been) read from
-    status: str  # "pretrained" | "given" | "untrained_missing" | "untrained_unreadable" | "untrained_explicit"
+    # "pretrained" | "given" | "untrained_explicit" | "untrained_offline" | "untrained_download_failed"
+    # | "untrained_missing" (a checkpoint path that is not there) | "untrained_unreadable"
+    status: str
     name: str  # display name, e.g. "ResNet-50"
     weights_name: str | None  # e.g. "IMAGENET1K_V2"
 
@@ -102,6 +107,67 @@ def _build_untrained(name: str, seed: int = UNTRAINED_SEED, **config):
         return torchvision.models.get_model(name, weights=None, **config)
 
 
+def offline() -> bool:
+    """True when deck runs offline (``DECK_OFFLINE=1``, what ``--offline`` sets): no download."""
+    return os.environ.get("DECK_OFFLINE", "").strip() not in ("", "0")
+
+
+#: how long a download may stall before it counts as failed (torch hub sets no timeout)
+DOWNLOAD_TIMEOUT_S = 30
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds: float):
+    saved = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(saved)
+
+
+class _Weights(NamedTuple):
+    state: dict | None  # None: none could be had, see status
+    status: str
+    path: str
+    problem: str | None  # the warning for the lecturer, when there is one
+
+
+def _fetch(checkpoint: str | None, wenum, lang: str) -> _Weights:
+    """The state dict to show: from ``checkpoint`` (a file), else from torch hub's cache, downloaded
+    there first as torchvision does (once, with a progress bar) unless deck runs offline."""
+    if checkpoint is None:
+        path = checkpoint_path(wenum)
+        if not os.path.isfile(path):
+            if offline():
+                return _Weights(None, "untrained_offline", path, tr("warn_offline", lang, url=wenum.url))
+            import torch
+
+            try:
+                with _socket_timeout(DOWNLOAD_TIMEOUT_S):
+                    # torchvision's own call (WeightsEnum.get_state_dict): same file, same hash check
+                    state = torch.hub.load_state_dict_from_url(
+                        wenum.url, map_location="cpu", progress=True, check_hash=True, weights_only=True)
+                return _Weights(state, "pretrained", path, None)
+            except Exception as exc:  # no network, HTTP error, wrong hash, interrupted transfer
+                return _Weights(None, "untrained_download_failed", path,
+                                tr("warn_download", lang, url=wenum.url, error=_describe(exc)))
+    else:
+        path = checkpoint
+        if not os.path.isfile(path):
+            return _Weights(None, "untrained_missing", path, tr("warn_missing", lang, path=path))
+    try:
+        return _Weights(_read_state_dict(path), "pretrained", path, None)
+    except Exception as exc:  # corrupt or not a checkpoint
+        return _Weights(None, "untrained_unreadable", path,
+                        tr("warn_unreadable", lang, path=path, error=_describe(exc)))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
 def load_model(
     model: Any = "resnet50",
     weights: Any = "DEFAULT",
@@ -109,16 +175,16 @@ def load_model(
     checkpoint: str | os.PathLike | None = None,
     lang: str | None = None,
 ) -> LoadedModel:
-    """Model with pretrained weights from the local cache, never downloaded.
+    """Model with its pretrained weights.
 
-    * ``model`` a torchvision name: the checkpoint is ``checkpoint`` if given,
-      else the file torch hub would have downloaded for ``weights``.
-    * ``model`` an ``nn.Module``: used as is (deep-copied before loading), unless
-      ``checkpoint`` (a path) or ``weights`` (a torchvision weights enum member)
-      says which file to load into it.
+    * ``model`` a torchvision name: the weights are read from ``checkpoint`` if given, else from
+      the file torch hub keeps for ``weights`` (downloaded there first, as torchvision does, unless
+      ``DECK_OFFLINE=1``).
+    * ``model`` an ``nn.Module``: used as is (deep-copied before loading), unless ``checkpoint``
+      (a path) or ``weights`` (a torchvision weights enum member) says which weights to load.
 
-    When the file is missing (or unreadable) the weights stay untrained
-    (deterministic seed) and a ``UserWarning`` names the missing path.
+    When no weights can be had (offline, download failed, file missing or unreadable) the model
+    stays untrained (deterministic seed) and a ``UserWarning`` says why.
     """
     import torch
     import torchvision
@@ -134,55 +200,58 @@ def load_model(
         config = {}
         if wenum is not None and "categories" in wenum.meta:
             config["num_classes"] = len(wenum.meta["categories"])
-        if checkpoint is None and wenum is not None:
-            checkpoint = checkpoint_path(wenum)
-        weights_name = wenum.name if wenum is not None else None
-        if checkpoint is None:
-            return LoadedModel(
-                _build_untrained(name, **config), False, None, "untrained_explicit", display, None
-            )
-        url = wenum.url if wenum is not None else checkpoint
-        if os.path.isfile(checkpoint):
-            try:
-                with torch.device("meta"):
-                    net = torchvision.models.get_model(name, weights=None, **config)
-                net.load_state_dict(_read_state_dict(checkpoint), assign=True)
-                net.eval()
-                return LoadedModel(net, True, checkpoint, "pretrained", display, weights_name)
-            except Exception as exc:  # corrupt or mismatching file
-                warn(tr("warn_unreadable", lang, path=checkpoint, error=exc))
-                return LoadedModel(
-                    _build_untrained(name, **config).eval(), False, checkpoint,
-                    "untrained_unreadable", display, weights_name,
-                )
-        warn(tr("warn_missing", lang, path=checkpoint, url=url))
-        return LoadedModel(
-            _build_untrained(name, **config).eval(), False, checkpoint,
-            "untrained_missing", display, weights_name,
-        )
+        if checkpoint is None and wenum is None:
+            return LoadedModel(_build_untrained(name, **config), False, None, "untrained_explicit",
+                               display, None)
 
-    # an nn.Module
-    net = model
-    display = type(model).__name__
-    weights_name = None
-    if checkpoint is None and weights is not None and not isinstance(weights, str):
-        checkpoint = checkpoint_path(weights)
-        weights_name = weights.name
-    if checkpoint is None:
-        return LoadedModel(net, None, None, "given", display, None)
-    if os.path.isfile(checkpoint):
+        def build():
+            with torch.device("meta"):  # no initialisation: the weights are assigned
+                return torchvision.models.get_model(name, weights=None, **config)
+
+        def untrained():
+            return _build_untrained(name, **config).eval()
+
+        assign = True
+    else:
+        display = type(model).__name__
+        wenum = None
+        if checkpoint is None and weights is not None and not isinstance(weights, str):
+            wenum = weights
+        if checkpoint is None and wenum is None:
+            return LoadedModel(model, None, None, "given", display, None)
+
+        def build():
+            return copy.deepcopy(model)
+
+        def untrained():
+            return model
+
+        assign = False
+    weights_name = wenum.name if wenum is not None else (
+        os.path.basename(checkpoint) if not isinstance(model, str) else None)
+    got = _fetch(checkpoint, wenum, lang)
+    if got.state is not None:
         try:
-            net = copy.deepcopy(model)
-            net.load_state_dict(_read_state_dict(checkpoint))
-            return LoadedModel(
-                net, True, checkpoint, "pretrained", display,
-                weights_name or os.path.basename(checkpoint),
-            )
-        except Exception as exc:
-            warn(tr("warn_unreadable", lang, path=checkpoint, error=exc))
-            return LoadedModel(model, False, checkpoint, "untrained_unreadable", display, weights_name)
-    warn(tr("warn_missing", lang, path=checkpoint, url=getattr(weights, "url", "?")))
-    return LoadedModel(model, False, checkpoint, "untrained_missing", display, weights_name)
+            net = build()
+            net.load_state_dict(got.state, assign=assign)
+            net.eval()
+            return LoadedModel(net, True, got.path, "pretrained", display, weights_name)
+        except Exception as exc:  # a checkpoint of another model
+            got = _Weights(None, "untrained_unreadable", got.path,
+                           tr("warn_unreadable", lang, path=got.path, error=_describe(exc)))
+    warn(got.problem)
+    return LoadedModel(untrained(), False, got.path, got.status, display, weights_name)
+
+
+def shown_weights(loaded: LoadedModel) -> str:
+    """What a slide's text can say the figure shows: "pretrained", "untrained" or "given"."""
+    if loaded.status == "given":
+        return "given"
+    return "pretrained" if loaded.pretrained else "untrained"
+
+
+#: fallbacks a later build may not repeat (the network may be back): never kept in the figure cache
+TRANSIENT_STATUSES = frozenset({"untrained_download_failed"})
 
 
 def find_first_conv(net) -> tuple[str, Any]:

@@ -186,6 +186,7 @@ def test_pretrained_figure_key_follows_the_checkpoint(cache_root, tmp_path, monk
     from figures.kernels import first_conv_kernels
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "th"))
+    monkeypatch.setenv("DECK_OFFLINE", "1")  # the missing checkpoint is not downloaded
     key_missing = cache.cache_key(first_conv_kernels, "resnet18")
     ckpt = tmp_path / "th" / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
     ckpt.parent.mkdir(parents=True)
