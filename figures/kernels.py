@@ -11,7 +11,7 @@ from .labels import resolve_lang, tr
 from .number_format import number_formatter
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, MUTED, TEAL, legible_fonts, theme
-from .weights import TRANSIENT_STATUSES, shown_weights, checkpoint_inputs, draw_provenance, load_first_conv
+from .weights import checkpoint_inputs, draw_provenance, load_first_conv, weights_data
 
 #: each kernel pixel is drawn as an _UPSAMPLE x _UPSAMPLE block of image pixels
 _UPSAMPLE = 6
@@ -166,16 +166,8 @@ def first_conv_kernels(
         alt = tr("kernels_alt", lang, n=n, kh=kh, kw=kw, model=loaded.name,
                  mode=tr("mode_" + mode, lang), weights=label)
         data = {
-            "model": model if isinstance(model, str) else type(model).__name__,
-            "layer": fc.layer,
+            **weights_data(model, fc, label),
             "mode": mode,
-            "pretrained": fc.pretrained,
-            "status": loaded.status,
-            "weights": shown_weights(loaded),  # what a slide can say it shows
-            "provenance": label,
-            # a failed download is retried by the next build, not served from the figure cache
-            "cacheable": loaded.status not in TRANSIENT_STATUSES,
-            "checkpoint": fc.checkpoint,
             "n_kernels": n,
             "out_channels": out_ch,
             "in_channels": in_ch,

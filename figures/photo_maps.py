@@ -8,7 +8,7 @@ from typing import Any
 from .labels import resolve_lang, tr
 from .output import SVGFigure, finish, new_figure
 from .palette import MUTED, legible_fonts, theme
-from .weights import TRANSIENT_STATUSES, shown_weights, draw_provenance, expected_checkpoint, load_first_conv
+from .weights import draw_provenance, expected_checkpoint, load_first_conv, weights_data
 
 #: ImageNet normalisation used by torchvision's classification weights
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -102,15 +102,7 @@ def feature_maps(
         label = draw_provenance(fig, loaded, lang, fonts)
         alt = tr("fmaps_alt", lang, n=n, h=h, w=w, model=loaded.name, weights=label)
         data = {
-            "model": model if isinstance(model, str) else type(model).__name__,
-            "layer": fc.layer,
-            "pretrained": fc.pretrained,
-            "status": loaded.status,
-            "weights": shown_weights(loaded),  # what a slide can say it shows
-            "provenance": label,
-            # a failed download is retried by the next build, not served from the figure cache
-            "cacheable": loaded.status not in TRANSIENT_STATUSES,
-            "checkpoint": fc.checkpoint,
+            **weights_data(model, fc, label),
             "image": SAMPLE_IMAGE,
             "n": n,
             "channels": channels,

@@ -254,6 +254,21 @@ def shown_weights(loaded: LoadedModel) -> str:
 TRANSIENT_STATUSES = frozenset({"untrained_download_failed"})
 
 
+def weights_data(model: Any, fc: FirstConv, label: str) -> dict[str, Any]:
+    """What a weighted figure records in ``data`` about the weights it shows."""
+    return {
+        "model": model if isinstance(model, str) else type(model).__name__,
+        "layer": fc.layer,
+        "pretrained": fc.pretrained,
+        "status": fc.loaded.status,
+        "weights": shown_weights(fc.loaded),  # what a slide can say it shows
+        "provenance": label,
+        # a failed download is retried by the next build, not served from the figure cache
+        "cacheable": fc.loaded.status not in TRANSIENT_STATUSES,
+        "checkpoint": fc.checkpoint,
+    }
+
+
 def find_first_conv(net) -> tuple[str, Any]:
     """(qualified name, module) of the first ``nn.Conv2d`` in module order."""
     import torch.nn as nn
