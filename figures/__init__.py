@@ -18,18 +18,18 @@ _EXPORTS = {
     "activation_curves": "activations",
     "softmax_bars": "activations",
     "architecture": "architectures",
-    "conv_illustration": "pooling",
+    "conv_illustration": "convolution",
     "pool_illustration": "pooling",
-    "feature_maps": "pooling",
+    "feature_maps": "photo_maps",
     # -> SummaryTable
     "model_summary": "summary",
     # helpers
     "architecture_stages": "architectures",
     "architecture_spec": "architectures",
-    "load_first_conv": "kernels",
-    "load_model": "kernels",
+    "load_first_conv": "weights",
+    "load_model": "weights",
     "cached": "cache",
-    "SVGFigure": "style",
+    "SVGFigure": "output",
     "SummaryTable": "summary",
 }
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from . import style
+from .labels import resolve_lang, tr
+from .number_format import fmt_number, number_formatter
+from .output import SVGFigure, finish, new_figure
+from .palette import CYCLE, GREY, MUTED, NAVY, legible_fonts, theme
 
 #: slope used for leaky ReLU (torch's default 0.01 is invisible on a slide)
 LEAKY_SLOPE = 0.1
@@ -56,9 +59,9 @@ def display_name(name: str, lang: str) -> str:
 
 def _param_note(name: str, lang: str) -> str:
     if name == "leaky_relu":
-        return f"α = {style.fmt_number(LEAKY_SLOPE, lang)}"
+        return f"α = {fmt_number(LEAKY_SLOPE, lang)}"
     if name == "elu":
-        return f"α = {style.fmt_number(ELU_ALPHA, lang)}"
+        return f"α = {fmt_number(ELU_ALPHA, lang)}"
     return ""
 
 
@@ -69,11 +72,11 @@ SAMPLE_X = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0)
 def activation_curves(
     names: Sequence[str] = ("relu", "softplus", "leaky_relu", "elu"),
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     x_range: tuple[float, float] = (-4, 4),
     n_points: int = 401,
     ncols: int | None = None,
-) -> style.SVGFigure:
+) -> SVGFigure:
     """One small panel per activation (same axes everywhere), curve computed by
     ``torch.nn.functional`` on ``n_points`` abscissas of ``x_range``.
 
@@ -82,7 +85,7 @@ def activation_curves(
     import torch
     from matplotlib.ticker import MaxNLocator
 
-    style.check_lang(lang)
+    lang = resolve_lang(lang)
     names = tuple(names)
     if not names:
         raise ValueError("names must not be empty")
@@ -103,37 +106,41 @@ def activation_curves(
         ncols = len(names) if len(names) <= 3 else (2 if len(names) == 4 else 3)
     ncols = max(1, min(ncols, len(names)))
     nrows = math.ceil(len(names) / ncols)
-    with style.theme():
-        fig = style.new_figure(2.3 * ncols + 0.3, 2.05 * nrows + 0.3, layout="constrained")
+    size = (2.3 * ncols + 0.3, 2.05 * nrows + 0.3)
+    fonts = legible_fonts(*size)
+    with theme(fonts):
+        fig = new_figure(*size, layout="constrained")
         axes = fig.subplots(nrows, ncols, sharex=True, sharey=True, squeeze=False)
         for i, ax in enumerate(axes.flat):
             if i >= len(names):
                 ax.set_visible(False)
                 continue
             name, y = names[i], ys[i]
-            ax.axhline(0, color=style.GREY, lw=0.8, zorder=1)
-            ax.axvline(0, color=style.GREY, lw=0.8, zorder=1)
-            ax.plot(x.numpy(), y.numpy(), color=style.CYCLE[i % 4], zorder=3)
+            ax.axhline(0, color=GREY, lw=0.8, zorder=1)
+            ax.axvline(0, color=GREY, lw=0.8, zorder=1)
+            ax.plot(x.numpy(), y.numpy(), color=CYCLE[i % 4], zorder=3)
             ax.set_xlim(x0, x1)
             ax.set_ylim(ymin - pad, ymax + pad)
             ax.grid(True, zorder=0)
-            ax.set_title(display_name(name, lang), loc="left", fontsize=style.FONT["title"])
+            ax.set_title(display_name(name, lang), loc="left", fontsize=fonts["title"])
             note = _DISPLAY[name][1]
             if isinstance(note, dict):
                 note = note[lang]
             extra = _param_note(name, lang)
             ax.text(0.04, 0.96, note + (f"\n{extra}" if extra else ""), transform=ax.transAxes,
-                    ha="left", va="top", fontsize=style.FONT["small"], color=style.NAVY,
+                    ha="left", va="top", fontsize=fonts["small"], color=NAVY,
                     bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
-            ax.xaxis.set_major_formatter(style.number_formatter(lang))
-            ax.yaxis.set_major_formatter(style.number_formatter(lang))
-            ax.xaxis.set_major_locator(MaxNLocator(nbins=5, prune="both"))
+            ax.xaxis.set_major_formatter(number_formatter(lang))
+            ax.yaxis.set_major_formatter(number_formatter(lang))
+            # few ticks: they are written large
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4, prune="both"))
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
             if i + ncols >= len(names):  # no panel below
                 ax.set_xlabel("x")
 
         names_txt = ", ".join(display_name(n, lang) for n in names)
-        alt = style.tr("activations_alt", lang, names=names_txt,
-                       x0=style.fmt_number(x0, lang), x1=style.fmt_number(x1, lang))
+        alt = tr("activations_alt", lang, names=names_txt,
+                 x0=fmt_number(x0, lang), x1=fmt_number(x1, lang))
         data = {
             "names": list(names),
             "x_range": [x0, x1],
@@ -144,46 +151,48 @@ def activation_curves(
             "leaky_slope": LEAKY_SLOPE,
             "elu_alpha": ELU_ALPHA,
         }
-        return style.finish(fig, alt=alt, data=data)
+        return finish(fig, alt=alt, data=data)
 
 
 def softmax_bars(
     values: Sequence[float] = (2.0, 1.0, 0.1),
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     class_names: Sequence[str] | None = None,
     decimals: int = 2,
-) -> style.SVGFigure:
+) -> SVGFigure:
     """Logits (left) and their softmax probabilities (right), values written on
     the bars in the deck language (fr: decimal comma)."""
     import torch
 
-    style.check_lang(lang)
+    lang = resolve_lang(lang)
     z = torch.tensor([float(v) for v in values], dtype=torch.float64)
     if z.ndim != 1 or len(z) == 0:
         raise ValueError("values must be a non-empty sequence of numbers")
     p = torch.softmax(z, dim=0)
     k = len(z)
     if class_names is None:
-        class_names = [f"{style.tr('softmax_class', lang)} {i + 1}" for i in range(k)]
+        class_names = [f"{tr('softmax_class', lang)} {i + 1}" for i in range(k)]
     class_names = list(class_names)
     if len(class_names) != k:
         raise ValueError("class_names must have one name per value")
 
-    z_txt = [style.fmt_number(float(v), lang, decimals) for v in z]
-    p_txt = [style.fmt_number(float(v), lang, decimals) for v in p]
-    colours = [style.CYCLE[i % 4] for i in range(k)]
+    z_txt = [fmt_number(float(v), lang, decimals) for v in z]
+    p_txt = [fmt_number(float(v), lang, decimals) for v in p]
+    colours = [CYCLE[i % 4] for i in range(k)]
 
-    with style.theme():
-        fig = style.new_figure(max(7.0, 1.1 * k + 4.0), 3.5, layout="constrained")
+    size = (max(7.0, 1.1 * k + 4.0), 3.5)
+    fonts = legible_fonts(*size)
+    with theme(fonts):
+        fig = new_figure(*size, layout="constrained")
         ax_z, ax_p = fig.subplots(1, 2)
         pos = list(range(k))
         for ax, vals, texts, title in (
-            (ax_z, z, z_txt, style.tr("softmax_logits", lang)),
-            (ax_p, p, p_txt, style.tr("softmax_probs", lang)),
+            (ax_z, z, z_txt, tr("softmax_logits", lang)),
+            (ax_p, p, p_txt, tr("softmax_probs", lang)),
         ):
             bars = ax.bar(pos, vals.numpy(), color=colours, width=0.65, zorder=3)
-            ax.axhline(0, color=style.GREY, lw=0.8, zorder=2)
+            ax.axhline(0, color=GREY, lw=0.8, zorder=2)
             lo = min(0.0, float(vals.min()))
             hi = max(0.0, float(vals.max()))
             span = (hi - lo) or 1.0
@@ -192,19 +201,19 @@ def softmax_bars(
                 v = float(v)
                 y = v + 0.03 * span if v >= 0 else v - 0.03 * span
                 ax.text(bar.get_x() + bar.get_width() / 2, y, t, ha="center",
-                        va="bottom" if v >= 0 else "top", fontsize=style.FONT["text"],
-                        fontweight="bold", color=style.NAVY)
+                        va="bottom" if v >= 0 else "top", fontsize=fonts["text"],
+                        fontweight="bold", color=NAVY)
             ax.set_xticks(pos, class_names)
-            ax.yaxis.set_major_formatter(style.number_formatter(lang))
-            ax.set_title(title, fontsize=style.FONT["title"])
+            ax.yaxis.set_major_formatter(number_formatter(lang))
+            ax.set_title(title, fontsize=fonts["title"])
             ax.grid(True, axis="y", zorder=0)
-        total = style.fmt_number(float(p.sum()), lang, decimals)
-        ax_p.text(0.98, 0.98, style.tr("softmax_sum", lang, s=total), transform=ax_p.transAxes,
-                  ha="right", va="top", fontsize=style.FONT["small"], color=style.GREY)
+        total = fmt_number(float(p.sum()), lang, decimals)
+        ax_p.text(0.98, 0.98, tr("softmax_sum", lang, s=total), transform=ax_p.transAxes,
+                  ha="right", va="top", fontsize=fonts["small"], color=MUTED)
         ax_p.set_ylim(0, max(1.0, float(p.max()) * 1.2))
 
         sep = " ; " if lang == "fr" else ", "
-        alt = style.tr("softmax_alt", lang, z=sep.join(z_txt), p=sep.join(p_txt))
+        alt = tr("softmax_alt", lang, z=sep.join(z_txt), p=sep.join(p_txt))
         data = {
             "logits": [float(v) for v in z],
             "probs": [float(v) for v in p],
@@ -212,4 +221,4 @@ def softmax_bars(
             "prob_labels": p_txt,
             "class_names": class_names,
         }
-        return style.finish(fig, alt=alt, data=data)
+        return finish(fig, alt=alt, data=data)

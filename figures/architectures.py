@@ -1,34 +1,50 @@
-"""Block diagrams of ResNet and VGG networks, read off the model itself.
+"""Block diagrams of any network, read off the model itself.
 
-Stages, blocks, channel counts and spatial sizes come from a forward pass on
-the meta device with hooks (:mod:`figures._trace`); nothing is typed by hand.
+Units, channel counts, spatial sizes and skips come from one forward pass on the meta device
+(:mod:`figures.graph`); nothing is typed by hand and nothing is specific to a model family. What
+makes a ResNet, a VGG or a U-Net look like one is found in the data flow:
+
+* residual blocks (modules adding their input back) are boxes with a shortcut arc over them, dashed
+  when the shortcut has a layer on it (projection);
+* a network without them is drawn layer by layer, its convolutions grouped in stages between
+  poolings;
+* a network whose resolution comes back up (transposed convolutions, upsampling) is drawn as a U,
+  one row per resolution, with its concatenation skips as arrows from the encoder to the decoder.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from . import style
-from ._trace import as_model, trace
+from deck.shared.svg import register_deck_font
+
+from ._trace import as_model
+from .graph import Unit, units_of
+from .labels import pretty_model_name, resolve_lang, tr
+from .legibility import MIN_TEXT_PX, min_font_for, rendered_px
+from .output import SVGFigure, finish, new_figure
+from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, THEME_RC, WHITE, theme
 
 
 @dataclass
 class Block:
-    type: str  # "BasicBlock", "Bottleneck", "Conv2d"
+    type: str  # "BasicBlock", "Bottleneck", "Conv2d", "ConvTranspose2d"
     in_ch: int
     out_ch: int
     out_hw: tuple[int, int]
-    downsample: bool  # ResNet: the shortcut is a projection (1x1 conv)
+    downsample: bool  # residual block: the shortcut is a projection (1x1 conv)
     name: str = ""  # qualified module name, e.g. "layer2.0"
     stride: int = 1
 
 
 @dataclass
 class Stage:
-    name: str  # "layer1" (ResNet) / "block1" (VGG)
+    name: str  # "layer1" (the blocks' common module) / "block1"
     blocks: list[Block]
-    pool_hw: tuple[int, int] | None = None  # VGG: size after the max pool ending the stage
+    pool_hw: tuple[int, int] | None = None  # size after the pooling ending the stage
+    units: list[int] = field(default_factory=list)  # every unit drawn in the stage (blocks, merges, pools)
 
     @property
     def n_blocks(self) -> int:
@@ -45,9 +61,9 @@ class Stage:
 
 @dataclass
 class Layer:
-    """A stem or head layer: conv, max pool, global average pool, dense."""
+    """A stem or head unit: conv, pooling, global average pool, dense..."""
 
-    kind: str  # "conv" | "maxpool" | "avgpool" | "fc"
+    kind: str  # "conv" | "maxpool" | "avgpool" | "fc" | unit kind
     out_ch: int  # channels (conv) or features (fc)
     out_hw: tuple[int, int] | None
     name: str = ""
@@ -56,118 +72,147 @@ class Layer:
 
 
 @dataclass
+class Skip:
+    """Data reaching a unit from an earlier one than the unit before it."""
+
+    src: int  # unit index
+    dst: int
+    kind: str  # "cat" | "add" | "layer"
+
+
+@dataclass
 class Architecture:
     name: str  # display name, e.g. "ResNet-18"
-    family: str  # "resnet" | "vgg"
+    family: str  # "residual" | "plain" | "unet"
     input_size: tuple[int, ...]
     stem: list[Layer]
     stages: list[Stage]
     head: list[Layer]
     num_classes: int
-    extra: dict = field(default_factory=dict)
-
-
-def _hw(shape) -> tuple[int, int] | None:
-    return (int(shape[-2]), int(shape[-1])) if shape is not None and len(shape) >= 4 else None
+    units: list[Unit] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    stem_units: list[int] = field(default_factory=list)
+    head_units: list[int] = field(default_factory=list)
+    output_shape: tuple[int, ...] | None = None
 
 
 def _int(v) -> int:
     return int(v[0]) if isinstance(v, (tuple, list)) else int(v)
 
 
-def _resnet_spec(net, name, records, input_size) -> Architecture:
-    import torch.nn as nn
-    from torchvision.models.resnet import BasicBlock, Bottleneck
-
-    stem, stages, head = [], [], []
-    for child_name, child in net.named_children():
-        rec = records.get(child_name)
-        if isinstance(child, nn.Sequential) and len(child) and all(
-            isinstance(b, (BasicBlock, Bottleneck)) for b in child
-        ):
-            blocks = []
-            for i, b in enumerate(child):
-                r = records[f"{child_name}.{i}"]
-                blocks.append(Block(
-                    type=type(b).__name__, in_ch=int(r.in_shape[1]), out_ch=int(r.out_shape[1]),
-                    out_hw=_hw(r.out_shape), downsample=b.downsample is not None,
-                    name=f"{child_name}.{i}", stride=_int(b.stride),
-                ))
-            stages.append(Stage(child_name, blocks))
-        elif rec is None:
-            continue
-        elif isinstance(child, nn.Conv2d):
-            stem.append(Layer("conv", int(rec.out_shape[1]), _hw(rec.out_shape), child_name,
-                              _int(child.kernel_size), _int(child.stride)))
-        elif isinstance(child, nn.MaxPool2d):
-            stem.append(Layer("maxpool", int(rec.out_shape[1]), _hw(rec.out_shape), child_name,
-                              _int(child.kernel_size), _int(child.stride)))
-        elif isinstance(child, (nn.AdaptiveAvgPool2d, nn.AvgPool2d)):
-            head.append(Layer("avgpool", int(rec.out_shape[1]), _hw(rec.out_shape), child_name))
-        elif isinstance(child, nn.Linear):
-            head.append(Layer("fc", int(rec.out_shape[-1]), None, child_name))
-    if not stages:
-        raise ValueError("no ResNet stage (sequence of BasicBlock/Bottleneck) found")
-    fcs = [h for h in head if h.kind == "fc"]
-    return Architecture(name, "resnet", tuple(input_size), stem, stages, head,
-                        fcs[-1].out_ch if fcs else 0)
+def _stride(u: Unit) -> int:
+    if u.module is not None and hasattr(u.module, "stride") and u.kind in ("conv", "upconv"):
+        return _int(u.module.stride)
+    if u.in_hw and u.out_hw and u.out_hw[0]:
+        return max(1, u.in_hw[0] // u.out_hw[0])
+    return 1
 
 
-def _vgg_spec(net, name, records, input_size) -> Architecture:
-    import torch.nn as nn
+def _block(u: Unit) -> Block:
+    return Block(u.type, int(u.in_ch or 0), int(u.out_ch or 0), u.out_hw, u.projection, u.name,
+                 _stride(u))
 
+
+def _layer(u: Unit) -> Layer:
+    kind = {"pool": "maxpool" if "Max" in u.type or "max" in u.type else "avgpool_local"}.get(u.kind, u.kind)
+    kernel = stride = None
+    if u.module is not None and hasattr(u.module, "kernel_size") and u.kind in ("conv", "pool", "upconv"):
+        kernel, stride = _int(u.module.kernel_size), _int(u.module.stride)
+    out = u.out_shape[-1] if u.kind == "fc" else (u.out_ch or 0)
+    return Layer(kind, int(out or 0), u.out_hw, u.name, kernel, stride)
+
+
+def _skips(units: list[Unit]) -> list[Skip]:
+    out = []
+    for u in units:
+        main = u.index - 1 if (u.index - 1) in u.inputs else (u.inputs[0] if u.inputs else None)
+        for src in u.inputs:
+            if src != main and src >= 0:
+                out.append(Skip(src, u.index, u.kind if u.kind in ("cat", "add") else "layer"))
+    return out
+
+
+def _stage_name(blocks: list[Block], i: int, taken: set[str]) -> str:
+    parents = {b.name.rsplit(".", 1)[0] if "." in b.name else "" for b in blocks}
+    if len(parents) == 1:
+        (parent,) = parents
+        if parent and parent not in taken:
+            return parent
+    return f"block{i + 1}"
+
+
+def _stages(units: list[Unit], stage_kinds: set[str]) -> tuple[list[Stage], int, int]:
+    """Stages (runs of blocks at one resolution, a pooling closing one), first and last unit."""
+    main = [u.index for u in units if u.kind in stage_kinds]
+    if not main:
+        return [], len(units), len(units) - 1
+    first, last = main[0], main[-1]
+    while last + 1 < len(units) and units[last + 1].kind == "pool":
+        last += 1
     stages: list[Stage] = []
-    current: list[Block] = []
-    for idx, m in enumerate(net.features):
-        r = records.get(f"features.{idx}")
-        if isinstance(m, nn.Conv2d) and r is not None:
-            current.append(Block("Conv2d", int(r.in_shape[1]), int(r.out_shape[1]),
-                                 _hw(r.out_shape), False, f"features.{idx}", _int(m.stride)))
-        elif isinstance(m, nn.MaxPool2d) and r is not None and current:
-            stages.append(Stage(f"block{len(stages) + 1}", current, _hw(r.out_shape)))
-            current = []
-    if current:
-        stages.append(Stage(f"block{len(stages) + 1}", current, None))
-    head = []
-    r = records.get("avgpool")
-    if r is not None:
-        head.append(Layer("avgpool", int(r.out_shape[1]), _hw(r.out_shape), "avgpool"))
-    for idx, m in enumerate(net.classifier):
-        r = records.get(f"classifier.{idx}")
-        if isinstance(m, nn.Linear) and r is not None:
-            head.append(Layer("fc", int(r.out_shape[-1]), None, f"classifier.{idx}"))
-    fcs = [h for h in head if h.kind == "fc"]
-    return Architecture(name, "vgg", tuple(input_size), [], stages, head,
-                        fcs[-1].out_ch if fcs else 0)
+    current: Stage | None = None
+    pending: list[int] = []  # units before the first block of the next stage
+    closed = False
+    for u in units[first:last + 1]:
+        if u.kind in stage_kinds:
+            if current is None or closed or u.out_hw != current.out_hw:
+                current = Stage("", [], None, pending)
+                pending, closed = [], False
+                stages.append(current)
+            current.blocks.append(_block(u))
+            current.units.append(u.index)
+        elif u.kind == "pool" and current is not None and not closed:
+            current.units.append(u.index)
+            current.pool_hw, closed = u.out_hw, True
+        elif current is not None and not closed and u.out_hw == current.out_hw:
+            current.units.append(u.index)  # a merge or a layer at the stage's resolution
+        else:
+            pending.append(u.index)
+    taken: set[str] = set()
+    for i, s in enumerate(stages):
+        s.name = _stage_name(s.blocks, i, taken)
+        taken.add(s.name)
+    return stages, first, last
 
 
-def _infer_name(net, family: str, stages: list[Stage], head: list[Layer]) -> str:
-    """Depth-based display name for a module given as an object (ResNet-18...)."""
+def _display_name(net, name: str | None, family: str, stages: list[Stage], head: list[Layer]) -> str:
+    if name:
+        return pretty_model_name(name)
+    import torchvision.models as tvm
+
     n_blocks = sum(s.n_blocks for s in stages)
-    if family == "resnet":
+    if isinstance(net, tvm.ResNet) and stages:
         per_block = 3 if stages[0].blocks[0].type == "Bottleneck" else 2
         return f"ResNet-{per_block * n_blocks + 2}"
-    return f"VGG-{n_blocks + sum(1 for h in head if h.kind == 'fc')}"
+    if isinstance(net, tvm.VGG):
+        return f"VGG-{n_blocks + sum(1 for h in head if h.kind == 'fc')}"
+    return type(net).__name__
 
 
 def architecture_spec(model: Any = "resnet18", input_size=(1, 3, 224, 224)) -> Architecture:
-    """Stem, stages and head of a torchvision ResNet or VGG (name or module),
-    measured by a forward pass on the meta device."""
-    import torchvision.models as tvm
-
+    """Stem, stages, head and skips of any ``nn.Module`` (or torchvision model name), measured by a
+    forward pass on the meta device."""
     net, name = as_model(model)
-    records, _ = trace(net, input_size)
-    if isinstance(net, tvm.ResNet):
-        spec = _resnet_spec(net, "", records, input_size)
-    elif isinstance(net, tvm.VGG):
-        spec = _vgg_spec(net, "", records, input_size)
+    units = units_of(net, input_size)
+    if not units:
+        raise ValueError(f"{type(net).__name__}: nothing to draw (no layer or operation was called)")
+    if any(u.kind == "block" for u in units):
+        family, stage_kinds = "residual", {"block"}
     else:
-        raise ValueError(
-            f"architecture() draws torchvision ResNet and VGG models, not {type(net).__name__}"
-        )
-    spec.name = (style.pretty_model_name(name) if name
-                 else _infer_name(net, spec.family, spec.stages, spec.head))
-    return spec
+        stage_kinds = {"conv", "upconv"}
+        family = "unet" if any(u.kind in ("upconv", "upsample") for u in units) else "plain"
+    stages, first, last = _stages(units, stage_kinds)
+    stem_units = list(range(first))
+    head_units = list(range(last + 1, len(units)))
+    stem = [_layer(units[i]) for i in stem_units]
+    head = [_layer(units[i]) for i in head_units]
+    fcs = [h for h in head if h.kind == "fc"]
+    return Architecture(
+        name=_display_name(net, name, family, stages, head), family=family,
+        input_size=tuple(input_size), stem=stem, stages=stages, head=head,
+        num_classes=fcs[-1].out_ch if fcs else 0, units=units, skips=_skips(units),
+        stem_units=stem_units, head_units=head_units, output_shape=units[-1].out_shape,
+    )
 
 
 def architecture_stages(model: Any = "resnet18", input_size=(1, 3, 224, 224)) -> list[Stage]:
@@ -179,254 +224,469 @@ def architecture_stages(model: Any = "resnet18", input_size=(1, 3, 224, 224)) ->
 # Drawing
 # --------------------------------------------------------------------------
 
-_BOX_H = 0.95  # inches
-_GAP_IN = 0.16  # between blocks of a stage
-_GAP_OUT = 0.34  # between groups
-_BAR_W = 0.14  # max pool bar
-# the diagram is wide (~10-11 in) and gets scaled down to the slide width: larger fonts
-_FS = 14
-_FS_SMALL = 13
-_FS_TITLE = 15
-_CHAR_W = 0.6 / 72  # average DejaVu Sans glyph width, inches per point of font size
+_GAP_IN = 0.16  # between items of a group, inches
+_GAP_OUT = 0.36  # between groups
+_BAR_W = 0.16  # pooling bar
+_MERGE_W = 0.44  # concatenation / addition circle
+_FS_START = 16  # points; raised until the text is legible once the figure is scaled to a slide
 
 
 def _text_w(lines, size) -> float:
-    return max(len(s) for s in lines) * _CHAR_W * size
+    """Width in inches of the widest line, measured with the figures' font (bold: the widest)."""
+    return max((_line_w(s, round(size, 3)) for s in lines), default=0.0)
 
 
-def _collapse_runs(blocks: list[Block]) -> list[tuple[Block, int]]:
-    """Consecutive blocks with the same (type, out_ch, out_hw, downsample) -> (block, count)."""
-    runs: list[tuple[Block, int]] = []
-    for b in blocks:
-        key = (b.type, b.out_ch, b.out_hw, b.downsample)
-        if runs:
-            prev, n = runs[-1]
-            if (prev.type, prev.out_ch, prev.out_hw, prev.downsample) == key:
-                runs[-1] = (prev, n + 1)
-                continue
-        runs.append((b, 1))
-    return runs
+@functools.lru_cache(maxsize=4096)
+def _line_w(text: str, size: float) -> float:
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    register_deck_font()  # measured in the font it is drawn in
+
+    prop = FontProperties(family=THEME_RC["font.family"], size=size, weight="bold")
+    width, _, _ = text_to_path.get_text_width_height_descent(text, prop, ismath=False)
+    return width / 72
 
 
 def _hw_txt(hw) -> str:
     return f"{hw[0]}×{hw[1]}"
 
 
+def _same_box(a: Block, b: Block) -> bool:
+    return (a.type, a.out_ch, a.out_hw, a.downsample) == (b.type, b.out_ch, b.out_hw, b.downsample)
+
+
+def _conv_name(u: Unit) -> str:
+    k = _int(u.module.kernel_size) if u.module is not None and hasattr(u.module, "kernel_size") else None
+    return f"conv {k}×{k}" if k else "conv"
+
+
+def _items(spec: Architecture, lang: str, collapse: bool) -> list[dict]:
+    """What is drawn, left to right: dicts with the unit indices each item stands for."""
+    units = spec.units
+    items: list[dict] = []
+
+    def add(group, kind, lines, unit_ids, **extra):
+        items.append(dict(group=group, kind=kind, lines=lines, units=list(unit_ids), **extra))
+
+    shape = spec.input_size
+    dims = "×".join(str(d) for d in shape[1:])
+    add("input", "input", [tr("input", lang), dims], [-1], hw=_hw_from(shape))
+    for i in spec.stem_units:
+        _add_unit(add, "stem", units[i], lang, spec)
+    for si, stage in enumerate(spec.stages):
+        ids = stage.units
+        j = 0
+        while j < len(ids):
+            u = units[ids[j]]
+            if _is_stage_block(u, stage):
+                run = [u.index]
+                b = _block(u)
+                while (collapse and j + len(run) < len(ids)
+                       and _is_stage_block(units[ids[j + len(run)]], stage)
+                       and _same_box(_block(units[ids[j + len(run)]]), b)
+                       and not any(s.src == run[-1] for s in spec.skips)):
+                    run.append(ids[j + len(run)])
+                n = len(run)
+                kind = "upconv" if u.kind == "upconv" else "block"
+                add(f"stage{si}", kind, [str(b.out_ch)] + ([f"×{n}"] if n > 1 else []), run,
+                    count=n, block=b, stage=si, hw=u.out_hw)
+                j += n
+            else:
+                _add_unit(add, f"stage{si}", u, lang, spec)
+                j += 1
+    for i in spec.head_units:
+        _add_unit(add, "head", units[i], lang, spec)
+    if items[-1]["kind"] == "fc" and spec.num_classes:
+        items[-1]["sub"] = f"{spec.num_classes} {tr('classes', lang)}"
+    return items
+
+
+def _hw_from(shape) -> tuple[int, int] | None:
+    return (int(shape[-2]), int(shape[-1])) if shape is not None and len(shape) >= 4 else None
+
+
+def _is_stage_block(u: Unit, stage: Stage) -> bool:
+    return any(b.name == u.name and b.out_hw == u.out_hw for b in stage.blocks) and u.kind in (
+        "block", "conv", "upconv")
+
+
+def _add_unit(add, group: str, u: Unit, lang: str, spec: Architecture) -> None:
+    if u.kind == "conv":
+        stride = _stride(u)
+        add(group, "conv", [_conv_name(u), f"{u.out_ch}" + (f", /{stride}" if stride > 1 else "")],
+            [u.index], sub=_hw_txt(u.out_hw) if u.out_hw else None, hw=u.out_hw)
+    elif u.kind == "pool":
+        add(group, "bar", [], [u.index], hw=u.in_hw, pool=u)
+    elif u.kind == "upsample":
+        add(group, "upbar", [], [u.index], hw=u.out_hw)
+    elif u.kind in ("cat", "add"):
+        add(group, "merge", ["C" if u.kind == "cat" else "+"], [u.index], hw=u.out_hw, merge=u.kind)
+    elif u.kind == "avgpool":
+        if u.out_hw == (1, 1):
+            add(group, "avgpool", tr("arch_gap", lang).split("\n"), [u.index], sub=_hw_txt(u.out_hw),
+                hw=u.in_hw)
+        elif u.out_hw != u.in_hw:  # an adaptive pool that is a no-op for this input is not drawn
+            add(group, "avgpool", ["avg pool", _hw_txt(u.out_hw)], [u.index], hw=u.out_hw)
+    elif u.kind == "fc":
+        add(group, "fc", ["FC", str(u.out_shape[-1])], [u.index], hw=None)
+    elif u.kind == "upconv":
+        add(group, "upconv", [str(u.out_ch)], [u.index], hw=u.out_hw, block=_block(u), count=1)
+    elif u.kind == "block":
+        add(group, "block", [str(u.out_ch)], [u.index], hw=u.out_hw, block=_block(u), count=1)
+    else:
+        lines = [u.type] + ([str(u.out_ch)] if u.out_ch else [])
+        add(group, "layer", lines, [u.index], hw=u.out_hw)
+
+
+_STYLE = {  # kind -> (face, text colour, edge)
+    "input": (LIGHT, NAVY, NAVY),
+    "conv": (NAVY, WHITE, NAVY),
+    "block": (TEAL, WHITE, TEAL),
+    "upconv": (NAVY, WHITE, NAVY),
+    "bar": (GREY, WHITE, GREY),
+    "upbar": (GOLD, NAVY, GOLD),
+    "merge": (WHITE, NAVY, NAVY),
+    "avgpool": (GOLD, NAVY, GOLD),
+    "fc": (GOLD, NAVY, GOLD),
+    "layer": (LIGHT, NAVY, NAVY),
+}
+
+
+def _merge_w(fs: float) -> float:
+    """Diameter of a merge circle: its letter at the diagram's text size fits inside."""
+    return max(_MERGE_W, 1.5 * fs / 72)
+
+
+def _legend_rows(entries: list[tuple[str, str]], fs: float, max_w: float) -> list[list[tuple]]:
+    """Legend entries packed into rows no wider than the diagram: (sample, text, width)."""
+    rows: list[list[tuple]] = [[]]
+    used = 0.0
+    for sample, text in entries:
+        w = _sample_w(sample, fs) + 0.08 + _text_w([text], fs) + 0.35
+        if rows[-1] and used + w > max_w:
+            rows.append([])
+            used = 0.0
+        rows[-1].append((sample, text, w))
+        used += w
+    return rows
+
+
+def _sample_w(sample: str, fs: float) -> float:
+    if sample in ("identity", "projection"):
+        return 0.4
+    if sample in ("cat", "add"):
+        return _merge_w(fs)
+    return _BAR_W if sample in ("bar", "upbar") else 0.26
+
+
+def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]], fs: float,
+            title: bool) -> dict:
+    """Item positions and the figure size for text of ``fs`` points.
+
+    One row for a chain; for a U, one row per resolution (largest at the top): a row's items start
+    under the step down from the row above, so the encoder is a staircase going down, the decoder one
+    going up, and each concatenation skip a horizontal arrow across its row."""
+    unet = spec.family == "unet"
+    line_h = 1.25 * fs / 72
+    box_h = max(0.5, 1.2 * line_h + 0.14) if unet else max(0.9, 2.4 * line_h)
+    levels: dict[tuple, int] = {}
+    if unet:
+        sizes = sorted({it["hw"] for it in items if it.get("hw")}, key=lambda hw: -hw[0] * hw[1])
+        levels = {hw: i for i, hw in enumerate(sizes)}
+    last = 0
+    for it in items:
+        last = levels.get(it.get("hw"), last) if levels else 0
+        it["level"] = last
+        if it["kind"] in ("bar", "upbar"):
+            it["w"] = _BAR_W
+        elif it["kind"] == "merge":
+            it["w"] = _merge_w(fs)
+        else:
+            it["w"] = max(0.6, _text_w(it["lines"], fs) + 0.22)
+        if it.get("sub"):  # the size written under a box must not run past its neighbours
+            it["w"] = max(it["w"], _text_w([it["sub"]], fs) * 0.9)
+    # a U: one line per box ("16 ×2"), the row's resolution written at its left
+    row_label_w = _text_w([_hw_txt(hw) for hw in levels], fs) + 0.25 if unet else 0.0
+    x0 = 0.1 + row_label_w
+    row_end: dict[int, float] = {}
+    prev = None
+    for it in items:
+        if prev is None:
+            x = x0
+        elif it["level"] > prev["level"]:  # down a row: start under the step
+            x = max(prev["x"] + prev["w"] / 2, row_end.get(it["level"], 0.0) + _GAP_OUT)
+        else:
+            same = it["group"] == prev["group"] and it["group"] != "head"
+            gap = _GAP_IN if same else _GAP_OUT
+            x = max(prev["x"] + prev["w"] + gap, row_end.get(it["level"], 0.0) + gap)
+            it["gap_before"] = "in" if same and it["level"] == prev["level"] else "out"
+        it.setdefault("gap_before", "out")
+        it["x"] = x
+        row_end[it["level"]] = x + it["w"]
+        prev = it
+    width = max(it["x"] + it["w"] for it in items) + 0.1
+    widest_entry = max((_text_w([t], fs) + 1.0 for _, t in legend), default=0.0)
+    legend_rows = _legend_rows(legend, fs, max(width - 0.2, widest_entry))
+    width = max(width, max((sum(e[2] for e in r) for r in legend_rows), default=0.0) + 0.2)
+
+    n_levels = max(levels.values(), default=0) + 1
+    legend_h = (len(legend_rows) + 0.3) * 1.5 * line_h
+    labels_h = 0.3 * line_h if unet else 2.3 * line_h + 0.14  # sizes and stage names under the boxes
+    level_gap = 0.32
+    skip_room = 0.5 if spec.family == "residual" else 0.0
+    if spec.skips:
+        skip_room = max(skip_room, 0.3 + (0.14 * len(spec.skips) if not unet else 0.0))
+    y_base = legend_h + labels_h
+    for it in items:
+        it["y0"] = y_base + (n_levels - 1 - it["level"]) * (box_h + level_gap)
+    top = y_base + n_levels * box_h + (n_levels - 1) * level_gap
+    height = top + skip_room + 0.12 + (1.4 * line_h if title else 0.0)
+    return dict(width=width, height=height, box_h=box_h, line_h=line_h, top=top,
+                legend_rows=legend_rows, legend_top=legend_h - 0.9 * line_h, levels=levels,
+                row_label_x=0.1)
+
+
 def architecture(
     model: Any = "resnet18",
     *,
     input_size: tuple[int, ...] = (1, 3, 224, 224),
-    lang: str = "fr",
+    lang: str | None = None,
     collapse: bool | None = None,
-) -> style.SVGFigure:
-    """Left-to-right diagram: input, stem, stages of blocks (box = output channels;
-    arcs = ResNet shortcuts, dashed for projections), spatial size under each
-    stage, head. ``collapse=None`` merges identical consecutive blocks into one
-    "×N" box only when the network has more than 10 blocks."""
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-
-    style.check_lang(lang)
+    title: bool = False,
+) -> SVGFigure:
+    """Left-to-right diagram of any network: input, stem, stages of blocks (box = output channels),
+    skips, head, with the spatial size under each stage. ``collapse=None`` merges identical
+    consecutive blocks into one "×N" box only when the network has more than 10 blocks. Text sizes
+    grow until the text is legible once the figure is scaled to a slide. ``title``: the model's name
+    above the diagram (off: the slide's title says it)."""
+    lang = resolve_lang(lang)
     spec = architecture_spec(model, input_size)
     n_total = sum(s.n_blocks for s in spec.stages)
     if collapse is None:
         collapse = n_total > 10
-    fs = _FS
-    fs_small = _FS_SMALL
+    items = _items(spec, lang, collapse)
+    legend = _legend_entries(spec, items, lang)
 
-    # ---- items: (group, kind, lines, width, colours, extra) -----------------
-    items: list[dict] = []
+    if spec.family == "unet":  # one line per box in a U (rows stay low)
+        for it in items:
+            if it["kind"] in ("block", "upconv", "input") and len(it["lines"]) == 2:
+                it["lines"] = [" ".join(it["lines"])]
+    fs = _FS_START
+    for _ in range(4):  # the estimate is close; what counts is the size in the SVG as written
+        for _ in range(8):  # the figure grows with its text: a few rounds settle the size
+            geo = _layout(spec, items, legend, fs, title)
+            need = min_font_for(geo["width"] * 72, geo["height"] * 72)
+            if fs >= need:
+                break
+            fs = need
+        fig = _draw(spec, items, geo, fs, lang, title, collapse)
+        shown = rendered_px(fs, fig.svg)
+        if shown >= MIN_TEXT_PX:
+            return fig
+        fs *= MIN_TEXT_PX / shown * 1.01
+    return fig
 
-    def add(group, kind, lines, *, fc, tc, ec=None, sub=None, min_w=0.55,
-            size=fs, weight="bold", **extra):
-        if kind == "bar":
-            w = _BAR_W
-        else:
-            w = max(min_w, _text_w(lines, size) + 0.2)
-        items.append(dict(group=group, kind=kind, lines=lines, w=w, fc=fc, tc=tc,
-                          ec=ec or fc, sub=sub, size=size, weight=weight,
-                          **extra))
 
-    c, h, w = input_size[1], input_size[2], input_size[3]
-    add("input", "input", [style.tr("input", lang), f"{c}×{h}×{w}"], fc=style.LIGHT,
-        tc=style.NAVY, ec=style.NAVY, size=fs_small, weight="normal")
-    for layer in spec.stem:
-        if layer.kind == "conv":
-            add("stem", "conv", [f"conv {layer.kernel}×{layer.kernel}",
-                                 f"{layer.out_ch}, /{layer.stride}"],
-                fc=style.NAVY, tc=style.WHITE, sub=_hw_txt(layer.out_hw), size=fs_small)
-        else:
-            add("stem", "bar", [], fc=style.GREY, tc=style.WHITE)
-    boxes = []
-    for si, stage in enumerate(spec.stages):
-        runs = _collapse_runs(stage.blocks) if collapse else [(b, 1) for b in stage.blocks]
-        for b, n in runs:
-            lines = [str(b.out_ch)] + ([f"×{n}"] if n > 1 else [])
-            add(f"stage{si}", "block", lines, fc=style.TEAL, tc=style.WHITE, count=n,
-                block=b, min_w=0.58)
-            boxes.append({"stage": si, "type": b.type, "out_ch": b.out_ch, "count": n,
-                          "downsample": b.downsample, "out_hw": b.out_hw})
-        if spec.family == "vgg" and stage.pool_hw is not None:
-            add(f"stage{si}", "bar", [], fc=style.GREY, tc=style.WHITE)
-    for layer in spec.head:
-        if layer.kind == "avgpool":
-            gap_lines = style.tr("arch_gap", lang).split("\n")
-            if layer.out_hw != (1, 1):  # VGG: adaptive pool to 7x7
-                prev_hw = spec.stages[-1].pool_hw or spec.stages[-1].out_hw
-                if layer.out_hw == prev_hw:  # a no-op for this input size: not drawn
-                    continue
-                gap_lines = ["avg pool", _hw_txt(layer.out_hw)]
-            add("head", "avgpool", gap_lines, fc=style.GOLD, tc=style.NAVY, size=fs_small,
-                sub=_hw_txt(layer.out_hw) if layer.out_hw == (1, 1) else None)
-        else:
-            add("head", "fc", ["FC", str(layer.out_ch)], fc=style.GOLD, tc=style.NAVY,
-                size=fs_small)
-    if spec.head and spec.head[-1].kind == "fc":
-        items[-1]["sub"] = f"{spec.num_classes} {style.tr('classes', lang)}"
-
-    # ---- x positions ------------------------------------------------------
-    x = 0.1
-    prev_group = None
-    for it in items:
-        if prev_group is not None:
-            same = it["group"] == prev_group and it["group"] != "head"
-            x += _GAP_IN if same else _GAP_OUT
-            it["gap_before"] = "in" if same else "out"
-        it["x"] = x
-        x += it["w"]
-        prev_group = it["group"]
-    width = x + 0.1
-
-    y0 = 1.03  # box bottom
-    y1 = y0 + _BOX_H
-    height = 3.08 if spec.family == "resnet" else 2.83  # room for the shortcut arcs
-
-    with style.theme():
-        fig = style.new_figure(width, height)
+def _draw(spec: Architecture, items: list[dict], geo: dict, fs: float, lang: str, title: bool,
+          collapse: bool) -> SVGFigure:
+    with theme():
+        fig = new_figure(geo["width"], geo["height"])
         ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, width)
-        ax.set_ylim(0, height)
+        ax.set_xlim(0, geo["width"])
+        ax.set_ylim(0, geo["height"])
         ax.set_axis_off()
+        _draw_items(ax, spec, items, geo, fs)
+        _draw_skips(ax, spec, items, geo)
+        _draw_stage_labels(ax, spec, items, geo, fs, lang)
+        _draw_legend(ax, geo, fs)
+        for hw, level in geo["levels"].items():  # a U's rows: their resolution
+            y = next(it["y0"] for it in items if it["level"] == level) + geo["box_h"] / 2
+            ax.text(geo["row_label_x"], y, _hw_txt(hw), ha="left", va="center", fontsize=fs, color=NAVY)
+        if title:
+            ax.text(0.1, geo["height"] - 0.1, tr("arch_title", lang, model=spec.name), ha="left",
+                    va="top", fontsize=fs, fontweight="bold", color=NAVY)
+        return finish(fig, alt=_alt(spec, lang), data=_data(spec, items, collapse, fs))
 
-        for i, it in enumerate(items):
-            xl, xr = it["x"], it["x"] + it["w"]
-            ax.add_patch(FancyBboxPatch(
-                (xl, y0), it["w"], _BOX_H, boxstyle="round,pad=0,rounding_size=0.06",
-                fc=it["fc"], ec=it["ec"], lw=1.2, zorder=3))
-            if it["kind"] == "bar":
-                pass
-            elif it["kind"] == "block":
-                main = it["lines"][0]
-                if len(it["lines"]) > 1:
-                    ax.text((xl + xr) / 2, y0 + 0.6 * _BOX_H, main, ha="center", va="center",
-                            color=it["tc"], fontsize=fs, fontweight="bold", zorder=4)
-                    ax.text((xl + xr) / 2, y0 + 0.27 * _BOX_H, it["lines"][1], ha="center",
-                            va="center", color=it["tc"], fontsize=fs_small, zorder=4)
-                else:
-                    ax.text((xl + xr) / 2, (y0 + y1) / 2, main, ha="center", va="center",
-                            color=it["tc"], fontsize=fs, fontweight="bold", zorder=4)
+
+def _item_of(items: list[dict], unit: int) -> dict | None:
+    return next((it for it in items if unit in it["units"]), None)
+
+
+def _draw_items(ax, spec: Architecture, items: list[dict], geo: dict, fs: float) -> None:
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+    box_h = geo["box_h"]
+    for i, it in enumerate(items):
+        face, tc, edge = _STYLE[it["kind"]]
+        xl, xr, y0 = it["x"], it["x"] + it["w"], it["y0"]
+        y1, xm, ym = y0 + box_h, (it["x"] + it["x"] + it["w"]) / 2, y0 + box_h / 2
+        it["mid"] = ym
+        if it["kind"] == "merge":
+            ax.add_patch(Circle((xm, ym), it["w"] / 2, fc=face, ec=edge, lw=1.6, zorder=3))
+        else:
+            ax.add_patch(FancyBboxPatch((xl, y0), it["w"], box_h, boxstyle="round,pad=0,rounding_size=0.06",
+                                        fc=face, ec=edge, lw=1.2, zorder=3))
+        lines = it["lines"]
+        weight = "bold" if it["kind"] in ("block", "upconv", "merge") else "normal"
+        if it["kind"] in ("block", "upconv") and len(lines) == 2:  # channels, then the count
+            for text, y in ((lines[0], y0 + 0.68 * box_h), (lines[1], y0 + 0.3 * box_h)):
+                ax.text(xm, y, text, ha="center", va="center", color=tc, fontsize=fs,
+                        fontweight=weight, zorder=4)
+        elif lines:
+            ax.text(xm, ym, "\n".join(lines), ha="center", va="center", color=tc, fontsize=fs,
+                    fontweight=weight, linespacing=1.2, zorder=4)
+        if it.get("sub"):
+            ax.text(xm, y0 - 0.1, it["sub"], ha="center", va="top", color=NAVY, fontsize=fs, zorder=4)
+        if i > 0:  # connection from the previous item
+            p = items[i - 1]
+            start = (p["x"] + p["w"] + 0.03, p["mid"])
+            end = (xl - 0.03, ym)
+            if it["gap_before"] == "out" or p["level"] != it["level"]:
+                ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>,head_length=5,head_width=3",
+                                             mutation_scale=1, color=GREY, lw=1.4, zorder=2,
+                                             shrinkA=0, shrinkB=0))
             else:
-                ax.text((xl + xr) / 2, (y0 + y1) / 2, "\n".join(it["lines"]), ha="center",
-                        va="center", color=it["tc"], fontsize=it["size"],
-                        fontweight=it["weight"], linespacing=1.35, zorder=4)
-            if it.get("sub"):
-                ax.text((xl + xr) / 2, y0 - 0.12, it["sub"], ha="center", va="top",
-                        color=style.NAVY, fontsize=fs_small, zorder=4)
-            # connection from the previous item
-            if i > 0:
-                px = items[i - 1]["x"] + items[i - 1]["w"]
-                ym = (y0 + y1) / 2
-                if it["gap_before"] == "out":
-                    ax.add_patch(FancyArrowPatch((px + 0.03, ym), (xl - 0.03, ym),
-                                                 arrowstyle="-|>,head_length=5,head_width=3",
-                                                 mutation_scale=1, color=style.GREY, lw=1.4,
-                                                 zorder=2))
-                else:
-                    ax.plot([px, xl], [ym, ym], color=style.GREY, lw=1.4, zorder=2)
-            # shortcut arc over ResNet blocks
-            if spec.family == "resnet" and it["kind"] == "block":
-                b = it["block"]
-                ax.add_patch(FancyArrowPatch(
-                    (xl - 0.02, y1 - 0.02), (xr + 0.02, y1 - 0.02),
-                    connectionstyle="arc3,rad=-0.55",
-                    arrowstyle="-|>,head_length=5,head_width=3", mutation_scale=1,
-                    color=style.ACCENT, lw=1.6, linestyle=(0, (4, 2.5)) if b.downsample else "-",
-                    zorder=5, shrinkA=0, shrinkB=0))
+                ax.plot([start[0], end[0]], [start[1], end[1]], color=GREY, lw=1.4, zorder=2)
+        if it["kind"] == "block" and spec.family == "residual":  # shortcut arc over the block
+            ax.add_patch(FancyArrowPatch(
+                (xl - 0.02, y1 - 0.02), (xr + 0.02, y1 - 0.02), connectionstyle="arc3,rad=-0.55",
+                arrowstyle="-|>,head_length=5,head_width=3", mutation_scale=1, color=ACCENT, lw=1.6,
+                linestyle=(0, (4, 2.5)) if it["block"].downsample else "-", zorder=5,
+                shrinkA=0, shrinkB=0))
 
-        # stage brackets and labels
-        for si, stage in enumerate(spec.stages):
-            members = [it for it in items if it["group"] == f"stage{si}" and it["kind"] == "block"]
-            xl = members[0]["x"]
-            xr = members[-1]["x"] + members[-1]["w"]
-            yb = y0 - 0.1
-            ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=style.GREY,
-                    lw=1.0, zorder=2)
-            key = "arch_stage" if spec.family == "resnet" else "arch_block"
-            label = style.tr(key, lang, i=si + 1)
-            ax.text((xl + xr) / 2, yb - 0.05, f"{label}\n{_hw_txt(stage.out_hw)}",
-                    ha="center", va="top", fontsize=fs_small, color=style.NAVY,
-                    linespacing=1.3)
 
-        # title and legend
-        ax.text(0.1, height - 0.12, style.tr("arch_title", lang, model=spec.name), ha="left",
-                va="top", fontsize=_FS_TITLE, fontweight="bold", color=style.NAVY)
-        ly = 0.12
-        lx = 0.1
+def _draw_skips(ax, spec: Architecture, items: list[dict], geo: dict) -> None:
+    """Skips between items as brackets over the boxes: up, across, down into the target."""
+    from matplotlib.patches import FancyArrowPatch
 
-        def legend_patch(colour, w, text):
-            nonlocal lx
-            ax.add_patch(FancyBboxPatch((lx, ly - 0.09), w, 0.18,
-                                        boxstyle="round,pad=0,rounding_size=0.02",
-                                        fc=colour, ec=colour))
-            ax.text(lx + w + 0.08, ly, text, va="center", fontsize=fs_small, color=style.NAVY)
-            lx += w + 0.08 + _text_w([text], fs_small) + 0.35
+    pairs = []
+    for s in spec.skips:
+        a, b = _item_of(items, s.src), _item_of(items, s.dst)
+        if a is not None and b is not None and a is not b:
+            pairs.append((a, b))
+    # longer skips ride higher, so that nested ones never cross
+    pairs.sort(key=lambda ab: ab[1]["x"] - ab[0]["x"])
+    for rank, (a, b) in enumerate(pairs):
+        xa, xb = a["x"] + a["w"] / 2, b["x"] + b["w"] / 2
+        ya, yb = a["y0"] + geo["box_h"], b["y0"] + geo["box_h"]
+        rise = 0.22 + (0.14 * rank if spec.family != "unet" else 0.0)
+        y = max(ya, yb) + rise
+        ax.plot([xa, xa, xb], [ya, y, y], color=ACCENT, lw=1.8, zorder=5, solid_capstyle="butt")
+        ax.add_patch(FancyArrowPatch((xb, y), (xb, yb + 0.02), arrowstyle="-|>,head_length=6,head_width=3.5",
+                                     mutation_scale=1, color=ACCENT, lw=1.8, zorder=5, shrinkA=0,
+                                     shrinkB=0))
 
-        if spec.family == "resnet":
-            legend_patch(style.TEAL, 0.22, style.tr("arch_box_legend", lang,
-                                                    block=spec.stages[0].blocks[0].type))
-        else:
-            legend_patch(style.TEAL, 0.22, style.tr("arch_conv_legend", lang))
-        if any(it["kind"] == "bar" for it in items):
-            legend_patch(style.GREY, _BAR_W, style.tr("arch_maxpool", lang))
 
-        if spec.family == "resnet":  # shortcut legend: top right, next to the title
-            entries = [(False, style.tr("arch_identity", lang))]
-            if any(b.downsample for st in spec.stages for b in st.blocks):
-                entries.append((True, style.tr("arch_projection", lang)))
-            ty = height - 0.22
-            lx = width - 0.1 - sum(0.48 + _text_w([t], fs_small) + 0.3 for _, t in entries) + 0.3
-            for dashed, text in entries:
-                ax.plot([lx, lx + 0.4], [ty, ty], color=style.ACCENT, lw=1.8,
-                        linestyle=(0, (4, 2.5)) if dashed else "-")
-                ax.text(lx + 0.48, ty, text, va="center", fontsize=fs_small, color=style.NAVY)
-                lx += 0.48 + _text_w([text], fs_small) + 0.3
+def _draw_stage_labels(ax, spec: Architecture, items: list[dict], geo: dict, fs: float, lang: str) -> None:
+    if spec.family == "unet":  # its rows are labelled with their resolution instead
+        return
+    key = "arch_stage" if spec.family == "residual" else "arch_block"
+    for si, stage in enumerate(spec.stages):
+        members = [it for it in items if it.get("stage") == si]
+        if not members:
+            continue
+        xl, xr = members[0]["x"], members[-1]["x"] + members[-1]["w"]
+        yb = members[0]["y0"] - 0.1
+        ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=GREY, lw=1.0, zorder=2)
+        ax.text((xl + xr) / 2, yb - 0.05, f"{tr(key, lang, i=si + 1)}\n{_hw_txt(stage.out_hw)}",
+                ha="center", va="top", fontsize=fs, color=NAVY, linespacing=1.2)
 
-        ch = ", ".join(str(s.out_ch) for s in spec.stages)
-        hw = ", ".join(_hw_txt(s.out_hw) for s in spec.stages)
-        counts = "/".join(str(s.n_blocks) for s in spec.stages)
-        if spec.family == "resnet":
-            alt = style.tr("arch_alt_resnet", lang, model=spec.name, n=len(spec.stages),
-                           blocks=counts, type=spec.stages[0].blocks[0].type, ch=ch, hw=hw,
-                           k=spec.num_classes)
-        else:
-            fc = " → ".join(str(h.out_ch) for h in spec.head if h.kind == "fc")
-            alt = style.tr("arch_alt_vgg", lang, model=spec.name, n=len(spec.stages),
-                           blocks=counts, ch=ch, hw=hw, fc=fc)
 
-        data = {
-            "model": spec.name,
-            "family": spec.family,
-            "input_size": list(spec.input_size),
-            "stem": [asdict(layer) for layer in spec.stem],
-            "stages": [
-                {"name": s.name, "n_blocks": s.n_blocks, "out_ch": s.out_ch,
-                 "out_hw": s.out_hw, "pool_hw": s.pool_hw}
-                for s in spec.stages
-            ],
-            "blocks": [[asdict(b) for b in s.blocks] for s in spec.stages],
-            "boxes": boxes,
-            "n_boxes": len(boxes),
-            "collapsed": collapse,
-            "head": [asdict(layer) for layer in spec.head],
-            "num_classes": spec.num_classes,
-        }
-        return style.finish(fig, alt=alt, data=data)
+def _legend_entries(spec: Architecture, items: list[dict], lang: str) -> list[tuple[str, str]]:
+    """(what the sample shows, text) for every kind of item drawn."""
+    kinds = {it["kind"] for it in items}
+    out = []
+    if spec.family == "residual":
+        out.append(("block", tr("arch_box_legend", lang, block=spec.stages[0].blocks[0].type)))
+        out.append(("identity", tr("arch_identity", lang)))
+        if any(b.downsample for st in spec.stages for b in st.blocks):
+            out.append(("projection", tr("arch_projection", lang)))
+    elif "block" in kinds:
+        convs = [spec.units[i] for it in items if it["kind"] == "block" for i in it["units"]]
+        names = {_conv_name(u) + (" + " + " + ".join(u.folded) if u.folded else "") for u in convs}
+        conv = names.pop() if len(names) == 1 else "conv"
+        out.append(("block", tr("arch_conv_legend", lang, conv=conv)))
+    if "upconv" in kinds:
+        u = spec.units[next(it for it in items if it["kind"] == "upconv")["units"][0]]
+        k = _int(u.module.kernel_size) if hasattr(u.module, "kernel_size") else 2
+        out.append(("upconv", tr("arch_upconv_legend", lang, k=k, s=_int(getattr(u.module, "stride", 2)))))
+    if "bar" in kinds:
+        pool = next(it for it in items if it["kind"] == "bar")["pool"]
+        kind = "max" if "max" in pool.type.lower() else "avg"
+        out.append(("bar", tr("arch_pool", lang, kind=kind, s=_stride(pool))))
+    if "upbar" in kinds:
+        out.append(("upbar", tr("arch_upsample", lang)))
+    merges = {it.get("merge") for it in items if it["kind"] == "merge"}
+    if "cat" in merges:
+        out.append(("cat", tr("arch_cat_legend", lang)))
+    if "add" in merges:
+        out.append(("add", tr("arch_add_legend", lang)))
+    return out
+
+
+def _draw_legend(ax, geo: dict, fs: float) -> None:
+    from matplotlib.patches import Circle, FancyBboxPatch
+
+    for r, row in enumerate(geo["legend_rows"]):
+        y, x = geo["legend_top"] - r * 1.5 * geo["line_h"], 0.1
+        for sample, text, width in row:
+            w = _sample_w(sample, fs)
+            if sample in ("identity", "projection"):
+                ax.plot([x, x + w], [y, y], color=ACCENT, lw=1.8,
+                        linestyle=(0, (4, 2.5)) if sample == "projection" else "-")
+            elif sample in ("cat", "add"):
+                ax.add_patch(Circle((x + w / 2, y), w / 2, fc=WHITE, ec=NAVY, lw=1.4))
+                ax.text(x + w / 2, y, "C" if sample == "cat" else "+", ha="center", va="center",
+                        fontsize=fs, color=NAVY, fontweight="bold")
+            else:
+                face = _STYLE[sample][0]
+                ax.add_patch(FancyBboxPatch((x, y - 0.1), w, 0.2, boxstyle="round,pad=0,rounding_size=0.02",
+                                            fc=face, ec=face))
+            ax.text(x + w + 0.08, y, text, va="center", fontsize=fs, color=NAVY)
+            x += width
+
+
+def _alt(spec: Architecture, lang: str) -> str:
+    ch = ", ".join(str(s.out_ch) for s in spec.stages)
+    hw = ", ".join(_hw_txt(s.out_hw) for s in spec.stages)
+    counts = "/".join(str(s.n_blocks) for s in spec.stages)
+    fcs = [h.out_ch for h in spec.head if h.kind == "fc"]
+    if fcs:
+        head = tr("arch_alt_head_fc", lang, fc=" → ".join(map(str, fcs)), k=spec.num_classes)
+    else:
+        head = tr("arch_alt_head_none", lang, shape="×".join(map(str, (spec.output_shape or ())[1:])))
+    if spec.family == "residual":
+        return tr("arch_alt_resnet", lang, model=spec.name, n=len(spec.stages), blocks=counts,
+                  type=spec.stages[0].blocks[0].type, ch=ch, hw=hw, head=head)
+    if spec.family == "unet":
+        return tr("arch_alt_unet", lang, model=spec.name, n=len({s.out_hw for s in spec.stages}),
+                  ch=ch, hw=hw, k=sum(1 for s in spec.skips if s.kind == "cat"))
+    return tr("arch_alt_plain", lang, model=spec.name, n=len(spec.stages), blocks=counts, ch=ch, hw=hw,
+              head=head)
+
+
+def _data(spec: Architecture, items: list[dict], collapse: bool, fs: float) -> dict:
+    boxes = [{"stage": it["stage"], "type": it["block"].type, "out_ch": it["block"].out_ch,
+              "count": it["count"], "downsample": it["block"].downsample, "out_hw": it["block"].out_hw}
+             for it in items if "stage" in it]
+    return {
+        "model": spec.name,
+        "family": spec.family,
+        "input_size": list(spec.input_size),
+        "output_shape": list(spec.output_shape) if spec.output_shape else None,
+        "stem": [asdict(layer) for layer in spec.stem],
+        "stages": [
+            {"name": s.name, "n_blocks": s.n_blocks, "out_ch": s.out_ch, "out_hw": s.out_hw,
+             "pool_hw": s.pool_hw}
+            for s in spec.stages
+        ],
+        "blocks": [[asdict(b) for b in s.blocks] for s in spec.stages],
+        "boxes": boxes,
+        "n_boxes": len(boxes),
+        "skips": [asdict(s) for s in spec.skips],
+        "collapsed": collapse,
+        "head": [asdict(layer) for layer in spec.head],
+        "num_classes": spec.num_classes,
+        "font_size": fs,
+    }

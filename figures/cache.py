@@ -6,15 +6,19 @@ project being built), building and storing it on a miss. The key is a
 SHA-256 of everything the picture depends on:
 
 * the builder (module and qualified name) and the source code of its module
-  and of ``style.py`` (for builders of this package: every module of the
-  package, since they share helpers);
+  and of the package's shared look (:data:`SHARED_MODULES`; for builders of this
+  package: every module of the package, since they share helpers);
 * the arguments (``repr``; ``nn.Module`` and tensors by their values);
 * torch / torchvision / matplotlib (and numpy, Pillow, Babel) versions;
+* the deck's language (builders default to it);
+* whether deck runs offline (a figure may show downloaded weights online, untrained ones offline);
 * the checkpoint files the builder reads, if it declares them with a
   ``builder.cache_inputs(*args, **kwargs) -> list[path]`` attribute: path,
   size and modification time, or their absence.
 
-Entries are JSON ``{svg, alt, data, warnings}`` written atomically; an
+Entries are JSON ``{svg, alt, data, warnings}`` written atomically, under the key
+as it is once the figure is built (a checkpoint it downloaded is part of it); a
+figure whose ``data["cacheable"]`` is False (a failed download) is not stored. An
 unreadable entry is ignored and rebuilt. Warnings emitted while building are
 stored and emitted again on every cache hit.
 """
@@ -34,12 +38,16 @@ from typing import Any, Callable
 
 import deck.shared
 from deck.shared.files import cache_root, write_atomic
+from deck.shared.locale import current_lang
 
-from .style import SVGFigure
+from .output import SVGFigure
+from .weights import offline
 
 CACHE_FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _SHARED_DIR = Path(deck.shared.__file__).resolve().parent
+#: what a builder from outside the package shares with ours: look, words, numbers, output
+SHARED_MODULES = ("palette.py", "labels.py", "number_format.py", "output.py")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -79,7 +87,7 @@ def _sources(builder: Callable) -> dict[str, str]:
     if module_file and Path(module_file).resolve().parent == _PACKAGE_DIR:
         files = sorted(_PACKAGE_DIR.glob("*.py"))
     else:
-        files = [_PACKAGE_DIR / "style.py"]
+        files = [_PACKAGE_DIR / name for name in SHARED_MODULES]
         if module_file:
             files.append(Path(module_file))
     # deck's shared modules draw and word every figure too (SVG writer, numbers in the deck's language)
@@ -151,6 +159,10 @@ def cache_key(builder: Callable, *args: Any, **kwargs: Any) -> str:
         "kwargs": _fingerprint(dict(sorted(kwargs.items()))),
         "versions": _versions(),
         "checkpoints": _checkpoints(builder, args, kwargs),
+        # a builder called without lang= draws in the deck's language: a French and an English
+        # deck must not share the entry
+        "lang": current_lang.get(),
+        "offline": offline(),
     }
     blob = json.dumps(material, sort_keys=True, ensure_ascii=True, default=repr)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -226,7 +238,10 @@ def cached(builder: Callable[..., SVGFigure], *args: Any, **kwargs: Any) -> SVGF
     except (TypeError, ValueError) as exc:
         _emit(records)
         raise TypeError(f"figure data of {builder!r} is not JSON-serialisable: {exc}") from None
-    write_atomic(path, text)
+    if fig.data.get("cacheable") is not False:
+        # the key once built: a checkpoint the builder downloaded is there now, and the next build
+        # (which finds it) must hit this entry
+        write_atomic(cache_dir() / f"{cache_key(builder, *args, **kwargs)}.json", text)
     _emit(records)
     stored = json.loads(text)
     return SVGFigure(svg=stored["svg"], alt=stored["alt"], data=stored["data"])

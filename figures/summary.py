@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import style
+from .labels import pretty_model_name, resolve_lang, tr
+from .number_format import fmt_number
+from .output import warn
 from ._trace import as_model, trace
 
 
@@ -40,23 +42,23 @@ class SummaryTable:
 
     # ------------------------------------------------------------------
     def _num(self, n: int) -> str:
-        return style.fmt_number(n, self.lang)
+        return fmt_number(n, self.lang)
 
     @staticmethod
     def _shape(shape) -> str:
         return "—" if shape is None else "[" + ", ".join(str(s) for s in shape) + "]"
 
     def _repr_html_(self) -> str:
-        tr = lambda key, **kw: html.escape(style.tr(key, self.lang, **kw))  # noqa: E731
+        label = lambda key, **kw: html.escape(tr(key, self.lang, **kw))  # noqa: E731
         num = ' class="num" style="text-align:right"'
         out = [f'<table class="summary" lang="{self.lang}">']
         if self.title:
-            cap = style.tr("sum_caption", self.lang, model=self.title,
-                           shape=self._shape(self.input_size))
+            cap = tr("sum_caption", self.lang, model=self.title,
+                     shape=self._shape(self.input_size))
             out.append(f"<caption>{html.escape(cap)}</caption>")
         out.append(
-            f"<thead><tr><th>{tr('sum_layer')}</th><th>{tr('sum_type')}</th>"
-            f"<th>{tr('sum_shape')}</th><th{num}>{tr('sum_params')}</th></tr></thead>"
+            f"<thead><tr><th>{label('sum_layer')}</th><th>{label('sum_type')}</th>"
+            f"<th>{label('sum_shape')}</th><th{num}>{label('sum_params')}</th></tr></thead>"
         )
         out.append("<tbody>")
         for r in self.rows:
@@ -68,7 +70,7 @@ class SummaryTable:
         out.append("</tbody><tfoot>")
         for key, value in (("sum_trainable", self.trainable), ("sum_frozen", self.frozen),
                            ("sum_buffers", self.buffers), ("sum_total", self.total)):
-            out.append(f'<tr><th colspan="3">{tr(key)}</th>'
+            out.append(f'<tr><th colspan="3">{label(key)}</th>'
                        f"<td{num}>{html.escape(self._num(value))}</td></tr>")
         out.append("</tfoot></table>")
         return "".join(out)
@@ -77,15 +79,15 @@ class SummaryTable:
         """Plain-text rendering (for logs and debugging)."""
         cols = [(r.name, r.type, self._shape(r.output_shape), self._num(r.params))
                 for r in self.rows]
-        head = (style.tr("sum_layer", self.lang), style.tr("sum_type", self.lang),
-                style.tr("sum_shape", self.lang), style.tr("sum_params", self.lang))
+        head = (tr("sum_layer", self.lang), tr("sum_type", self.lang),
+                tr("sum_shape", self.lang), tr("sum_params", self.lang))
         widths = [max(len(c[i]) for c in cols + [head]) for i in range(4)]
         line = lambda c: "  ".join(  # noqa: E731
             (s.rjust(w) if i == 3 else s.ljust(w)) for i, (s, w) in enumerate(zip(c, widths)))
         lines = [line(head)] + [line(c) for c in cols]
         for key, value in (("sum_trainable", self.trainable), ("sum_frozen", self.frozen),
                            ("sum_buffers", self.buffers), ("sum_total", self.total)):
-            lines.append(f"{style.tr(key, self.lang)}: {self._num(value)}")
+            lines.append(f"{tr(key, self.lang)}: {self._num(value)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -120,7 +122,7 @@ def model_summary(
     model: Any,
     input_size,
     *,
-    lang: str = "fr",
+    lang: str | None = None,
     depth: int = 2,
     collapse: bool = True,
     fold_activations: bool = True,
@@ -139,7 +141,7 @@ def model_summary(
     layer's row ("Conv2d + ReLU"). A table longer than ``max_rows`` rows
     (too long for a slide) triggers a warning.
     """
-    style.check_lang(lang)
+    lang = resolve_lang(lang)
     if depth < 1:
         raise ValueError("depth must be >= 1")
     net, name = as_model(model)
@@ -171,7 +173,7 @@ def model_summary(
                 n += p.numel()
         rec = records.get(qname)
         shape = rec.out_shape if rec is not None else None
-        label = qname or style.tr("sum_root", lang)
+        label = qname or tr("sum_root", lang)
         row = SummaryRow(label, type(module).__name__, shape, int(n), _depth(qname) or 1)
         foldable = (fold_activations and recurse and n == 0 and _is_activation(module)
                     and shape is not None)
@@ -208,13 +210,13 @@ def model_summary(
         firsts.append(row.name.split("–")[0].split(" … ")[0])
     if max_rows and len(rows) > max_rows:
         hint = f"depth={depth - 1}" if depth > 1 else "collapse=True"
-        style.warn(style.tr("warn_rows", lang, n=len(rows), max=max_rows, hint=hint))
+        warn(tr("warn_rows", lang, n=len(rows), max=max_rows, hint=hint))
 
     params = list(net.parameters())  # deduplicated by PyTorch
     trainable = sum(p.numel() for p in params if p.requires_grad)
     frozen = sum(p.numel() for p in params if not p.requires_grad)
     buffers = sum(b.numel() for b in net.buffers())
-    title = style.pretty_model_name(name) if name else type(net).__name__
+    title = pretty_model_name(name) if name else type(net).__name__
     return SummaryTable(
         rows=rows, trainable=int(trainable), frozen=int(frozen), buffers=int(buffers),
         total=int(trainable + frozen), lang=lang, title=title,

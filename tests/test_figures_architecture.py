@@ -7,6 +7,7 @@ import torchvision
 from torchvision.models.resnet import Bottleneck
 
 from figures.architectures import architecture, architecture_spec, architecture_stages
+from figures.legibility import MIN_TEXT_PX, rendered_px
 
 
 def meta_model(name):
@@ -149,15 +150,182 @@ def test_module_input_is_not_modified_and_named():
 
 
 def test_deterministic_and_localised():
-    a = architecture("resnet18", lang="en")
-    b = architecture("resnet18", lang="en")
+    a = architecture("resnet18", lang="en", title=True)
+    b = architecture("resnet18", lang="en", title=True)
     assert a.svg == b.svg
     assert "ResNet-18 architecture" in a.data["texts"]
-    fr = architecture("resnet18")
+    fr = architecture("resnet18", lang="fr", title=True)
     assert "Architecture de ResNet-18" in fr.data["texts"]
     assert "raccourci identité" in fr.data["texts"]
 
 
-def test_unsupported_model():
-    with pytest.raises(ValueError, match="ResNet and VGG"):
-        architecture(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))
+def test_a_model_that_calls_nothing_is_refused():
+    with pytest.raises(ValueError, match="nothing to draw"):
+        architecture(nn.Identity(), input_size=(1, 3, 8, 8))
+
+
+# --------------------------------------------------------------------------
+# any model: a small ConvNet and a U-Net written here, checked against their own modules
+# --------------------------------------------------------------------------
+
+
+def small_convnet():
+    return nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 7 * 7, 32), nn.ReLU(), nn.Linear(32, 10),
+    )
+
+
+def double_conv(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU(inplace=True))
+
+
+class UNet(nn.Module):
+    """Encoder of `levels - 1` double convolutions and max poolings, a bottom, a decoder of
+    transposed convolutions whose output is concatenated with the encoder's at the same level."""
+
+    def __init__(self, levels=3, base=8, cin=1, classes=2):
+        super().__init__()
+        self.chans = [base * 2**i for i in range(levels)]
+        self.down = nn.ModuleList()
+        c = cin
+        for ch in self.chans[:-1]:
+            self.down.append(double_conv(c, ch))
+            c = ch
+        self.pool = nn.MaxPool2d(2)
+        self.bottom = double_conv(self.chans[-2], self.chans[-1])
+        self.up = nn.ModuleList(nn.ConvTranspose2d(2 * ch, ch, 2, stride=2) for ch in reversed(self.chans[:-1]))
+        self.dec = nn.ModuleList(double_conv(2 * ch, ch) for ch in reversed(self.chans[:-1]))
+        self.head = nn.Conv2d(self.chans[0], classes, 1)
+
+    def forward(self, x):
+        skips = []
+        for down in self.down:
+            x = down(x)
+            skips.append(x)
+            x = self.pool(x)
+        x = self.bottom(x)
+        for up, dec in zip(self.up, self.dec):
+            x = torch.cat([skips.pop(), up(x)], dim=1)
+            x = dec(x)
+        return self.head(x)
+
+
+def real_shapes(net, size):
+    """Output shape of every leaf module by a real CPU forward pass."""
+    shapes = {}
+
+    def record(name):
+        def hook(module, args, output):  # returns None: the output is kept as it is
+            shapes.setdefault(name, tuple(output.shape))
+        return hook
+
+    hooks = [m.register_forward_hook(record(n)) for n, m in net.named_modules() if not list(m.children())]
+    with torch.no_grad():
+        out = net.eval()(torch.zeros(size))
+    for h in hooks:
+        h.remove()
+    return shapes, tuple(out.shape)
+
+
+def legible_px(fig):
+    """Smallest text of the figure in slide pixels, the figure scaled to the slide."""
+    return rendered_px(min(fig.data["font_sizes"]), fig.svg)
+
+
+def test_small_convnet():
+    net = small_convnet()
+    fig = architecture(net, input_size=(1, 1, 28, 28), lang="en")
+    d = fig.data
+    shapes, out = real_shapes(net, (1, 1, 28, 28))
+    convs = [n for n, m in net.named_modules() if isinstance(m, nn.Conv2d)]
+    assert d["family"] == "plain" and d["output_shape"] == list(out)
+    assert [b["name"] for s in d["blocks"] for b in s] == convs
+    assert [[b["out_ch"] for b in s] for s in d["blocks"]] == [[8], [16]]
+    assert [tuple(s["out_hw"]) for s in d["stages"]] == [shapes[c][-2:] for c in convs]
+    assert [tuple(s["pool_hw"]) for s in d["stages"]] == [shapes["2"][-2:], shapes["6"][-2:]]
+    assert [h["out_ch"] for h in d["head"] if h["kind"] == "fc"] == [32, 10] and d["num_classes"] == 10
+    assert d["skips"] == []
+    assert "conv 3×3 + ReLU (output channels)" not in d["texts"]  # BatchNorm too on the second
+    assert legible_px(fig) >= MIN_TEXT_PX
+
+
+@pytest.mark.parametrize("levels", [2, 3, 4])
+def test_unet_levels_and_skips(levels):
+    net = UNet(levels=levels)
+    size = (1, 1, 64, 64)
+    fig = architecture(net, input_size=size, lang="fr")
+    d = fig.data
+    shapes, out = real_shapes(net, size)
+    assert d["family"] == "unet" and d["output_shape"] == list(out) == [1, 2, 64, 64]
+    # every convolution is a block of a stage, with its real channels and size
+    modules = dict(net.named_modules())
+    convs = [(n, modules[n]) for n in shapes  # in the order the forward pass calls them
+             if isinstance(modules[n], (nn.Conv2d, nn.ConvTranspose2d))]
+    drawn = [b for s in d["blocks"] for b in s]
+    assert [b["name"] for b in drawn] == [n for n, _ in convs]
+    assert [b["out_ch"] for b in drawn] == [m.out_channels for _, m in convs]
+    assert [tuple(b["out_hw"]) for b in drawn] == [shapes[n][-2:] for n, _ in convs]
+    # encoder levels, bottom, decoder levels
+    assert len(d["stages"]) == 2 * levels - 1
+    assert [s["out_ch"] for s in d["stages"]][:levels] == net.chans
+    # one concatenation skip per encoder level, from its last convolution to the decoder's cat,
+    # innermost first (the order of the decoder)
+    units = architecture_spec(net, size).units
+    cats = [s for s in d["skips"] if s["kind"] == "cat"]
+    assert len(cats) == levels - 1
+    for skip, level in zip(cats, reversed(range(levels - 1))):
+        src, dst = units[skip["src"]], units[skip["dst"]]
+        assert src.name == f"down.{level}.2" and src.out_ch == net.chans[level]
+        assert dst.kind == "cat" and dst.out_ch == 2 * net.chans[level]
+        assert dst.out_hw == src.out_hw == shapes[f"down.{level}.2"][-2:]
+    assert "C" in d["texts"] and "concaténation (saut)" in d["texts"]
+    assert legible_px(fig) >= MIN_TEXT_PX
+
+
+def test_residual_add_in_the_forward_is_a_skip():
+    """A residual written in the model's own forward (not in a block module): a merge with a skip."""
+
+    class Res(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(3, 8, 3, padding=1)
+            self.b = nn.Conv2d(8, 8, 3, padding=1)
+            self.c = nn.Conv2d(8, 8, 3, padding=1)
+
+        def forward(self, x):
+            x = torch.relu(self.a(x))
+            return self.c(x + self.b(x))
+
+    fig = architecture(Res(), input_size=(1, 3, 16, 16), lang="en")
+    units = architecture_spec(Res(), (1, 3, 16, 16)).units
+    (skip,) = fig.data["skips"]
+    assert units[skip["src"]].name == "a" and units[skip["dst"]].kind == "add"
+    assert units[skip["src"]].folded == ["relu"]
+    assert "+" in fig.data["texts"]
+
+
+@pytest.mark.parametrize("name", ["resnet18", "vgg16"])
+def test_torchvision_models_are_cases_of_the_general_drawing(name):
+    net = meta_model(name)
+    fig = architecture(net, lang="fr")
+    d = fig.data
+    if name == "resnet18":
+        assert d["family"] == "residual" and d["model"] == "ResNet-18"
+        blocks = [b for layer in (net.layer1, net.layer2, net.layer3, net.layer4) for b in layer]
+        assert [b["name"] for s in d["blocks"] for b in s] == [
+            f"layer{i}.{j}" for i in range(1, 5) for j in range(2)]
+        assert [b["downsample"] for s in d["blocks"] for b in s] == [b.downsample is not None for b in blocks]
+        assert [s["name"] for s in d["stages"]] == ["layer1", "layer2", "layer3", "layer4"]
+        assert [h["kind"] for h in d["stem"]] == ["conv", "maxpool"]
+        assert d["stem"][0]["out_ch"] == net.conv1.out_channels and d["stem"][0]["kernel"] == 7
+    else:
+        assert d["family"] == "plain" and d["model"] == "VGG-16"
+        convs = [m for m in net.features if isinstance(m, nn.Conv2d)]
+        assert [b["out_ch"] for s in d["blocks"] for b in s] == [m.out_channels for m in convs]
+        assert [b["in_ch"] for s in d["blocks"] for b in s] == [m.in_channels for m in convs]
+    assert d["skips"] == []  # residual shortcuts are drawn over their blocks, not as skips
+    assert d["output_shape"] == [1, 1000]
+    assert legible_px(fig) >= MIN_TEXT_PX

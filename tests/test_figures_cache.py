@@ -8,7 +8,7 @@ import pytest
 
 from figures import cache
 from figures.cache import cached
-from figures.style import SVGFigure
+from figures.output import SVGFigure
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_source_code_is_part_of_the_key(monkeypatch):
     key = cache.cache_key(builder, 1)
     assert cache.cache_key(builder, 1) == key
     real_read = cache._read
-    monkeypatch.setattr(cache, "_read", lambda p: real_read(p) + ("#" if p.name == "style.py" else ""))
+    monkeypatch.setattr(cache, "_read", lambda p: real_read(p) + ("#" if p.name == "palette.py" else ""))
     assert cache.cache_key(builder, 1) != key
 
 
@@ -186,6 +186,7 @@ def test_pretrained_figure_key_follows_the_checkpoint(cache_root, tmp_path, monk
     from figures.kernels import first_conv_kernels
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "th"))
+    monkeypatch.setenv("DECK_OFFLINE", "1")  # the missing checkpoint is not downloaded
     key_missing = cache.cache_key(first_conv_kernels, "resnet18")
     ckpt = tmp_path / "th" / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
     ckpt.parent.mkdir(parents=True)

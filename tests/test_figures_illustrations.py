@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from figures.activations import activation_curves, softmax_bars
-from figures.pooling import conv_illustration, pool_illustration
+from figures.convolution import conv_illustration
+from figures.pooling import pool_illustration
 
 
 def correlate(x, k, stride, padding):
@@ -45,7 +46,7 @@ def test_conv_values(size, kernel, stride, padding, seed):
 
 
 def test_conv_seed_and_language():
-    a, b = conv_illustration(seed=5), conv_illustration(seed=5)
+    a, b = conv_illustration(seed=5, lang="fr"), conv_illustration(seed=5, lang="fr")
     assert a.svg == b.svg and a.data["input"] == b.data["input"]
     assert conv_illustration(seed=6).data["input"] != a.data["input"]
     assert "Entrée 5×5 (remplissage 1)" in a.data["texts"]
@@ -74,7 +75,7 @@ def test_pool_values(kind, size, kernel, stride):
 
 
 def test_pool_labels_use_decimal_comma_in_french():
-    fr = pool_illustration("avg", seed=0)
+    fr = pool_illustration("avg", seed=0, lang="fr")
     en = pool_illustration("avg", seed=0, lang="en")
     for row_v, row_fr, row_en in zip(fr.data["output"], fr.data["output_labels"],
                                      en.data["output_labels"]):
@@ -88,7 +89,7 @@ def test_pool_labels_use_decimal_comma_in_french():
 
 def test_activation_curves_are_torch_functions():
     names = ("relu", "softplus", "leaky_relu", "elu", "sigmoid", "tanh")
-    fig = activation_curves(names, x_range=(-3, 3))
+    fig = activation_curves(names, x_range=(-3, 3), lang="fr")
     d = fig.data
     xs = torch.tensor(d["sample_x"], dtype=torch.float64)
     expected = {
@@ -116,14 +117,14 @@ def test_activation_curves_are_torch_functions():
 
 
 def test_activation_ticks_in_french():
-    fig = activation_curves(("sigmoid",), x_range=(-1, 1))
+    fig = activation_curves(("sigmoid",), x_range=(-1, 1), lang="fr")
     ticks = [t for t in fig.data["texts"] if any(ch.isdigit() for ch in t)]
     assert any("," in t for t in ticks) and not any("." in t for t in ticks)
 
 
 def test_softmax_bars():
     z = (2.0, 1.0, 0.1)
-    fr = softmax_bars(z)
+    fr = softmax_bars(z, lang="fr")
     en = softmax_bars(z, lang="en")
     denom = sum(math.exp(v) for v in z)
     expected = [math.exp(v) / denom for v in z]

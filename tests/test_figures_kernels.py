@@ -1,4 +1,5 @@
-"""First-layer kernels and feature maps: offline weight loading and its fallback."""
+"""First-layer kernels and feature maps: weights from the hub cache or a checkpoint, and the fallback.
+(Downloading is tested against a local server in test_figures_weights.py.)"""
 
 import hashlib
 import os
@@ -11,10 +12,16 @@ import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
 
-from figures import kernels, pooling
+from figures import kernels, photo_maps, weights
 
-FALLBACK_FR = "Poids non entraînés (poids ImageNet absents du cache local)"
-FALLBACK_EN = "Untrained weights (ImageNet weights not in the local cache)"
+FALLBACK_FR = "Poids non entraînés (hors ligne : poids ImageNet non téléchargés)"
+FALLBACK_EN = "Untrained weights (offline: ImageNet weights not downloaded)"
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch):
+    """Never a download from here: a missing checkpoint is the offline fallback."""
+    monkeypatch.setenv("DECK_OFFLINE", "1")
 
 
 def digest(t: torch.Tensor) -> str:
@@ -41,20 +48,20 @@ def empty_home(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_missing_weights_fallback_is_visible_and_warned(empty_home):
+def test_offline_fallback_is_visible_and_warned(empty_home):
     expected = empty_home / "hub" / "checkpoints" / "resnet18-f37072fd.pth"
     with pytest.warns(UserWarning, match=r"resnet18-f37072fd\.pth"):
-        fig = kernels.first_conv_kernels("resnet18", max_kernels=16)
-    assert fig.data["pretrained"] is False
-    assert fig.data["status"] == "untrained_missing"
+        fig = kernels.first_conv_kernels("resnet18", max_kernels=16, lang="fr")
+    assert fig.data["pretrained"] is False and fig.data["weights"] == "untrained"
+    assert fig.data["status"] == "untrained_offline"
     assert fig.data["checkpoint"] == str(expected)
     assert any(FALLBACK_FR in t for t in fig.data["texts"])  # drawn on the figure...
-    assert FALLBACK_FR in fig.svg  # ...(text paths keep the string as a comment)
+    assert FALLBACK_FR in fig.svg  # ...as text
     assert FALLBACK_FR in fig.alt
     assert fig.data["n_kernels"] == 16 and fig.data["kernel_size"] == (7, 7)
 
 
-def test_missing_weights_fallback_english_and_deterministic(empty_home):
+def test_offline_fallback_english_and_deterministic(empty_home):
     with pytest.warns(UserWarning):
         a = kernels.first_conv_kernels("resnet18", lang="en", max_kernels=8)
     with pytest.warns(UserWarning):
@@ -66,7 +73,7 @@ def test_missing_weights_fallback_english_and_deterministic(empty_home):
     expected = torch.rand(3)
     torch.manual_seed(7)
     with pytest.warns(UserWarning):
-        kernels.load_first_conv("resnet18")
+        weights.load_first_conv("resnet18")
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -76,8 +83,9 @@ def test_weights_loaded_from_the_local_hub_cache(resnet18_home, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no fallback warning
         fig = kernels.first_conv_kernels("resnet18", max_kernels=64)
-        fc = kernels.load_first_conv("resnet18")
+        fc = weights.load_first_conv("resnet18")
     assert fig.data["pretrained"] is True and fc.pretrained is True
+    assert fig.data["weights"] == "pretrained"
     assert fig.data["checkpoint"] == str(path) == fc.checkpoint
     assert fig.data["kernel_digest"] == digest(sd["conv1.weight"][:64])
     assert torch.equal(fc.module.weight, sd["conv1.weight"])
@@ -104,10 +112,10 @@ def test_feature_maps_use_the_loaded_first_conv(resnet18_home, monkeypatch):
     monkeypatch.setenv("TORCH_HOME", str(home))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig = pooling.feature_maps(model="resnet18", n=6)
+        fig = photo_maps.feature_maps(model="resnet18", n=6)
     assert fig.data["pretrained"] is True and fig.data["n"] == 6
     # recompute independently: resnet18's conv1 is 7x7, stride 2, padding 3, no bias
-    _, batch = pooling.load_photo(224)
+    _, batch = photo_maps.load_photo(224)
     maps = F.conv2d(batch, sd["conv1.weight"], stride=2, padding=3)[0]
     std = maps.flatten(1).std(dim=1)
     assert fig.data["map_size"] == tuple(maps.shape[1:]) == (112, 112)
@@ -118,11 +126,11 @@ def test_feature_maps_use_the_loaded_first_conv(resnet18_home, monkeypatch):
 
 def test_feature_maps_fallback(empty_home):
     with pytest.warns(UserWarning, match="resnet18"):
-        fig = pooling.feature_maps(model="resnet18", n=4)
+        fig = photo_maps.feature_maps(model="resnet18", n=4, lang="fr")
     assert fig.data["pretrained"] is False
     assert any(FALLBACK_FR in t for t in fig.data["texts"])
     assert "Grace Hopper" in fig.alt and fig.data["image"] == "grace_hopper.jpg"
-    assert os.path.isfile(pooling.sample_image_path())
+    assert os.path.isfile(photo_maps.sample_image_path())
 
 
 class Tiny(nn.Module):
@@ -154,6 +162,7 @@ def test_module_without_checkpoint_is_drawn_as_given():
         warnings.simplefilter("error")
         fig = kernels.first_conv_kernels(net)
     assert fig.data["pretrained"] is None and fig.data["status"] == "given"
+    assert fig.data["weights"] == "given"
     assert fig.data["kernel_digest"] == digest(net.body[0].weight)
 
 
@@ -171,7 +180,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError):  # 'rgb' needs 3 input channels
         kernels.first_conv_kernels(nn.Sequential(nn.Conv2d(1, 2, 3)), mode="rgb")
     with pytest.raises(ValueError):
-        kernels.resolve_weights("resnet18", "IMAGENET9K")
+        weights.resolve_weights("resnet18", "IMAGENET9K")
 
 
 def test_grid_shape_holds_every_kernel():

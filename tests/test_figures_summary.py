@@ -98,7 +98,7 @@ def test_meta_device_only_and_module_untouched():
 
 
 def test_html_table_numbers_in_deck_language():
-    html_fr = model_summary("resnet18", (1, 3, 224, 224))._repr_html_()
+    html_fr = model_summary("resnet18", (1, 3, 224, 224), lang="fr")._repr_html_()
     html_en = model_summary("resnet18", (1, 3, 224, 224), lang="en")._repr_html_()
     assert html_fr.startswith('<table class="summary"')
     assert "11\u202f689\u202f512" in html_fr and "Paramètres entraînables" in html_fr
@@ -115,7 +115,7 @@ def test_html_escapes_text():
 
 def test_too_many_rows_warns():
     with pytest.warns(UserWarning, match=r"\d+ lignes"):
-        table = model_summary("vgg16", (1, 3, 224, 224))
+        table = model_summary("vgg16", (1, 3, 224, 224), lang="fr")
     assert len(table.rows) > 14
     assert sum(r.params for r in table.rows) == table.total
     # depth=1 fits
@@ -136,7 +136,7 @@ def test_root_parameters_get_a_row():
         def forward(self, x):
             return self.proj(x + self.token)
 
-    table = model_summary(WithToken(), (3, 4))
+    table = model_summary(WithToken(), (3, 4), lang="fr")
     assert table.rows[0].name == "(racine)" and table.rows[0].params == 4
     assert sum(r.params for r in table.rows) == table.total == 4 + 20
     assert re.search(r"\(racine\)", table._repr_html_())

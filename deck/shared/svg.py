@@ -1,28 +1,112 @@
-"""The deterministic SVG writer of matplotlib figures, for `figures/` and for figures a cell draws.
+"""The deterministic SVG writer of matplotlib figures, for `figures/` and for figures a cell draws, and
+how a figure sits in a slide.
 
 The same figure gives the same bytes: fixed id salt, no date or creator, ids scoped to the figure so
 that several figures inlined in one HTML page never share ids.
+
+Text stays text: `<text>` elements in the deck's font (Source Sans 3), so a PDF made from the deck is
+searchable and WeasyPrint lays out a few strings instead of thousands of glyph outlines. A figure is
+inlined in the page as an `<svg>` element (`figure_html`): an SVG inside `<img>` cannot use the
+page's @font-face fonts, in Chromium or in WeasyPrint, while inline `<text>` uses them in both. Text
+the deck's font cannot write (Greek letters, math, symbols) is drawn as outlines instead.
 """
 from __future__ import annotations
 
-import base64
+import contextlib
 import hashlib
 import html
 import io
 import re
-from typing import Any
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any, Iterator
 
-#: settings that make the SVG output byte-for-byte reproducible
+#: the deck's text font (deck/themes/fonts), the one figures write their text in
+DECK_FONT = "Source Sans 3"
+FONT_DIR = Path(__file__).resolve().parents[1] / "themes" / "fonts"
+_FONT_FILES = ("source-sans-3-latin-400-normal.woff", "source-sans-3-latin-400-italic.woff",
+               "source-sans-3-latin-600-normal.woff", "source-sans-3-latin-700-normal.woff")
+
+#: settings that make the SVG output byte-for-byte reproducible, with text as text
 SVG_RC: dict[str, Any] = {
     "svg.hashsalt": "deck",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",
     "svg.image_inline": True,
     "svg.id": None,
+    # a cell's figure in the default sans-serif is measured and written in the deck's font too
+    "font.sans-serif": [DECK_FONT, "DejaVu Sans"],
 }
+
+#: how tall a figure may be on a slide (a figure is scaled down to the slide's width and this height)
+FIGURE_MAX_HEIGHT_PX = 330
 
 _ID_RE = re.compile(r'\bid="([^"]+)"')
 
 
+# --- the deck's font, for matplotlib ------------------------------------------------------------
+_registered: dict[str, Any] = {}
+
+
+def register_deck_font() -> frozenset[int]:
+    """Make the deck's font known to matplotlib (its FreeType reads TTF, not the themes' WOFF files:
+    they are converted once into deck's cache folder); returns the code points it covers."""
+    from matplotlib import font_manager
+
+    files = _registered.get("files")
+    if files and all(Path(f).is_file() for f in files):
+        return _registered["covered"]
+    from fontTools.ttLib import TTFont
+
+    from .files import cache_root, write_atomic
+
+    folder = cache_root() / "fonts"
+    paths, covered = [], None
+    for name in _FONT_FILES:
+        data = (FONT_DIR / name).read_bytes()
+        target = folder / f"{Path(name).stem}-{hashlib.sha256(data).hexdigest()[:12]}.ttf"
+        # fontTools would stamp the file with the time; the converted file depends on its source only
+        font = TTFont(io.BytesIO(data), recalcTimestamp=False)
+        if covered is None:
+            covered = frozenset(font.getBestCmap())
+        if not target.is_file():
+            font.flavor = None
+            out = io.BytesIO()
+            font.save(out)
+            write_atomic(target, out.getvalue())
+        paths.append(str(target))
+    # a font registered from a folder that has gone since (another cache folder): forget it
+    font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist
+                                        if f.name != DECK_FONT or Path(f.fname).is_file()]
+    for path in paths:
+        font_manager.fontManager.addfont(path)
+    _registered.update(files=paths, covered=covered)
+    return covered
+
+
+@contextlib.contextmanager
+def _uncovered_text_as_paths(fig, covered: frozenset[int]) -> Iterator[None]:
+    """Texts the deck's font cannot write (math, Greek, symbols) are drawn as outlines (a path effect
+    makes matplotlib draw a text as a path even with svg.fonttype "none"); restored afterwards."""
+    from matplotlib import patheffects
+    from matplotlib.text import Text
+
+    changed = []
+    for text in fig.findobj(Text):
+        s = text.get_text()
+        if not s or text.get_path_effects():
+            continue
+        is_math = text._preprocess_math(s)[1]
+        if is_math or any(ord(ch) not in covered for ch in s if ch != "\n"):
+            changed.append(text)
+            text.set_path_effects([patheffects.Normal()])
+    try:
+        yield
+    finally:
+        for text in changed:
+            text.set_path_effects([])
+
+
+# --- the writer ---------------------------------------------------------------------------------
 def _scope_ids(svg: str) -> str:
     """Prefix every id with a content hash so that several figures inlined in the
     same HTML page never share ids, and scope matplotlib's global ``*{...}`` CSS
@@ -52,15 +136,16 @@ def _scope_ids(svg: str) -> str:
 def render_svg(fig, *, title: str | None = None, pad_inches: float = 0.06) -> str:
     """Deterministic SVG document of ``fig`` (same figure -> same bytes).
 
-    Text is converted to paths (no font needed by the viewer), ids are salted
-    with a fixed value and then scoped to the figure, no date or creator is
-    written, the XML prolog/doctype are dropped. ``title`` becomes the SVG
+    Text is written as ``<text>`` in the deck's font (outlines for what it cannot write), ids are
+    salted with a fixed value and then scoped to the figure, no date or creator is written, the XML
+    prolog/doctype and matplotlib's metadata block are dropped. ``title`` becomes the SVG
     ``<title>`` (read by screen readers).
     """
     import matplotlib
 
+    covered = register_deck_font()
     buf = io.StringIO()
-    with matplotlib.rc_context(SVG_RC):
+    with matplotlib.rc_context(SVG_RC), _uncovered_text_as_paths(fig, covered):
         fig.savefig(
             buf,
             format="svg",
@@ -71,6 +156,7 @@ def render_svg(fig, *, title: str | None = None, pad_inches: float = 0.06) -> st
         )
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, count=1, flags=re.S)
     svg = _scope_ids(svg)
     if title:
         end = svg.index(">") + 1
@@ -78,9 +164,102 @@ def render_svg(fig, *, title: str | None = None, pad_inches: float = 0.06) -> st
     return svg
 
 
+# --- in a slide ---------------------------------------------------------------------------------
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_NS = "http://www.w3.org/1999/xlink"
+
+# What a figure may hold once inlined in the deck: shapes, text, images as data, styles that point
+# nowhere outside. No scripts, links, foreign HTML, animations or external references of any kind:
+# a cell's figure goes through here too, and its texts and urls are the cell's.
+_ELEMENTS = {"svg", "g", "defs", "style", "title", "desc", "path", "rect", "circle", "ellipse", "line",
+             "polyline", "polygon", "text", "tspan", "use", "clipPath", "mask", "pattern", "image",
+             "linearGradient", "radialGradient", "stop", "symbol", "marker", "filter", "feGaussianBlur",
+             "feOffset", "feBlend", "feFlood", "feComposite", "feMerge", "feMergeNode", "feColorMatrix"}
+_UNWRAP = {"a", "switch"}  # their children are kept, not their behaviour
+_IMAGE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z")
+_UNSAFE_CSS = re.compile(r"url\(\s*['\"]?(?!#)|@import|expression\s*\(|javascript:|behavior\s*:", re.I)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _safe_attribute(element: str, name: str, value: str) -> bool:
+    local = _local(name)
+    if local.lower().startswith("on") or "javascript:" in value.lower().replace(" ", ""):
+        return False
+    if local == "href":
+        return value.startswith("#") or (element == "image" and bool(_IMAGE_DATA.match(value)))
+    if local in ("style",) or "url(" in value:
+        return not _UNSAFE_CSS.search(value)
+    return True
+
+
+def _clean(node: ET.Element) -> None:
+    """Keep what `_ELEMENTS` allows, in place."""
+    out: list[ET.Element] = []
+    for child in list(node):
+        tag = _local(child.tag) if isinstance(child.tag, str) else ""
+        if tag in _UNWRAP:
+            _clean(child)
+            out.extend(list(child))
+            continue
+        if tag not in _ELEMENTS or (tag == "style" and _UNSAFE_CSS.search(child.text or "")):
+            continue
+        for name, value in list(child.attrib.items()):
+            if not _safe_attribute(tag, name, value):
+                del child.attrib[name]
+        _clean(child)
+        out.append(child)
+    node[:] = out
+
+
+def safe_svg(svg: str) -> str:
+    """``svg`` with nothing that could run, link or load: the allowed elements and attributes only."""
+    root = ET.fromstring(svg)
+    if _local(root.tag) != "svg":
+        raise ValueError("not an SVG document")
+    for name, value in list(root.attrib.items()):
+        if not _safe_attribute("svg", name, value):
+            del root.attrib[name]
+    _clean(root)
+    out: list[str] = []
+    _write(root, out, top=True)
+    return "".join(out)
+
+
+def _name(qname: str) -> str:
+    if qname.startswith("{"):
+        uri, local = qname[1:].split("}", 1)
+        return f"xlink:{local}" if uri == _XLINK_NS else local
+    return qname
+
+
+def _write(node: ET.Element, out: list[str], top: bool = False) -> None:
+    """SVG markup of ``node``, written by hand: ElementTree would invent ns0: prefixes."""
+    tag = _local(node.tag)
+    attrs = "".join(f' {_name(k)}="{html.escape(v)}"' for k, v in node.attrib.items())
+    if top:
+        attrs = f' xmlns="{_SVG_NS}" xmlns:xlink="{_XLINK_NS}"' + attrs
+    out.append(f"<{tag}{attrs}>")
+    if node.text:
+        # a <style> is CSS: escaping its quotes would break it (it holds no "<", matplotlib's never does)
+        out.append(node.text if tag == "style" and "<" not in node.text else html.escape(node.text, quote=False))
+    for child in node:
+        _write(child, out)
+        if child.tail:
+            out.append(html.escape(child.tail, quote=False))
+    out.append(f"</{tag}>")
 
 
 def figure_html(svg: str, alt: str) -> str:
-    """How a figure's SVG sits in a slide (HTML deck and print document alike)."""
-    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return f'<figure class="figure"><img src="{uri}" alt="{html.escape(alt)}"></figure>'
+    """How a figure's SVG sits in a slide (HTML deck and print document alike): inline, so that its
+    text is set in the page's fonts, scaled down to the slide's width and the figure height."""
+    svg = safe_svg(svg)
+    # as wide as the slide (or column) allows, as tall as the figure's ratio says, at most the figure
+    # height (then centred: the viewBox keeps its ratio); WeasyPrint sizes an inline SVG with
+    # width:auto to nothing, so the width is given
+    style = f"width:100%;height:auto;max-height:{FIGURE_MAX_HEIGHT_PX}px"
+    attrs = f'role="img" aria-label="{html.escape(alt)}" style="{style}"'
+    svg = re.sub(r"^<svg\b", f"<svg {attrs}", svg, count=1)
+    return f'<figure class="figure">{svg}</figure>'

@@ -1,4 +1,4 @@
-"""figures.style and the SVGFigure contract shared by every builder."""
+"""What every builder shares: labels, numbers in the deck's language, the SVGFigure contract, SVG output."""
 
 import os
 import re
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from figures import style
-from figures.style import SVGFigure
+from figures import labels, number_format, output, palette
+from figures.output import SVGFigure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,7 +24,7 @@ def test_svgfigure_contract():
 
 
 def test_labels_exist_in_both_languages():
-    for key, entry in style.LABELS.items():
+    for key, entry in labels.LABELS.items():
         assert set(entry) == {"fr", "en"}, key
         assert entry["fr"].strip() and entry["en"].strip(), key
         # same placeholders in both languages
@@ -33,25 +33,25 @@ def test_labels_exist_in_both_languages():
 
 def test_unknown_language_rejected():
     with pytest.raises(ValueError):
-        style.tr("input", "de")
+        labels.tr("input", "de")
 
 
 def test_numbers_in_the_deck_language():
-    assert style.fmt_number(11689512, "fr") == "11\u202f689\u202f512"
-    assert style.fmt_number(11689512, "en") == "11,689,512"
-    assert style.fmt_number(0.6590, "fr", 2) == "0,66"
-    assert style.fmt_number(0.6590, "en", 2) == "0.66"
-    assert style.fmt_number(-1.5, "fr") == "\u22121,5"
+    assert number_format.fmt_number(11689512, "fr") == "11\u202f689\u202f512"
+    assert number_format.fmt_number(11689512, "en") == "11,689,512"
+    assert number_format.fmt_number(0.6590, "fr", 2) == "0,66"
+    assert number_format.fmt_number(0.6590, "en", 2) == "0.66"
+    assert number_format.fmt_number(-1.5, "fr") == "\u22121,5"
 
 
 def _simple_figure(colour="#1f3a5f"):
-    with style.theme():
-        fig = style.new_figure(3, 2)
+    with palette.theme():
+        fig = output.new_figure(3, 2)
         ax = fig.add_subplot()
         ax.plot([0, 1, 2], [0, 1, 4], color=colour)
         ax.set_title("Été")
         ax.imshow([[0, 1], [1, 0]], extent=(0, 1, 0, 1))
-        return style.finish(fig, alt="Une courbe.", data={"k": 1})
+        return output.finish(fig, alt="Une courbe.", data={"k": 1})
 
 
 def test_render_is_deterministic_and_self_contained():

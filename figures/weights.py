@@ -1,0 +1,320 @@
+"""Which weights a figure shows: torchvision models with their pretrained weights, or a
+deterministic untrained fallback that the figure says it shows.
+
+Pretrained weights come from the torch hub cache (``$TORCH_HOME/hub/checkpoints/<file>``),
+downloaded there first as torchvision does (``torch.hub.load_state_dict_from_url``, hash checked,
+once) unless deck runs offline (``DECK_OFFLINE=1``). Offline, or when the download fails, the figure
+shows deterministic untrained weights, says so on the picture and warns the lecturer with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import socket
+from typing import Any, NamedTuple
+
+from .labels import pretty_model_name, resolve_lang, tr
+from .output import warn
+from .palette import MUTED, WARNING, WHITE
+
+UNTRAINED_SEED = 0
+
+
+class LoadedModel(NamedTuple):
+    model: Any  # nn.Module
+    pretrained: bool | None  # None: an nn.Module given as is, provenance unknown
+    checkpoint: str | None  # file the weights were (or should have been) read from
+    # "pretrained" | "given" | "untrained_explicit" | "untrained_offline" | "untrained_download_failed"
+    # | "untrained_missing" (a checkpoint path that is not there) | "untrained_unreadable"
+    status: str
+    name: str  # display name, e.g. "ResNet-50"
+    weights_name: str | None  # e.g. "IMAGENET1K_V2"
+
+
+class FirstConv(NamedTuple):
+    module: Any  # nn.Conv2d
+    pretrained: bool | None
+    checkpoint: str | None
+    layer: str  # qualified module name, e.g. "conv1" or "features.0"
+    loaded: LoadedModel
+
+
+def resolve_weights(name: str, weights: Any):
+    """torchvision weights enum member for model ``name``.
+
+    ``weights`` may be ``None``, ``"DEFAULT"``, a member name
+    (``"IMAGENET1K_V1"``), a full name (``"ResNet50_Weights.IMAGENET1K_V1"``)
+    or an enum member.
+    """
+    if weights is None:
+        return None
+    from torchvision.models import WeightsEnum, get_model_weights
+
+    if isinstance(weights, WeightsEnum):
+        return weights
+    enum = get_model_weights(name)
+    key = str(weights).split(".")[-1]
+    if key == "DEFAULT":
+        return enum.DEFAULT
+    try:
+        return enum[key]
+    except KeyError:
+        raise ValueError(
+            f"unknown weights {weights!r} for {name}; choose among {[w.name for w in enum]}"
+        ) from None
+
+
+def checkpoint_path(weights) -> str:
+    """Where torch hub would store the checkpoint of ``weights`` (a weights enum)."""
+    import torch
+    from urllib.parse import urlparse
+
+    filename = os.path.basename(urlparse(weights.url).path)
+    return os.path.join(torch.hub.get_dir(), "checkpoints", filename)
+
+
+def expected_checkpoint(model: Any, weights: Any = "DEFAULT", checkpoint: str | None = None):
+    """The checkpoint file a figure depends on (``None`` if none), for cache keys."""
+    if checkpoint is not None:
+        return os.fspath(checkpoint)
+    if isinstance(model, str) and weights is not None:
+        return checkpoint_path(resolve_weights(model, weights))
+    if not isinstance(model, str) and weights is not None and not isinstance(weights, str):
+        return checkpoint_path(weights)
+    return None
+
+
+def _read_state_dict(path: str):
+    import torch
+
+    sd = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(sd, dict):
+        for key in ("state_dict", "model"):
+            if key in sd and isinstance(sd[key], dict):
+                sd = sd[key]
+    return sd
+
+
+def _build_untrained(name: str, seed: int = UNTRAINED_SEED, **config):
+    import torch
+    import torchvision
+
+    # seeded without touching the caller's global RNG stream
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return torchvision.models.get_model(name, weights=None, **config)
+
+
+def offline() -> bool:
+    """True when deck runs offline (``DECK_OFFLINE=1``, what ``--offline`` sets): no download."""
+    return os.environ.get("DECK_OFFLINE", "").strip() not in ("", "0")
+
+
+#: how long a download may stall before it counts as failed (torch hub sets no timeout)
+DOWNLOAD_TIMEOUT_S = 30
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds: float):
+    saved = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(saved)
+
+
+class _Weights(NamedTuple):
+    state: dict | None  # None: none could be had, see status
+    status: str
+    path: str
+    problem: str | None  # the warning for the lecturer, when there is one
+
+
+def _fetch(checkpoint: str | None, wenum, lang: str) -> _Weights:
+    """The state dict to show: from ``checkpoint`` (a file), else from torch hub's cache, downloaded
+    there first as torchvision does (once, with a progress bar) unless deck runs offline."""
+    if checkpoint is None:
+        path = checkpoint_path(wenum)
+        if not os.path.isfile(path):
+            if offline():
+                return _Weights(None, "untrained_offline", path, tr("warn_offline", lang, url=wenum.url))
+            import torch
+
+            try:
+                with _socket_timeout(DOWNLOAD_TIMEOUT_S):
+                    # torchvision's own call (WeightsEnum.get_state_dict): same file, same hash check
+                    state = torch.hub.load_state_dict_from_url(
+                        wenum.url, map_location="cpu", progress=True, check_hash=True, weights_only=True)
+                return _Weights(state, "pretrained", path, None)
+            except Exception as exc:  # no network, HTTP error, wrong hash, interrupted transfer
+                return _Weights(None, "untrained_download_failed", path,
+                                tr("warn_download", lang, url=wenum.url, error=_describe(exc)))
+    else:
+        path = checkpoint
+        if not os.path.isfile(path):
+            return _Weights(None, "untrained_missing", path, tr("warn_missing", lang, path=path))
+    try:
+        return _Weights(_read_state_dict(path), "pretrained", path, None)
+    except Exception as exc:  # corrupt or not a checkpoint
+        return _Weights(None, "untrained_unreadable", path,
+                        tr("warn_unreadable", lang, path=path, error=_describe(exc)))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def load_model(
+    model: Any = "resnet50",
+    weights: Any = "DEFAULT",
+    *,
+    checkpoint: str | os.PathLike | None = None,
+    lang: str | None = None,
+) -> LoadedModel:
+    """Model with its pretrained weights.
+
+    * ``model`` a torchvision name: the weights are read from ``checkpoint`` if given, else from
+      the file torch hub keeps for ``weights`` (downloaded there first, as torchvision does, unless
+      ``DECK_OFFLINE=1``).
+    * ``model`` an ``nn.Module``: used as is (deep-copied before loading), unless ``checkpoint``
+      (a path) or ``weights`` (a torchvision weights enum member) says which weights to load.
+
+    When no weights can be had (offline, download failed, file missing or unreadable) the model
+    stays untrained (deterministic seed) and a ``UserWarning`` says why.
+    """
+    import torch
+    import torchvision
+
+    lang = resolve_lang(lang)
+    if checkpoint is not None:
+        checkpoint = os.fspath(checkpoint)
+
+    if isinstance(model, str):
+        name = model
+        display = pretty_model_name(name)
+        wenum = resolve_weights(name, weights)
+        config = {}
+        if wenum is not None and "categories" in wenum.meta:
+            config["num_classes"] = len(wenum.meta["categories"])
+        if checkpoint is None and wenum is None:
+            return LoadedModel(_build_untrained(name, **config), False, None, "untrained_explicit",
+                               display, None)
+
+        def build():
+            with torch.device("meta"):  # no initialisation: the weights are assigned
+                return torchvision.models.get_model(name, weights=None, **config)
+
+        def untrained():
+            return _build_untrained(name, **config).eval()
+
+        assign = True
+    else:
+        display = type(model).__name__
+        wenum = None
+        if checkpoint is None and weights is not None and not isinstance(weights, str):
+            wenum = weights
+        if checkpoint is None and wenum is None:
+            return LoadedModel(model, None, None, "given", display, None)
+
+        def build():
+            return copy.deepcopy(model)
+
+        def untrained():
+            return model
+
+        assign = False
+    weights_name = wenum.name if wenum is not None else (
+        os.path.basename(checkpoint) if not isinstance(model, str) else None)
+    got = _fetch(checkpoint, wenum, lang)
+    if got.state is not None:
+        try:
+            net = build()
+            net.load_state_dict(got.state, assign=assign)
+            net.eval()
+            return LoadedModel(net, True, got.path, "pretrained", display, weights_name)
+        except Exception as exc:  # a checkpoint of another model
+            got = _Weights(None, "untrained_unreadable", got.path,
+                           tr("warn_unreadable", lang, path=got.path, error=_describe(exc)))
+    warn(got.problem)
+    return LoadedModel(untrained(), False, got.path, got.status, display, weights_name)
+
+
+def shown_weights(loaded: LoadedModel) -> str:
+    """What a slide's text can say the figure shows: "pretrained", "untrained" or "given"."""
+    if loaded.status == "given":
+        return "given"
+    return "pretrained" if loaded.pretrained else "untrained"
+
+
+#: fallbacks a later build may not repeat (the network may be back): never kept in the figure cache
+TRANSIENT_STATUSES = frozenset({"untrained_download_failed"})
+
+
+def weights_data(model: Any, fc: FirstConv, label: str) -> dict[str, Any]:
+    """What a weighted figure records in ``data`` about the weights it shows."""
+    return {
+        "model": model if isinstance(model, str) else type(model).__name__,
+        "layer": fc.layer,
+        "pretrained": fc.pretrained,
+        "status": fc.loaded.status,
+        "weights": shown_weights(fc.loaded),  # what a slide can say it shows
+        "provenance": label,
+        # a failed download is retried by the next build, not served from the figure cache
+        "cacheable": fc.loaded.status not in TRANSIENT_STATUSES,
+        "checkpoint": fc.checkpoint,
+    }
+
+
+def find_first_conv(net) -> tuple[str, Any]:
+    """(qualified name, module) of the first ``nn.Conv2d`` in module order."""
+    import torch.nn as nn
+
+    for qname, module in net.named_modules():
+        if isinstance(module, nn.Conv2d):
+            return qname, module
+    raise ValueError(f"{type(net).__name__} has no nn.Conv2d")
+
+
+def load_first_conv(
+    model: Any = "resnet50",
+    weights: Any = "DEFAULT",
+    *,
+    checkpoint: str | os.PathLike | None = None,
+    lang: str | None = None,
+) -> FirstConv:
+    """First ``nn.Conv2d`` of ``model`` with weights loaded as in :func:`load_model`."""
+    loaded = load_model(model, weights, checkpoint=checkpoint, lang=lang)
+    layer, conv = find_first_conv(loaded.model)
+    return FirstConv(conv, loaded.pretrained, loaded.checkpoint, layer, loaded)
+
+
+def draw_provenance(fig, loaded: LoadedModel, lang: str, fonts: dict[str, float], *,
+                    y: float = 0.005) -> str:
+    """Bottom-left note on the weights; a visible warning box when untrained (no warning sign:
+    the deck's font has none, the red box says it)."""
+    label = provenance_label(loaded.status, lang, loaded.weights_name)
+    if loaded.status.startswith("untrained"):
+        fig.text(0.01, y, label, ha="left", va="bottom", fontsize=fonts["small"], color=WHITE,
+                 fontweight="bold", bbox=dict(boxstyle="round,pad=0.35", fc=WARNING, ec="none"))
+    else:
+        fig.text(0.01, y, label, ha="left", va="bottom", fontsize=fonts["small"], color=MUTED)
+    return label
+
+
+def checkpoint_inputs(model="resnet50", *, weights="DEFAULT", checkpoint=None, **_):
+    """Checkpoint files the figure depends on (used by :mod:`figures.cache`)."""
+    path = expected_checkpoint(model, weights, checkpoint)
+    return [path] if path else []
+
+
+def provenance_label(status: str, lang: str, weights_name: str | None = None) -> str:
+    """Text saying where the drawn weights come from."""
+    if status == "pretrained":
+        return tr("pretrained", lang, name=weights_name or "")
+    if status == "given":
+        return tr("given_weights", lang)
+    return tr(status, lang)
