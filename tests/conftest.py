@@ -18,6 +18,8 @@ import pytest
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="deck-tests-"))
 atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
 os.environ["DECK_CACHE_DIR"] = str(_SESSION_TMP / "cache")
+# Pretrained weights are never downloaded by the suite (its download tests serve their own file)
+os.environ["DECK_OFFLINE"] = "1"
 
 from hypothesis import settings  # noqa: E402
 from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402

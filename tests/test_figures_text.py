@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from browser import page_for  # noqa: F401  (the browser fixture comes from conftest)
-from deck.assets import theme_css
+from deck.render.assets import theme_css
 from deck.shared.svg import DECK_FONT, figure_html, render_svg, safe_svg
 
 
@@ -64,7 +64,7 @@ def test_a_cells_figure_is_written_in_the_deck_font_too():
 
 
 def test_pdf_made_by_weasyprint_has_the_figures_text(resnet_fr, tmp_path):
-    from deck.render_pdf import data_only_fetcher
+    from deck.render.pdf import data_only_fetcher
     from weasyprint import HTML
 
     pdf = tmp_path / "figure.pdf"

@@ -83,9 +83,9 @@ def test_kernels_figure_says_whether_its_weights_are_pretrained(flagship):
 
     kernels = next(s.index for s in report.deck.slides if "first_conv_kernels" in s.markdown)
     warned = any("resnet50-" in w and f"(slide {kernels})" in w for w in report.warnings)
-    # The figure's text is drawn as paths (same look everywhere), so read the label from its alt text.
+    # The figure is inline SVG with its text as text; its accessible label says which weights it shows.
     html = (out / "recap2_convnets.html").read_text(encoding="utf-8")
-    labelled = bool(re.search(r'alt="[^"]*ResNet-50[^"]*Poids non entraînés', html))
+    labelled = bool(re.search(r'aria-label="[^"]*ResNet-50[^"]*Poids non entraînés', html))
     pretrained = any((Path(torch.hub.get_dir()) / "checkpoints").glob("resnet50-*.pth"))
     # No ImageNet weights in the local cache (this machine): a visible label and a build warning.
     # With them: neither. The flagship must never silently show untrained kernels.

@@ -202,7 +202,7 @@ def test_two_columns_with_figure(tmp_path):
         ::::
         """, tmp_path)
     assert '<div class="columns">' in out and 'style="flex:0 0 40%"' in out
-    assert 'src="data:image/svg+xml;base64,' in out and 'alt="a line"' in out
+    assert '<figure class="figure"><svg ' in out and 'aria-label="a line"' in out
 
 
 def test_notes_in_html_never_in_print(tmp_path):

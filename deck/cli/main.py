@@ -33,6 +33,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="say why each cell re-ran")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"time limit of each cell (default {DEFAULT_TIMEOUT:g}; `#| timeout:` and front matter override)")
+    p.add_argument("--offline", action="store_true",
+                   help="never download (pretrained weights figures need); also DECK_OFFLINE=1")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
     live = p.add_argument_group("live preview")
     live.add_argument("--watch", action="store_true",
@@ -68,6 +70,8 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     problem = watch_usage_error(args)
     if problem:
         parser.error(problem)  # exits with status 2
+    if args.offline:
+        os.environ["DECK_OFFLINE"] = "1"  # read by figures/ when a figure needs pretrained weights
     if args.fix and not args.check:
         args.check = True
     from ..pipeline import BuildOptions, build

@@ -21,9 +21,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any, Iterator
 
-#: the deck's text font (deck/themes/fonts), the one figures write their text in
+#: the deck's text font (deck/render/themes/fonts), the one figures write their text in
 DECK_FONT = "Source Sans 3"
-FONT_DIR = Path(__file__).resolve().parents[1] / "themes" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[1] / "render" / "themes" / "fonts"
 _FONT_FILES = ("source-sans-3-latin-400-normal.woff", "source-sans-3-latin-400-italic.woff",
                "source-sans-3-latin-600-normal.woff", "source-sans-3-latin-700-normal.woff")
 
