@@ -12,7 +12,7 @@ from .document import Cell, Deck
 from .errors import DeckError, LayoutProblem, UsageError
 from .execute.runner import ExecutionHooks
 from .options import DEFAULT_TIMEOUT
-from .shared.files import cache_root, current_cache_root, publish
+from .shared.files import cache_root, current_cache_root, display_base, publish
 from .source import parse_file
 
 
@@ -111,13 +111,13 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     deck = parse_file(path, options.project_root)
     report.deck = deck
     options.emit("deck", name=deck.name, cells=len(deck.cells))
-    cache = None
-    if options.cache:
-        from .execute.cache import Cache
+    from .execute.cache import Cache
 
-        cache = Cache(cache_root(options.project_root))
+    # --no-cache reads nothing from the cache, but refreshes it with what this run computes
+    cache = Cache(cache_root(options.project_root), read=options.cache)
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
     token = current_cache_root.set(cache_root(options.project_root))
+    base = display_base.set(Path.cwd())
     try:
         problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=cache,
                            log=report.cache_log.append if options.verbose else None,
@@ -125,6 +125,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
                            project_root=options.project_root)
     finally:
         current_cache_root.reset(token)
+        display_base.reset(base)
     if options.student:
         hide_answers(deck)
     report.checked, report.claims = problems.claims, len(problems.claims)
@@ -133,10 +134,14 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     report.slides, report.cells = len(deck.slides), len(deck.cells)
     report.pages = deck.pages if not options.handout else len(deck.slides)
     report.seconds = time.perf_counter() - start
+    math_cache = cache.root if options.cache else None
+    if options.check:  # check mode lists every problem: slides that cannot be drawn too
+        slides = render_slides(deck, options.project_root, math_cache, errors=report.problems)
     if report.problems and (not options.check or any(p.kind != "claim" for p in report.problems)):
         return report  # a false number never reaches an output; a broken deck cannot be laid out
     options.emit("render")
-    slides = render_slides(deck, options.project_root, cache.root if cache is not None else None)
+    if not options.check:
+        slides = render_slides(deck, options.project_root, math_cache)
     steps = {s.index: (1 if options.handout else s.steps) for s in slides}
     if options.check:
         if options.layout:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from .grammar import SPACES, Boolean, Dtype, Formula, Number, Shape, Value, read_value
+from .grammar import SPACES, Boolean, Dtype, Elements, Formula, Literal, Number, Shape, Value, read_value
 
 
 def holds(written: str, value, lang: str, shown: str = "") -> bool:
@@ -25,7 +25,15 @@ def holds(written: str, value, lang: str, shown: str = "") -> bool:
 
 def value_holds(claim: Value, value) -> bool:
     if isinstance(claim, Shape):
+        if shape_of(value) is None and _elements_of(value) is not None:  # `[1, 2, 3]` of a list or tensor
+            return elements_hold([(d, 0.0) for d in claim.dims], value)
         return shape_of(value) == claim.dims
+    if isinstance(claim, Elements):
+        return elements_hold(claim.items, value)
+    if isinstance(claim, Literal):
+        return type(claim.value) is type(value) and claim.value == value
+    if isinstance(claim, Formula) and claim.factors and shape_of(value) is not None:
+        return shape_of(value) == claim.factors  # `64 × 10` for a (64, 10) shape
     if isinstance(claim, Boolean):
         return isinstance(value, bool) and value == claim.value or _is_bool_tensor(value, claim.value)
     if isinstance(claim, Dtype):
@@ -40,6 +48,36 @@ def value_holds(claim: Value, value) -> bool:
         scales = (1, 100) if claim.percent else (1,)
         return any(abs(number - claim.value * k) <= claim.tolerance * k + 1e-9 * abs(claim.value * k) for k in scales)
     return False
+
+
+def elements_hold(items, value) -> bool:
+    """Each written number (with its tolerance) against the tensor's or list's element at its place."""
+    actual = _elements_of(value)
+    return actual is not None and _match(items, actual)
+
+
+def _elements_of(value):
+    if hasattr(value, "tolist") and hasattr(value, "device"):  # a tensor (grad_fn and dtype aside)
+        if value.device.type == "meta":
+            return None  # shapes only: there are no values to compare
+        return value.detach().tolist()
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, float, list, tuple)) for v in value):
+        return value
+    return None
+
+
+def _match(items, actual) -> bool:
+    if isinstance(items, list):
+        return (isinstance(actual, (list, tuple)) and len(items) == len(actual)
+                and all(_match(i, a) for i, a in zip(items, actual)))
+    if isinstance(actual, (list, tuple)):
+        return False
+    written, tolerance = items
+    if isinstance(written, bool) or isinstance(actual, bool):
+        return written == actual
+    if math.isnan(written) or math.isinf(written):
+        return (math.isnan(written) and math.isnan(actual)) or written == actual
+    return abs(actual - written) <= tolerance + 1e-9 * abs(written)
 
 
 def _same_text(a: str, b: str) -> bool:

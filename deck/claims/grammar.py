@@ -9,8 +9,14 @@ A text reads as a value when it is, as a whole (spaces around it aside):
 - a formula: `1024 × 512 + 512`, `64 × (3 × 7² + 1)`, `2 * 3`, possibly with its result
   (`1024 x 512 + 512 = 524 800`);
 - a dtype: `torch.float32`, `float64`, `int64`;
-- `True` or `False`.
-Anything else is prose. A blank (`?`, `...`, `( ... )`) is an exercise, not a value.
+- `True` or `False`;
+- a tensor as PyTorch prints it, or a list of numbers: `tensor([0.09, 0.24, 0.67])`, `tensor(1.)`,
+  `tensor([[1., 0.], [0., 1.]])`, `[0.5, 0.25]` (each number to its written precision; `grad_fn=`,
+  `dtype=` and such are ignored);
+- a Python literal: `'relu'`, `{'a': 1}`.
+Anything else is prose. A blank (`?`, `...`, `( ... )`) is an exercise, not a value. In a result
+comment, a value may be followed by a remark in parentheses or after two spaces:
+`# 32 (a scale and a shift per channel)`, `# (2, 5)  one mean per token`.
 """
 from __future__ import annotations
 
@@ -40,7 +46,9 @@ NUMBER = re.compile(
     r"|10\s*(?:(?:\^|\*\*)\s*(?P<bp>[-+]?\d+)|(?P<bs>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"      # 10^-5, 10⁻⁵
     r"\s*(?P<unit>%|[KkMGT]i?[oB]|[oB]|Md|[kKMGBT])?"
     r"(?:\s+(?P<word>[^\W\d_]{1,16}))?$")
-TENSOR = re.compile(r"^tensor\(\s*(?P<number>[^,()]+?)\s*(?:,.*)?\)$", re.S)
+TENSOR = re.compile(r"^tensor\(\s*(?P<body>\[.*\]|[^,()\[\]]+?)\s*(?:,\s*[a-z_]+=.*)?\)$", re.S)
+ELEMENT = re.compile(r"\s*(\[|\]|,|True|False|[-+]?(?:inf|nan)|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
+PRODUCT = re.compile(r"^\d+(?:\s*[×x*]\s*\d+)+$")
 SHAPE = re.compile(r"^(?:torch\.Size\(\s*\[(?P<size>[^\]]*)\]\s*\)|\((?P<tuple>[^()]*)\)|\[(?P<list>[^\[\]]*)\])$")
 DTYPE = re.compile(r"^(?:torch\.)?(?P<name>float(?:16|32|64)?|double|half|bfloat16|u?int(?:8|16|32|64)?|long"
                    r"|short|bool|complex(?:64|128)?|cfloat|cdouble)$")
@@ -62,6 +70,14 @@ class Shape:
 @dataclass(frozen=True)
 class Formula:
     values: tuple[float, ...]  # each side of `a = b = ...`, evaluated
+    factors: tuple[int, ...] = ()  # `64 × 10`: also how lecturers write a shape
+
+
+@dataclass(frozen=True)
+class Elements:
+    """A tensor or list of numbers: nested lists of (value, tolerance), or one of them for `tensor(1.)`."""
+
+    items: object
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,12 @@ class Boolean:
     value: bool
 
 
-Value = Number | Shape | Formula | Dtype | Boolean
+@dataclass(frozen=True)
+class Literal:
+    value: object
+
+
+Value = Number | Shape | Formula | Dtype | Boolean | Elements | Literal
 
 
 def read_value(text: str, lang: str) -> Value | None:
@@ -87,10 +108,85 @@ def read_value(text: str, lang: str) -> Value | None:
     if (m := DTYPE.match(text)):
         return Dtype(m.group("name"))
     if (m := SHAPE.match(text)):
-        return read_shape(next(g for g in m.groups() if g is not None))
+        inside = next(g for g in m.groups() if g is not None)
+        shape = read_shape(inside)
+        if shape is not None:
+            return shape
+        if m.group("list") is not None:
+            return read_elements(text)
     if (m := TENSOR.match(text)):
-        return read_number(m.group("number"), lang)
-    return read_number(text, lang) or read_formula(text, lang)
+        return read_elements(m.group("body"))
+    return read_number(text, lang) or read_formula(text, lang) or read_literal(text)
+
+
+def split_remark(text: str, lang: str) -> tuple[str, str]:
+    """(value, remark) of a result comment: `32 (a scale and a shift)`, `(2, 5)  one mean per token`.
+    The value is "" when the text does not start with one (a plain comment)."""
+    text = text.strip()
+    if read_value(text, lang) is not None:
+        return text, ""
+    cuts = [m.start() for m in re.finditer(r"\s{2,}", text)]  # a remark after two spaces
+    if text.endswith(")"):
+        cuts += [m.start() for m in re.finditer(r"\s+\(", text)]  # or in parentheses at the end
+    for cut in sorted(cuts):
+        head = text[:cut].strip()
+        if head and read_value(head, lang) is not None:
+            return head, text[cut:].strip()
+    return "", text
+
+
+def read_elements(text: str) -> Elements | None:
+    """`[0.0900, 0.2400]`, `[[1., 0.], [0., 1.]]`, `1.`: numbers (or booleans) in nested lists."""
+    tokens, pos = [], 0
+    while pos < len(text):
+        m = ELEMENT.match(text, pos)
+        if not m:
+            return None
+        tokens.append(m.group(1))
+        pos = m.end()
+    try:
+        items, rest = _nested(tokens)
+    except (IndexError, ValueError):
+        return None
+    return Elements(items) if not rest else None
+
+
+def _nested(tokens: list[str]):
+    head, rest = tokens[0], tokens[1:]
+    if head != "[":
+        return _element(head), rest
+    items = []
+    while rest[0] != "]":
+        item, rest = _nested(rest)
+        items.append(item)
+        if rest[0] == ",":
+            rest = rest[1:]
+        elif rest[0] != "]":
+            raise ValueError("expected , or ]")
+    return items, rest[1:]
+
+
+def _element(token: str):
+    if token in ("True", "False"):
+        return (token == "True", 0.0)
+    if token in ("[", "]", ","):
+        raise ValueError(token)
+    mantissa, _, exponent = token.lower().partition("e")
+    decimals = len(mantissa.partition(".")[2]) if "." in mantissa else 0
+    if "inf" in token or "nan" in token:
+        return (float(token), 0.0)
+    return (float(token), 10.0 ** (-decimals + int(exponent or 0)) / 2)
+
+
+def read_literal(text: str) -> Literal | None:
+    """A Python literal that is not a number: `'relu'`, `{'a': 1}`, `None`."""
+    if not text[:1] in "'\"{[(N":
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return Literal(value)
 
 
 def read_shape(inside: str) -> Shape | None:
@@ -194,7 +290,8 @@ def read_formula(text: str, lang: str) -> Formula | None:
         values.append(value)
     if len(sides) == 1 and read_number(text, lang) is not None:
         return None  # a plain number, not a formula
-    return Formula(tuple(values))
+    factors = tuple(int(f) for f in re.split(r"\s*[×x*]\s*", text)) if PRODUCT.match(text) else ()
+    return Formula(tuple(values), factors)
 
 
 def evaluate_arithmetic(written: str) -> float | None:

@@ -11,11 +11,11 @@ import re
 
 from ..document import Cell, Replacement
 from .exercises import is_blank
-from .grammar import read_value
+from .grammar import split_remark
 from .verify import Problems, verify
 
 # `# Nb de poids : 160`: a label (it has a letter, so `12:30` is not one) and what follows it
-COMMENT_VALUE = re.compile(r"^(?P<label>[^:#]*[^\W\d_][^:#]*:\s*)?(?P<value>.*?)\s*$")
+COMMENT_VALUE = re.compile(r"^(?P<label>[^:#{}()\[\]'\"]*[^\W\d_][^:#{}()\[\]'\"]*:\s*)?(?P<value>.*?)\s*$")
 
 
 def result_comment(cell: Cell, i: int, line: str, value, shown: str, lang: str, problems: Problems) -> str:
@@ -37,10 +37,11 @@ def result_comment(cell: Cell, i: int, line: str, value, shown: str, lang: str, 
     if is_blank(written):
         cell.replacements.append(Replacement(i, start, start + len(shown), shown, written, cell.step + 1))
         return prefix + shown
-    if read_value(written, lang) is None:
+    written, remark = split_remark(written, lang)
+    if not written:
         return line  # a plain comment (`# total over the batch`): the lecturer's words, left alone
     verify(written, value, shown, lang, location, problems, "this line gives")
-    return prefix + written
+    return prefix + written + (f"  {remark}" if remark else "")
 
 
 def comment_column(line: str) -> int | None:

@@ -30,7 +30,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "github"), default="text",
                    help="how --check reports problems (github: ::error annotations)")
     p.add_argument("--no-cache", action="store_true", help="run every cell again, ignoring .deck_cache/")
-    p.add_argument("-v", "--verbose", action="store_true", help="say why each cell re-ran")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="say why each cell re-ran; with --check, list every claim checked")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"time limit of each cell (default {DEFAULT_TIMEOUT:g}; `#| timeout:` and front matter override)")
     p.add_argument("--offline", action="store_true",
@@ -44,6 +45,22 @@ def make_parser() -> argparse.ArgumentParser:
                       help="with --watch: the port to serve on (default 8000; 0 picks a free port)")
     live.add_argument("--pdf", action="store_true", help="with --watch: rebuild the PDF too (slower rebuilds)")
     return p
+
+
+OPTIONS_WITH_VALUES = {"-o", "--out", "--format", "--timeout", "--root", "--port"}
+
+
+def _subcommand(argv: list[str], name: str) -> int | None:
+    """Where `name` is written as the first positional argument, if it is."""
+    i = 0
+    while i < len(argv):
+        if argv[i] in OPTIONS_WITH_VALUES:
+            i += 2
+            continue
+        if not argv[i].startswith("-"):
+            return i if argv[i] == name else None
+        i += 1
+    return None
 
 
 def watch_usage_error(args) -> str | None:
@@ -61,10 +78,11 @@ def watch_usage_error(args) -> str | None:
 def main(argv: list[str] | None = None, hooks=()) -> int:
     """The command line; `hooks` observe execution (the supervisor's breadcrumbs)."""
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["new"]:
+    at = _subcommand(argv, "new")
+    if at is not None:  # `new NAME`, wherever options such as --root are written
         from .new_deck import main as new_deck
 
-        return new_deck(argv[1:])
+        return new_deck(argv[:at] + argv[at + 1:])
     parser = make_parser()
     args = parser.parse_args(argv)
     problem = watch_usage_error(args)
@@ -102,25 +120,30 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     if args.fix:
         from ..claims.fix import fix_sources
 
-        diff, fixed, unfixable = fix_sources(reports)
+        diff, fixed, unfixable = fix_sources(reports, options.project_root)
         sys.stdout.write(diff)
         print(f"fixed {fixed} false value{'s' * (fixed != 1)}" +
               (f"; {len(unfixable)} could not be fixed automatically" if unfixable else ""))
-        for p in unfixable:
+        others = [p for r in reports for p in r.problems if p.kind != "claim"]  # --fix mends numbers only
+        for p in [*unfixable, *others]:
             print(f"error: {p}", file=sys.stderr)
-        return exit_status(unfixable)
-    report_problems(reports, args.format)
+        return exit_status([*unfixable, *others])
+    report_problems(reports, args.format, list_claims=args.verbose and options.check)
     print(summary(reports, time.perf_counter() - start, options.check),
           file=sys.stderr if args.format == "json" else sys.stdout)
     return exit_status([p for r in reports for p in r.problems])
 
 
-def report_problems(reports, fmt: str) -> None:
+def report_problems(reports, fmt: str, list_claims: bool = False) -> None:
     for r in reports:
         for line in r.cache_log:
             print(f"cache: {line}", file=sys.stderr)
         for w in r.warnings:
             print(f"warning: {w}", file=sys.stderr)
+    if list_claims and fmt != "json":  # --check -v: every value deck checked, so none is checked by surprise
+        for r in reports:
+            for location, written in r.checked:
+                print(f"claim: {location}: {written}")
     if fmt == "json":
         from ..claims.report import as_json
 
@@ -138,16 +161,27 @@ def report_problems(reports, fmt: str) -> None:
 
 
 def summary(reports, seconds: float, check: bool) -> str:
-    slides = sum(r.slides for r in reports)
-    pages = sum(r.pages for r in reports)
-    cells = sum(r.cells for r in reports)
-    problems = sum(len(r.problems) for r in reports)
-    verb = "checked" if check else "built"
-    text = (f"{verb} {len(reports)} deck{'s' * (len(reports) != 1)}: {slides} slides, {pages} pages, "
-            f"{cells} cells in {seconds:.1f} s")
+    """The last line(s): what was checked, or built (only decks that built are said to be)."""
     if check:
+        problems = sum(len(r.problems) for r in reports)
         claims = sum(r.claims for r in reports)
-        text += f"; {claims} written claim{'s' * (claims != 1)} verified"
-        text += f"; {problems} problem{'s' * (problems != 1)}" if problems else "; every claim holds"
-    outs = [display_path(o) for r in reports for o in r.outputs]
-    return text + ("\n" + "\n".join(f"  -> {o}" for o in outs) if outs else "")
+        return (f"checked {_counts(reports)} in {seconds:.1f} s; {claims} written claim{'s' * (claims != 1)} verified"
+                + (f"; {problems} problem{'s' * (problems != 1)}" if problems else "; every claim holds"))
+    built = [r for r in reports if not r.problems]
+    failed = [r for r in reports if r.problems]
+    lines = []
+    if built:
+        lines.append(f"built {_counts(built)} in {seconds:.1f} s")
+        lines += [f"  -> {display_path(o)}" for r in built for o in r.outputs]
+    if failed:
+        problems = sum(len(r.problems) for r in failed)
+        names = ", ".join(r.name for r in failed)
+        lines.append(f"not built: {names} ({problems} problem{'s' * (problems != 1)}); "
+                     f"{'its' if len(failed) == 1 else 'their'} previous outputs are unchanged")
+    return "\n".join(lines)
+
+
+def _counts(reports) -> str:
+    slides, pages, cells = (sum(getattr(r, k) for r in reports) for k in ("slides", "pages", "cells"))
+    return (f"{len(reports)} deck{'s' * (len(reports) != 1)}: {slides} slides, {pages} pages, "
+            f"{cells} cells")

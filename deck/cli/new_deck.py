@@ -65,8 +65,9 @@ def main(argv: list[str]) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     stem = target.stem
+    root = "" if args.root.resolve() == Path.cwd().resolve() else f" --root {display_path(args.root)}"
     print(f"created {display_path(target)}\n"
-          f"  build it:   python build.py {stem}\n"
-          f"  live view:  python build.py {stem} --watch\n"
-          f"  check it:   python build.py {stem} --check")
+          f"  build it:   python build.py{root} {stem}\n"
+          f"  live view:  python build.py{root} {stem} --watch\n"
+          f"  check it:   python build.py{root} {stem} --check")
     return 0

@@ -21,14 +21,14 @@ import functools
 import hashlib
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..document import Cell, InlineExpr, Output, Replacement
 from ..errors import KINDS, ClaimError, DeckError, Location
 from ..shared.files import write_atomic
 
-FORMAT = 3
+FORMAT = 4
 MAX_SNAPSHOT = 512 * 1024 * 1024  # a namespace bigger than this pickled is not snapshotted
 PACKAGE = Path(__file__).resolve().parents[1]  # deck/
 
@@ -83,14 +83,17 @@ def expr_fingerprint(expr: InlineExpr) -> str:
 class Cache:
     """Disk cache of item results and namespace snapshots."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, read: bool = True):
         self.root = root
+        self.read = read  # False (`--no-cache`): every item runs, and its fresh result is stored
 
     # --- results --------------------------------------------------------------------------
     def _path(self, kind: str, key: str, suffix: str = ".json") -> Path:
         return self.root / kind / key[:2] / f"{key}{suffix}"
 
     def load(self, key: str) -> dict | None:
+        if not self.read:
+            return None
         try:
             data = json.loads(self._path("items", key).read_text(encoding="utf-8"))
         except (OSError, ValueError, UnicodeDecodeError):
@@ -137,9 +140,11 @@ class Cache:
         return True
 
     def restore(self, key: str):
-        """(variables, process state) stored after the cell with this key, or None if impossible."""
+        """(process state, variables' pickle) stored after the cell with this key, or None."""
         from .snapshot import loads
 
+        if not self.read:
+            return None
         try:
             data = json.loads(self._path("ns", key).read_text(encoding="utf-8"))
             if data.get("key") != key or data.get("format") != FORMAT or not data.get("complete"):
@@ -153,48 +158,57 @@ class Cache:
 
 
 # --- (de)serialising what an item produced ----------------------------------------------------
-def location_to_json(loc: Location | None) -> list | None:
-    return [str(loc.path), loc.line, loc.slide] if loc else None
+@dataclass(frozen=True)
+class Anchor:
+    """Locations stored with a cached result are kept relative to its item (and to the project): an
+    entry made for another deck with the same cell, in another checkout sharing the cache, or before a
+    prose edit moved the item, is read back at the item being built now, never at the old place."""
+
+    item: Location
+    root: Path | None = None
+
+    def save(self, loc: Location | None) -> dict | None:
+        if loc is None:
+            return None
+        if loc.path == self.item.path:
+            return {"dl": loc.line - self.item.line}
+        path = loc.path.resolve()
+        if self.root is not None and path.is_relative_to(self.root):
+            return {"file": path.relative_to(self.root).as_posix(), "line": loc.line}
+        return {"file": str(path), "line": loc.line}
+
+    def load(self, data: dict | None) -> Location | None:
+        if data is None:
+            return None
+        if "dl" in data:
+            return Location(self.item.path, self.item.line + data["dl"], self.item.slide)
+        path = Path(data["file"])
+        if not path.is_absolute() and self.root is not None:
+            path = self.root / path
+        return Location(path, data["line"], self.item.slide)
 
 
-def location_from_json(data) -> Location | None:
-    return Location(Path(data[0]), data[1], data[2]) if data else None
-
-
-class Relocation:
-    """Moves a location saved with a cached result by the distance its item moved since."""
-
-    def __init__(self, saved: Location | None, current: Location):
-        self.saved, self.current = saved, current
-
-    def __call__(self, loc: Location | None) -> Location | None:
-        if loc is None or self.saved is None:
-            return loc
-        line = loc.line + (self.current.line - self.saved.line) if loc.path == self.saved.path else loc.line
-        return Location(loc.path, line, self.current.slide)
-
-
-def problem_to_json(p: DeckError) -> dict:
-    return {"kind": p.kind, "message": p.message, "location": location_to_json(p.location), "detail": p.detail,
+def problem_to_json(p: DeckError, anchor: Anchor) -> dict:
+    return {"kind": p.kind, "message": p.message, "location": anchor.save(p.location), "detail": p.detail,
             "written": getattr(p, "written", None), "true": getattr(p, "true", None)}
 
 
-def problem_from_json(d: dict, move=lambda loc: loc) -> DeckError:
+def problem_from_json(d: dict, anchor: Anchor) -> DeckError:
     cls = KINDS.get(d["kind"], DeckError)
-    args = [d["message"], move(location_from_json(d["location"])), d["detail"]]
+    args = [d["message"], anchor.load(d["location"]), d["detail"]]
     if issubclass(cls, ClaimError):
         args += [d["written"], d["true"]]
     return cls(*args)
 
 
-def cell_result(cell: Cell) -> dict:
+def cell_result(cell: Cell, anchor: Anchor) -> dict:
     return {"display": cell.display, "replacements": [asdict(r) for r in cell.replacements],
             "outputs": [asdict(o) for o in cell.outputs],
-            "warnings": [[location_to_json(loc), message] for loc, message in cell.warnings]}
+            "warnings": [[anchor.save(loc), message] for loc, message in cell.warnings]}
 
 
-def apply_cell_result(cell: Cell, data: dict, move=lambda loc: loc) -> None:
+def apply_cell_result(cell: Cell, data: dict, anchor: Anchor) -> None:
     cell.display = data["display"]
     cell.replacements = [Replacement(**r) for r in data["replacements"]]
     cell.outputs = [Output(**o) for o in data["outputs"]]
-    cell.warnings = [(move(location_from_json(loc)), message) for loc, message in data["warnings"]]
+    cell.warnings = [(anchor.load(loc), message) for loc, message in data["warnings"]]

@@ -87,17 +87,18 @@ class CachedExecution:
     # --- results -------------------------------------------------------------------------------
     def reuse(self, item, data: dict) -> None:
         problems = self.executor.problems
-        # A prose edit above moves this item without changing its key: locations saved with the
-        # result are moved along (same offset from the item, current slide number).
-        move = store.Relocation(store.location_from_json(data.get("at")), item.location)
+        anchor = self._anchor(item)
         if isinstance(item, Cell):
-            store.apply_cell_result(item, data["result"], move)
+            store.apply_cell_result(item, data["result"], anchor)
             self.log(f"{item.location}: cell {item.index + 1} cached")
         else:
             item.text = data["result"]["text"]
         for p in data["problems"]:
-            problems.add(store.problem_from_json(p, move))
-        problems.claims.extend((move(store.location_from_json(loc)), w) for loc, w in data["claims"])
+            problems.add(store.problem_from_json(p, anchor))
+        problems.claims.extend((anchor.load(loc), w) for loc, w in data["claims"])
+
+    def _anchor(self, item) -> store.Anchor:
+        return store.Anchor(item.location, self.executor.project_root)
 
     def _cells_before(self, position: int) -> list[int]:
         return [k for k in range(position) if isinstance(self.items[k], Cell)]
@@ -112,10 +113,18 @@ class CachedExecution:
             if k <= self.ns_at:
                 break
             snapshot = self.cache.restore(self.after[k])
-            if snapshot is not None:
+            if snapshot is None:
+                continue
+            try:
                 self.executor.restore(*snapshot)
-                self.ns_at, self.ns_fresh = k, False
-                break
+            except Exception as exc:  # noqa: BLE001 - e.g. a module its objects need is gone
+                self.log(f"{self.items[k].location}: snapshot after cell {self.items[k].index + 1} "
+                         f"unusable ({type(exc).__name__}: {exc}); earlier cells re-run")
+                self.executor.reset_process()
+                self.ns_at, self.ns_fresh = -1, True
+                continue
+            self.ns_at, self.ns_fresh = k, False
+            break
         if self.ns_at < 0 and not self.ns_fresh:
             self.executor.reset_process()
             self.ns_fresh = True
@@ -134,7 +143,7 @@ class CachedExecution:
             return  # a failing item is never cached
         if isinstance(item, Cell):
             self.log(f"{item.location}: cell {item.index + 1} ran: {self._reason(position)}")
-            result = store.cell_result(item)
+            result = store.cell_result(item, self._anchor(item))
             self.ns_at, self.ns_fresh = position, False
             self.unsaved_seconds += seconds
             if self.unsaved_seconds >= self.SNAPSHOT_AFTER_SECONDS:
@@ -143,10 +152,11 @@ class CachedExecution:
                     self.unsaved_seconds = 0.0
         else:
             result = {"text": item.text}
+        anchor = self._anchor(item)
         self.cache.store(self.keys[position], {
-            "at": store.location_to_json(item.location), "result": result, "modules": modules,
-            "problems": [store.problem_to_json(p) for p in new_problems],
-            "claims": [[store.location_to_json(loc), w] for loc, w in problems.claims[mark[1]:]]})
+            "result": result, "modules": modules,
+            "problems": [store.problem_to_json(p, anchor) for p in new_problems],
+            "claims": [[anchor.save(loc), w] for loc, w in problems.claims[mark[1]:]]})
 
     def _reason(self, position: int) -> str:
         if not self.previous:

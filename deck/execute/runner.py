@@ -29,7 +29,7 @@ from ..errors import CellError, DeckError, Location, SourceError
 from ..options import DEFAULT_TIMEOUT
 from ..shared.locale import current_lang
 from .limits import CellTimeout, time_limit
-from .snapshot import ProcessState, Session, fresh_libraries, local_modules
+from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 from .outputs import as_text, figure_svg, rich_output, short_text, strip_addresses
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
@@ -54,10 +54,13 @@ class ExecutionHooks:
 
 
 def new_namespace() -> dict:
-    """The namespace cells start from: the helpers for lecture numbers (shape, nparams, ...)."""
+    """The namespace cells start from: the helpers for lecture numbers (shape, nparams, ...) and the
+    figure builders (`figures`, whose import costs nothing until a builder is used)."""
+    import figures
+
     from . import cell_api
 
-    ns = {"__name__": "__deck__", "__builtins__": __builtins__}
+    ns = {"__name__": "__deck__", "__builtins__": __builtins__, "figures": figures}
     ns.update({name: getattr(cell_api, name) for name in cell_api.__all__})
     return ns
 
@@ -117,13 +120,17 @@ class Executor:
     def capture_process(self) -> ProcessState:
         return ProcessState.capture(self.session_state)
 
-    def restore(self, variables: dict, process: ProcessState) -> None:
-        """The namespace and the process as a snapshot recorded them."""
+    def restore(self, process: ProcessState, variables: bytes) -> None:
+        """The process and the namespace as a snapshot recorded them (the process first: unpickling the
+        variables may import modules from the folder or paths the cells set). Raises if they cannot."""
+        import pickle
+
         self.start()
+        process.apply(self.session_state, fresh_libraries())
+        values = pickle.loads(variables)
         self.namespace.clear()
         self.namespace.update(new_namespace())
-        self.namespace.update(variables)
-        process.apply(self.session_state, fresh_libraries())
+        self.namespace.update(values)
 
     def run(self) -> Problems:
         with self.session():
@@ -178,7 +185,7 @@ class Executor:
     # --- inline expressions ------------------------------------------------------------------
     def evaluate_inline(self, item: InlineExpr, problems: Problems, in_code: bool = False) -> None:
         try:
-            with self._limited(item, self.timeout):
+            with self._limited(item, self.timeout), random_untouched():
                 value = eval_expression(item.expr, self.namespace, item.location)
         except CellTimeout:
             raise CellError(f"inline expression `{item.expr}` did not finish within {self.timeout:g} s",
@@ -268,7 +275,7 @@ class Executor:
             if not expected:
                 continue
             where = _loc(cell, expected_at + 1)
-            shown = stdout.getvalue().strip() if value is None else as_text(value, self.lang, in_code=True)
+            shown = stdout.getvalue().strip() if value is None else _repl_text(value, self.lang)
             if is_blank(expected):
                 start = len(lines[expected_at]) - len(lines[expected_at].lstrip())
                 cell.replacements.append(Replacement(expected_at, start, start + len(shown), shown, expected,
@@ -300,6 +307,7 @@ class Executor:
                 import torch
 
                 stack.enter_context(torch.device("meta"))
+                stack.enter_context(_meta_views(ns))
             stack.enter_context(self._limited(cell, limit))
             code_lines = cell.code.split("\n")
             for stmt in tree.body:
@@ -315,7 +323,7 @@ class Executor:
                         exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
                         last_value = None
                 except Exception as exc:  # the lecturer's code failed; report it at its line
-                    raised = exc
+                    raised, last_value = exc, None  # what a line before it gave is not the cell's result
                     break
                 except CellTimeout as exc:
                     raise CellError(f"cell did not finish within its time limit of {limit:g} s "
@@ -337,7 +345,9 @@ class Executor:
         if opts.output == "below" and last_value is not None:
             rich = rich_output(last_value, opts.caption)
             shown_figures.append(last_value)
-            if rich or not _is_plot_artist(last_value):
+            # A hidden cell (echo: false) shows the figure or table it makes, not the text of its
+            # last value: `torch.manual_seed(0)` at the end of a set-up cell is no slide content.
+            if rich or (opts.echo and not _is_plot_artist(last_value)):
                 cell.outputs.append(rich or Output("text", as_text(last_value, self.lang)))
         elif opts.output == "comment":
             for v in values.values():
@@ -359,6 +369,55 @@ def eval_expression(expr: str, ns: dict, location: Location):
             return eval(code, ns)
     except Exception as exc:
         raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}", location) from None
+
+
+@contextlib.contextmanager
+def _meta_views(ns: dict):
+    """A meta cell sees meta copies of the models and tensors earlier cells made (real ones cannot meet
+    meta tensors); names the cell does not rebind get their real objects back afterwards."""
+    swapped = {}
+    for name, value in list(ns.items()):
+        view = _meta_view(value)
+        if view is not value:
+            swapped[name] = (value, view)
+            ns[name] = view
+    try:
+        yield
+    finally:
+        for name, (real, view) in swapped.items():
+            if ns.get(name) is view:
+                ns[name] = real
+
+
+def _meta_view(value, depth: int = 0):
+    import copy
+
+    import torch
+
+    if isinstance(value, torch.nn.Module):
+        tensors = [*value.parameters(), *value.buffers()]
+        if all(t.device.type == "meta" for t in tensors):
+            return value
+        memo = {id(t): (torch.nn.Parameter(t.to("meta"), requires_grad=t.requires_grad)
+                        if isinstance(t, torch.nn.Parameter) else t.to("meta")) for t in tensors}
+        return copy.deepcopy(value, memo)  # the structure only: every weight is replaced by its meta twin
+    if isinstance(value, torch.Tensor):
+        return value if value.device.type == "meta" else value.detach().to("meta").requires_grad_(value.requires_grad)
+    if depth == 0 and isinstance(value, (dict, list, tuple)):  # `models = {18: resnet18, ...}`
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        views = {k: _meta_view(v, 1) for k, v in items}
+        if all(views[k] is v for k, v in (value.items() if isinstance(value, dict) else enumerate(value))):
+            return value
+        return views if isinstance(value, dict) else type(value)(views[i] for i in range(len(value)))
+    return value
+
+
+def _repl_text(value, lang: str) -> str:
+    """What Python's prompt prints for a value (a transcript shows it): its repr; deck's helpers
+    print as on a slide (`(32, 512)`, `1,01 Go`)."""
+    if hasattr(value, "_deck_text_"):
+        return as_text(value, lang, in_code=True)
+    return strip_addresses(repr(value))
 
 
 def _silenced(stmt: ast.stmt, lines: list[str]) -> bool:

@@ -12,6 +12,7 @@ cells since, rather than guess.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.abc
 import io
@@ -116,6 +117,17 @@ class Session:
         return cls(_cwd(), dict(os.environ), list(sys.path))
 
 
+def _relative(path: str, session: Session) -> str | None:
+    """A folder as the session's folder sees it (`data`, `../x`): a cache made in another checkout
+    restores a cell's `os.chdir("data")` into this checkout's `data`. None for the session's folder;
+    a folder outside the session's stays absolute."""
+    if not path or path == session.cwd or not session.cwd:
+        return None
+    if not path.startswith(session.cwd.rstrip(os.sep) + os.sep):
+        return path  # elsewhere on the machine: kept as it is (joining keeps an absolute path)
+    return os.path.relpath(path, session.cwd)
+
+
 def _cwd() -> str:
     try:
         return os.getcwd()
@@ -129,7 +141,7 @@ class ProcessState:
 
     libraries: dict[str, dict] = field(default_factory=dict)
     random: Any = None
-    cwd: str | None = None                                    # None: the session's folder
+    cwd: str | None = None                                    # relative to the session's; None: it
     env_set: dict[str, str] = field(default_factory=dict)     # against the session's environment
     env_unset: list[str] = field(default_factory=list)
     path: list[str | int] | None = None  # an int: that entry of the session's sys.path; None: the session's
@@ -140,13 +152,12 @@ class ProcessState:
 
         libraries = {name: capture(sys.modules[name]) for name, (capture, _) in LIBRARIES.items()
                      if name in sys.modules}
-        cwd = _cwd()
         env = dict(os.environ)
         index = {p: i for i, p in reversed(list(enumerate(session.path)))}
-        return cls(copy.deepcopy(libraries), random.getstate(), None if cwd == session.cwd else cwd,
+        return cls(copy.deepcopy(libraries), random.getstate(), _relative(_cwd(), session),
                    {k: v for k, v in env.items() if session.environ.get(k) != v},
                    [k for k in session.environ if k not in env],
-                   [index.get(p, p) for p in sys.path])
+                   [index[p] if p in index else _relative(p, session) or "." for p in sys.path])
 
     def apply(self, session: Session, fresh: "ProcessState | None" = None) -> None:
         """Make the process this state. A library imported since it was captured is set to `fresh`'s."""
@@ -158,7 +169,7 @@ class ProcessState:
                 apply(sys.modules[name], copy.deepcopy(settings))
         if self.random is not None:
             random.setstate(self.random)
-        cwd = self.cwd or session.cwd
+        cwd = os.path.join(session.cwd, self.cwd) if self.cwd else session.cwd
         if cwd and _cwd() != cwd:
             os.chdir(cwd)
         env = {k: v for k, v in session.environ.items() if k not in self.env_unset} | self.env_set
@@ -168,12 +179,36 @@ class ProcessState:
         if self.path is None:
             sys.path[:] = session.path
         else:
-            sys.path[:] = [session.path[p] if isinstance(p, int) else p for p in self.path
-                           if not isinstance(p, int) or p < len(session.path)]
+            sys.path[:] = [session.path[p] if isinstance(p, int) else os.path.join(session.cwd, p)
+                           for p in self.path if not isinstance(p, int) or p < len(session.path)]
 
     def libraries_only(self) -> "ProcessState":
         """These library settings, the session's folder, environment and paths."""
         return ProcessState(copy.deepcopy(self.libraries), self.random)
+
+
+@contextlib.contextmanager
+def random_untouched():
+    """The random generators as they were: an inline expression must not change state (creating a layer
+    draws its initial weights), or a later cell's numbers would depend on whether it came from the cache."""
+    import random
+
+    saved = random.getstate()
+    np, torch = sys.modules.get("numpy"), sys.modules.get("torch")
+    np_state = np.random.get_state() if np else None
+    torch_state = torch.get_rng_state() if torch else None
+    try:
+        yield
+    finally:
+        random.setstate(saved)
+        if np_state is not None:
+            np.random.set_state(np_state)
+        if torch_state is not None:
+            torch.set_rng_state(torch_state)
+        elif "torch" in sys.modules:  # the expression imported torch: its generator starts fresh
+            fresh = fresh_libraries().libraries.get("torch")
+            if fresh:
+                sys.modules["torch"].set_rng_state(fresh["rng"])
 
 
 class _FreshSettings(importlib.abc.MetaPathFinder):
@@ -241,20 +276,23 @@ def dumps(ns: dict, process: ProcessState, limit: int) -> bytes:
     names = {k: v for k, v in ns.items() if not (k.startswith("__") and k.endswith("__"))}
     buffer = io.BytesIO()
     try:
-        _Pickler(buffer).dump({"vars": names, "process": process})
+        _Pickler(buffer).dump(names)
+        # The process state is unpickled first and applied before the variables are: they may need
+        # its sys.path or folder to import the modules their classes come from.
+        data = pickle.dumps((pickle.dumps(process), buffer.getvalue()))
     except Uncapturable:
         raise
     except Exception as exc:  # noqa: BLE001 - anything unpicklable: the snapshot is not taken
         raise Uncapturable(f"{type(exc).__name__}: {exc}") from None
-    data = buffer.getvalue()
     if len(data) > limit:
         raise Uncapturable(f"the namespace pickles to {len(data)} bytes, more than {limit}")
     return data
 
 
-def loads(data: bytes) -> tuple[dict, ProcessState]:
-    state = pickle.loads(data)
-    return state["vars"], state["process"]
+def loads(data: bytes) -> tuple[ProcessState, bytes]:
+    """The process state, and the variables' pickle (to load once the state is applied)."""
+    process, variables = pickle.loads(data)
+    return pickle.loads(process), variables
 
 
 class _Pickler(cloudpickle.CloudPickler):

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from ..document import Deck
+from ..errors import DeckError
 from ..shared.locale import format_date
 from .assets import runtime_file, theme_css
 from .highlight import pygments_css
@@ -17,14 +18,22 @@ from .steps import step_css
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def render_slides(deck: Deck, project_root: Path, cache_dir: Path | None = None) -> list[RenderedSlide]:
-    """Each slide of the executed deck as HTML, with its notes and step count."""
+def render_slides(deck: Deck, project_root: Path, cache_dir: Path | None = None,
+                  errors: list | None = None) -> list[RenderedSlide]:
+    """Each slide of the executed deck as HTML, with its notes and step count. With `errors`, a slide
+    that cannot be rendered (bad math, a missing image) adds its error there instead of stopping."""
     rendered = []
     for slide in deck.slides:
         if slide.kind == "title":
             html, notes = title_html(deck), ""
-        else:
+        elif errors is None:
             html, notes = render_slide(deck, slide, project_root, cache_dir)
+        else:
+            try:
+                html, notes = render_slide(deck, slide, project_root, cache_dir)
+            except DeckError as err:
+                errors.append(err)
+                html, notes = "", ""
         rendered.append(RenderedSlide(slide.index, slide.title, html, notes, slide.steps, slide.kind))
     return rendered
 

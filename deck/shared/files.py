@@ -62,10 +62,14 @@ def publish(files: dict[Path, bytes]) -> None:
                 pass
 
 
+# The folder messages are relative to: where the build started, whatever folder a cell moves to
+display_base: contextvars.ContextVar[Path | None] = contextvars.ContextVar("deck_display_base", default=None)
+
+
 def display_path(path: Path | str) -> str:
     """A path as messages show it: relative to the working folder when inside it (no absolute paths)."""
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to((display_base.get() or Path.cwd()).resolve()))
     except (ValueError, OSError):
         return str(path)

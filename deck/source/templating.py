@@ -110,8 +110,8 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
         raise SourceError(f"included file not found: {exc.name}",
                         _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
     except jinja2.UndefinedError as exc:
-        raise SourceError(f"Jinja: {exc.message}",
-                        _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
+        where, context = _undefined_location(exc, path, files, loader)
+        raise SourceError(f"Jinja: {exc.message}", where or Location(path, body_line), context) from None
     except DeckError:
         raise
     except Exception as exc:  # an exception raised inside a Jinja expression
@@ -136,6 +136,28 @@ def _traceback_location(exc, path, files, loader) -> Location | None:
         if frame.filename in loader.real_paths:
             found = _jinja_location(frame.filename, frame.lineno, path, files, loader)
     return found
+
+
+def _undefined_location(exc, path, files, loader) -> tuple[Location | None, str]:
+    """Where an undefined name was written, and, when that is not where Jinja failed (a typo in an
+    argument passed to a macro fails inside the macro), the macro's line as context."""
+    import re
+    import traceback
+
+    frames = [_jinja_location(f.filename, f.lineno, path, files, loader)
+              for f in traceback.extract_tb(exc.__traceback__) if f.filename in loader.real_paths]
+    if not frames:
+        return None, ""
+    innermost = frames[-1]
+    m = re.search(r"'([^']+)' is undefined", exc.message or "")
+    if m:
+        word = re.compile(rf"(?<![\w.]){re.escape(m.group(1))}(?!\w)")
+        for where in reversed(frames):
+            if word.search(where.source_line() or ""):
+                if where == innermost:
+                    break
+                return where, f"    used in {innermost}\n    {innermost.line} | {innermost.source_line() or ''}"
+    return innermost, ""
 
 
 class _MarkingLoader:
