@@ -305,3 +305,52 @@ def test_fix_follows_the_deck_being_fixed_not_the_one_the_cache_saw_first(tmp_pa
     assert fixed.returncode == 0, fixed.stderr
     assert "# 42" in sources[1].read_text(encoding="utf-8")
     assert "# 41" in sources[0].read_text(encoding="utf-8")  # the other checkout is untouched
+
+
+# --- a cache that equals a fresh run (the property over every deck is in test_cache_fresh.py) ---
+def build_html(project, **kw):
+    from deck.pipeline import build_deck
+
+    report = build_deck(project.root / "slides_src" / "t.md", project.options(pdf=False, **kw))
+    return report
+
+
+def test_a_warm_process_keeps_no_setting_whose_line_was_deleted(project):
+    # the --watch worker builds again and again in one process, as this test does
+    import torch
+
+    setup = "import torch\ntorch.set_default_dtype(torch.float64)\ntorch.set_num_threads(1)\n"
+    deck = "---\ntitle: T\n---\n# A\n```{{python}}\n#| echo: false\n{setup}```\n```{{python}}\n#| output: comment\n" \
+           "torch.randn(2).dtype   # {dtype}\ntorch.get_num_threads() == 1   # {one}\n```\n"
+    threads = torch.get_num_threads()
+    project.deck(deck.format(setup=setup, dtype="torch.float64", one="True"))
+    assert build_html(project).problems == []
+    assert torch.get_default_dtype() == torch.float32 and torch.get_num_threads() == threads  # given back
+    project.deck(deck.format(setup="import torch\n", dtype="torch.float32", one=str(threads == 1)))
+    report = build_html(project)
+    assert report.problems == [], [str(p) for p in report.problems]
+
+
+def test_an_edited_project_module_reruns_the_cells_that_imported_it(project):
+    project.write("helpers/sizes.py", "WIDTH = 7\n")
+    project.deck("""
+        ---
+        title: T
+        ---
+        # A
+        ```{python}
+        import sys
+        sys.path.insert(0, "helpers")
+        import sizes
+        ```
+        ```{python}
+        #| output: comment
+        sizes.WIDTH   #
+        ```
+        """)
+    first = build_html(project, verbose=True)
+    assert first.deck.cells[1].display.endswith("# 7")
+    project.write("helpers/sizes.py", "WIDTH = 9\n")
+    second = build_html(project, verbose=True)
+    assert second.deck.cells[1].display.endswith("# 9")
+    assert any("cell 1 ran: a module it imports changed" in line for line in second.cache_log)
