@@ -13,7 +13,10 @@ import contextlib
 import copy
 import os
 import socket
+import sys
 from typing import Any, NamedTuple
+
+from deck.shared.inputs import note_input, note_volatile
 
 from .labels import pretty_model_name, resolve_lang, tr
 from .output import warn
@@ -138,22 +141,27 @@ def _fetch(checkpoint: str | None, wenum, lang: str) -> _Weights:
     there first as torchvision does (once, with a progress bar) unless deck runs offline."""
     if checkpoint is None:
         path = checkpoint_path(wenum)
+        note_input(path)  # a cached slide shows these weights only while this file is as it was
         if not os.path.isfile(path):
             if offline():
                 return _Weights(None, "untrained_offline", path, tr("warn_offline", lang, url=wenum.url))
             import torch
 
             try:
-                with _socket_timeout(DOWNLOAD_TIMEOUT_S):
+                # torch.hub says "Downloading ..." on stdout, which a cell shows on its slide: the
+                # lecturer's terminal is where it belongs (the progress bar is on stderr already)
+                with _socket_timeout(DOWNLOAD_TIMEOUT_S), contextlib.redirect_stdout(sys.stderr):
                     # torchvision's own call (WeightsEnum.get_state_dict): same file, same hash check
                     state = torch.hub.load_state_dict_from_url(
                         wenum.url, map_location="cpu", progress=True, check_hash=True, weights_only=True)
                 return _Weights(state, "pretrained", path, None)
             except Exception as exc:  # no network, HTTP error, wrong hash, interrupted transfer
+                note_volatile("the pretrained weights could not be downloaded; the next build tries again")
                 return _Weights(None, "untrained_download_failed", path,
                                 tr("warn_download", lang, url=wenum.url, error=_describe(exc)))
     else:
         path = checkpoint
+        note_input(path)
         if not os.path.isfile(path):
             return _Weights(None, "untrained_missing", path, tr("warn_missing", lang, path=path))
     try:

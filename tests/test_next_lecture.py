@@ -354,3 +354,31 @@ def test_an_edited_project_module_reruns_the_cells_that_imported_it(project):
     second = build_html(project, verbose=True)
     assert second.deck.cells[1].display.endswith("# 9")
     assert any("cell 1 ran: a module it imports changed" in line for line in second.cache_log)
+
+
+def test_files_a_cell_says_it_reads_and_volatile_results(project):
+    # figures/ notes the weights file it looks for (present or not) and marks a failed download
+    # volatile; any code run by a cell may do the same
+    project.write("data.txt", "7\n")
+    project.deck("""
+        ---
+        title: T
+        ---
+        # A
+        ```{python}
+        #| output: comment
+        from deck.shared.inputs import note_input, note_volatile
+        note_input("data.txt")
+        int(open("data.txt").read())   #
+        ```
+        ```{python}
+        #| output: comment
+        note_volatile("made up on the spot")
+        6 * 7   #
+        ```
+        """)
+    build_html(project)
+    project.write("data.txt", "9\n")
+    again = build_html(project, verbose=True)
+    assert again.deck.cells[0].display.endswith("# 9")
+    assert any("cell 2 not cached: made up on the spot" in line for line in again.cache_log)

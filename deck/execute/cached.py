@@ -50,7 +50,7 @@ class CachedExecution:
                 key = store.sha(self.chain, self.fps[position])
                 self.keys.append(key)
                 entry = self.cache.load(key)
-                if entry is not None and self._modules_unchanged(entry):
+                if entry is not None and self._modules_unchanged(entry) and self._inputs_unchanged(entry):
                     self.reuse(item, entry)
                     self._advance(position, entry.get("modules", {}))
                     executor.finished(item)
@@ -61,7 +61,11 @@ class CachedExecution:
                 if executor.run_item(slide, item):
                     modules = self._digests(executor.imported) if isinstance(item, Cell) else {}
                     self._advance(position, modules)
-                    self.record(position, item, mark, modules, time.perf_counter() - started)
+                    if isinstance(item, Cell) and executor.inputs.volatile:
+                        self.log(f"{item.location}: cell {item.index + 1} not cached: {executor.inputs.volatile[0]}")
+                        continue
+                    inputs = {str(p): _file_state(p) for p in executor.inputs.files} if isinstance(item, Cell) else {}
+                    self.record(position, item, mark, modules, inputs, time.perf_counter() - started)
                 else:
                     self._advance(position, {})
                     self.broken(position)
@@ -78,6 +82,9 @@ class CachedExecution:
     def _digests(self, imported: dict[str, Path]) -> dict[str, str]:
         root = self.executor.project_root
         return {path.relative_to(root).as_posix(): _file_digest(path) for path in imported.values()}
+
+    def _inputs_unchanged(self, entry: dict) -> bool:
+        return all(_file_state(Path(p)) == state for p, state in (entry.get("inputs") or {}).items())
 
     def _modules_unchanged(self, entry: dict) -> bool:
         root = self.executor.project_root
@@ -136,7 +143,7 @@ class CachedExecution:
                 self.ns_at, self.ns_fresh = k, False
 
     def record(self, position: int, item, mark: tuple[int, int], modules: dict[str, str],
-               seconds: float = 0.0) -> None:
+               inputs: dict[str, str], seconds: float = 0.0) -> None:
         problems = self.executor.problems
         new_problems = problems.items[mark[0]:]
         if any(not isinstance(p, ClaimError) for p in new_problems):
@@ -154,7 +161,7 @@ class CachedExecution:
             result = {"text": item.text}
         anchor = self._anchor(item)
         self.cache.store(self.keys[position], {
-            "result": result, "modules": modules,
+            "result": result, "modules": modules, "inputs": inputs,
             "problems": [store.problem_to_json(p, anchor) for p in new_problems],
             "claims": [[anchor.save(loc), w] for loc, w in problems.claims[mark[1]:]]})
 
@@ -178,6 +185,15 @@ class CachedExecution:
     def finish(self) -> None:
         self.cache.save_manifest(self.executor.deck.name, [
             {"fp": fp, "key": key, "base": self.base} for fp, key in zip(self.fps, self.keys)])
+
+
+def _file_state(path: Path) -> str:
+    """A file a cell read (a checkpoint of a few hundred MB): its size and time, or its absence."""
+    try:
+        st = path.stat()
+    except OSError:
+        return "missing"
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def _file_digest(path: Path) -> str:

@@ -29,6 +29,7 @@ from ..errors import CellError, DeckError, Location, SourceError
 from ..options import DEFAULT_TIMEOUT
 from ..shared.locale import current_lang
 from .limits import CellTimeout, time_limit
+from ..shared.inputs import CellInputs, recording
 from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 from .outputs import as_text, figure_svg, rich_output, short_text, strip_addresses
 
@@ -80,6 +81,7 @@ class Executor:
         self.session_state: Session | None = None   # the process as this run found it
         self.started = False                        # a cell ran (or a snapshot was restored)
         self.imported: dict[str, Path] = {}         # the project's modules the last cell imported
+        self.inputs = CellInputs()                  # files the last cell's code said it read
 
     # --- the whole deck ----------------------------------------------------------------------
     def items(self) -> Iterator[tuple[Slide, Cell | InlineExpr]]:
@@ -161,7 +163,8 @@ class Executor:
         self.start()
         before = set(local_modules(self.project_root, ENGINE))
         try:
-            self.run_cell(cell, problems)
+            with recording() as self.inputs:
+                self.run_cell(cell, problems)
         finally:
             self.imported = {n: p for n, p in local_modules(self.project_root, ENGINE).items() if n not in before}
 
