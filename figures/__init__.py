@@ -24,8 +24,8 @@ _EXPORTS = {
     # -> SummaryTable
     "model_summary": "summary",
     # helpers
-    "architecture_stages": "architectures",
-    "architecture_spec": "architectures",
+    "architecture_stages": "blocks",
+    "architecture_spec": "blocks",
     "load_first_conv": "weights",
     "load_model": "weights",
     "cached": "cache",

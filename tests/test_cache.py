@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deck.pipeline import BuildOptions, build_deck
+from deck.pipeline import build_deck
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,8 @@ import torch.nn as nn
 import torchvision
 from torchvision.models.resnet import Bottleneck
 
-from figures.architectures import architecture, architecture_spec, architecture_stages
+from figures.architectures import architecture
+from figures.blocks import architecture_spec, architecture_stages
 from figures.legibility import MIN_TEXT_PX, rendered_px
 
 
