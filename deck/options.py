@@ -91,7 +91,6 @@ CELL_OPTIONS: tuple[Option, ...] = (
            "`RuntimeError` or `RuntimeError: fragment`", text=True),
     Option("meta", bool, False, _CELL_AND_DECK,
            "run on torch's meta device: shapes and counts without memory or time", "`true` / `false`"),
-    Option("exercise", bool, False, _CELL_ONLY, "see below", "`true` / `false`"),
     Option("callouts", dict, {}, _CELL_ONLY, "draw a label under the first occurrence of a span of the code",
            '`{"32": "Taille du batch"}`'),
     Option("callouts-step", int, None, _CELL_ONLY, "the callouts appear at that step", "step number",

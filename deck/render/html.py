@@ -124,10 +124,14 @@ class SlideRenderer(RendererHTML):
     def container_incremental_open(self, tokens, idx, options, env) -> str:
         return '<div class="incremental">\n'
 
+    def container_answer_open(self, tokens, idx, options, env) -> str:
+        return f'<div class="answer-block" data-step="{tokens[idx].meta["step"]}">\n'
+
     def _close_div(self, tokens, idx, options, env) -> str:
         return "</div>\n"
 
     container_columns_close = container_column_close = container_incremental_close = _close_div
+    container_answer_close = _close_div
 
 
 def _demoted(tag: str) -> int:

@@ -6,7 +6,8 @@ Format (see the README's authoring guide):
 - `{py} expr` in an inline code span is an inline expression (`{py} expr => 524 800` is a claim);
 - a paragraph holding only `. . .` is a pause: what follows appears one step later;
 - `::: incremental` makes each item of the lists inside appear one by one;
-- `:::: columns` / `::: column [width]` lay content side by side; `::: notes` holds speaker notes.
+- `:::: columns` / `::: column [width]` lay content side by side; `::: notes` holds speaker notes;
+- `::: answer` holds an exercise's answer, shown one step after what precedes it.
 """
 from __future__ import annotations
 
@@ -127,6 +128,7 @@ def assign_steps(tokens: list, slide: Slide) -> list:
     step = 1
     open_wrappers: list[int] = []  # nesting levels of open step wrappers
     incremental_levels: list[int] = []
+    answers: list[int] = []        # the step each open answer block resumes after it
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -143,6 +145,14 @@ def assign_steps(tokens: list, slide: Slide) -> list:
         if tok.nesting == -1:
             while open_wrappers and open_wrappers[-1] > tok.level:
                 out.append(Token("deck_step_close", "div", -1, level=open_wrappers.pop()))
+        if tok.type == "container_answer_open":
+            # One step after what precedes it; what follows the block is not delayed by it.
+            answers.append(step)
+            step += 1
+            tok.meta["step"] = step
+        elif tok.type == "container_answer_close":
+            slide.answer_steps.append(step)
+            step = answers.pop()
         if tok.type == "container_incremental_open":
             incremental_levels.append(tok.level)
         elif tok.type == "container_incremental_close":
