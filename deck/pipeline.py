@@ -165,10 +165,17 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
 
 
 def layout_problem(deck: Deck, overflow) -> LayoutProblem:
+    """A page that does not fit, at the line of the cell that runs past its box, or at the slide's title."""
     from .render.page_fit import describe
 
     slide = deck.slides[overflow.slide - 1]
-    return LayoutProblem(describe(overflow), slide.location)
+    if overflow.cell is None:
+        return LayoutProblem(describe(overflow), slide.location)
+    cell = deck.cells[overflow.cell]
+    shown = (cell.display or cell.code).split("\n")
+    line = overflow.line if overflow.line is not None and len(shown) == len(cell.lines) else 0
+    where = cell.lines[min(line, len(cell.lines) - 1)].on_slide(slide.index)
+    return LayoutProblem(describe(overflow, cell.options.code_size), where)
 
 
 def build(options: BuildOptions) -> list[DeckReport]:

@@ -72,7 +72,9 @@ class SlideRenderer(RendererHTML):
         for output in cell.outputs:
             parts.append(render_output(output))
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
-        return f'<div class="cell"{step}>' + "".join(parts) + "</div>\n"
+        size = " code-small" if cell.options.code_size == "small" else ""
+        # data-cell: the page-fit check names the cell whose code runs past its box
+        return f'<div class="cell{size}" data-cell="{cell.index}"{step}>' + "".join(parts) + "</div>\n"
 
     def code_inline(self, tokens, idx, options, env) -> str:
         tok = tokens[idx]

@@ -50,7 +50,8 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
         if not "".join(lines).strip():
             continue
         index = len(slides) + 1
-        slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, 0, index), chunk_locs)
+        first = next(k for k, line in enumerate(lines) if line.strip())  # not the blank line after `---`
+        slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, first, index), chunk_locs)
         build_slide(slide)
         slides.append(slide)
     defaults = execute_defaults(meta, Location(path, 2))
@@ -92,6 +93,8 @@ def build_slide(slide: Slide) -> None:
     for tok in tokens:
         if tok.type == "heading_open" and not slide.title:
             slide.title = _inline_text(tokens[tokens.index(tok) + 1])
+            if tok.map:  # a slide is named by its title's line (problems of the whole slide point there)
+                slide.location = _at(slide.lines, tok.map[0], slide.index)
         elif tok.type == "fence":
             slide.cells.append(make_cell(tok, slide))
             slide.items.append(slide.cells[-1])
