@@ -83,9 +83,10 @@ CELL_OPTIONS: tuple[Option, ...] = (
     Option("echo", bool, True, _CELL_AND_DECK, "`false`: run hidden (set-up cells)", "`true` / `false`"),
     Option("eval", bool, True, _CELL_ONLY, "`false`: show without running", "`true` / `false`"),
     Option("output", str, "below", _CELL_AND_DECK,
-           "where results go: under the code (printed text and the last value, figures), or as "
-           "knitr-style result comments on each expression line", "`below` / `comment` / `none`",
-           choices=("below", "comment", "none")),
+           "where results go: under the code (printed text and the last value, figures), as "
+           "knitr-style result comments on each expression line, or `asis`: what the cell prints (and a "
+           "string it ends with) is Markdown, shown in place of the output (a loop can print a table)",
+           "`below` / `comment` / `asis` / `none`", choices=("below", "comment", "asis", "none")),
     Option("raises", str, None, _CELL_ONLY,
            "the cell must raise that exception (and message fragment); its message is shown on the slide",
            "`RuntimeError` or `RuntimeError: fragment`", text=True),
