@@ -27,7 +27,7 @@ class Replacement:
     start: int
     end: int
     text: str
-    blank: str | None = None   # exercise: shown until `answer_step`
+    blank: str | None = None   # exercise: shown until `answer_step` (None: the student version, no answer)
     answer_step: int | None = None
 
 
@@ -96,6 +96,7 @@ class Deck:
     slides: list[Slide]
     files: list[Path]             # the source and every file it included
     cell_defaults: dict = field(default_factory=dict)  # front matter `execute:`, validated
+    course: dict = field(default_factory=dict)  # the course settings (`_course.yml`) the deck started from
 
     @property
     def lang(self) -> str:

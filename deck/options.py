@@ -121,6 +121,8 @@ FRONT_OPTIONS: tuple[Option, ...] = (
     Option("language", str, None, frozenset({FRONT}), "same as `lang`", "`fr` / `en`", choices=("fr", "en")),
     Option("theme", str, "default", frozenset({FRONT}), "the look of the slides", "`default` / `meteofrance`",
            choices=("default", "meteofrance")),
+    Option("course", str, None, frozenset({FRONT}), "the course's name: the heading of `build/index.html` "
+           "(usually in `_course.yml`)", "text"),
     Option("title_slide", bool, True, frozenset({FRONT}), "`false` omits the generated title page", "`true` / `false`"),
     Option("execute", dict, None, frozenset({FRONT}), "deck-wide defaults of cell options (see the cell options table)",
            "`{meta: true, timeout: 10}`"),

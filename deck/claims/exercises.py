@@ -27,7 +27,7 @@ def hide_answers(deck: Deck) -> None:
             lines = cell.display.split("\n")
             for r in sorted((r for r in cell.replacements if r.blank is not None), key=lambda r: -r.start):
                 lines[r.line] = lines[r.line][:r.start] + r.blank + lines[r.line][r.end:]
-                r.text, r.end, r.blank, r.answer_step = r.blank, r.start + len(r.blank), None, None
+                r.text, r.end, r.answer_step = r.blank, r.start + len(r.blank), None  # a blank without answer
             cell.display = "\n".join(lines)
 
 

@@ -18,7 +18,7 @@ from ..document import Deck, InlineExpr, Slide
 from ..errors import Location, SourceError
 from ..options import execute_defaults
 from .cells import _at, make_cell
-from .front_matter import validate_front_matter
+from .front_matter import key_lines, read_course, validate_front_matter
 from .markdown import markdown
 from .templating import render
 
@@ -40,8 +40,12 @@ def parse_file(path: Path, project_root: Path) -> Deck:
 
 def parse(source: str, path: Path, project_root: Path) -> Deck:
     """The Deck of a source text: Jinja rendered, slides split, cells and expressions found."""
-    rendered = render(source, path, project_root)
-    meta = validate_front_matter(rendered.front_matter, path)
+    course = read_course(path, project_root)
+    rendered = render(source, path, project_root, course=course)
+    where = {**{key: course.location(key) for key in course.values}, **key_lines(source, path)}
+    meta = validate_front_matter(rendered.front_matter, path, where)
+    if course.path is not None:
+        rendered.files.append(course.path)  # the cache key and --watch follow it like an include
     slides: list[Slide] = []
     if meta.get("title_slide", True) and meta.get("title"):
         slides.append(Slide(1, str(meta["title"]), "", Location(path, 1, 1), [Location(path, 1)], kind="title"))
@@ -54,7 +58,7 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
         slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, first, index), chunk_locs)
         build_slide(slide)
         slides.append(slide)
-    defaults = execute_defaults(meta, Location(path, 2))
+    defaults = execute_defaults(meta, where.get("execute", Location(path, 2)))
     cell_no = 0
     for slide in slides:
         for cell in slide.cells:
@@ -63,7 +67,7 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
                 for name, value in defaults.items():
                     if name not in cell.option_lines:
                         setattr(cell.options, name, value)
-    return Deck(path, path.stem, meta, slides, rendered.files, defaults)
+    return Deck(path, path.stem, meta, slides, rendered.files, defaults, course.values)
 
 
 def split_slides(lines: list[str]):
