@@ -87,3 +87,11 @@ def test_code_size_is_checked(project):
         check(deck, project.root)
     assert str(err.value).splitlines()[0] == (
         "slides_src/t.md:6 (slide 2): cell option 'code-size' must be normal or small, not 'tiny'")
+
+
+def test_a_table_a_cell_prints_past_its_column_is_reported_at_the_cell(project):
+    deck = project.deck(COLUMN.format(option="").replace("#| output: comment", "#| output: asis\n#| echo: false").replace(
+        "y = dict(argument_one=1, argument_2=2)", "print('| ' + ' | '.join(f'column{i}' for i in range(9)) + ' |')\n"
+        "print('|' + '---|' * 9)").replace("z = 2", "print('| ' + ' | '.join(str(10 ** 6 * i) for i in range(9)) + ' |')"))
+    assert first_lines(check(deck, project.root).problems) == [
+        "slides_src/t.md:12 (slide 2): this cell's output (a table or a figure) runs N px past its box: make it narrower"]

@@ -23,6 +23,7 @@ class Overflow:
     cell: int | None = None     # code: the cell's index in the deck
     line: int | None = None     # code: the 0-based line of the displayed code (None: its output)
     small_fits: bool = False    # code: `code-size: small` would make the line fit
+    pre: bool = True            # code: in the cell's code or printed text (not a table or a figure)
 
 
 @dataclass
@@ -34,6 +35,7 @@ class _Box:
     line: int | None = None
     start: float = 0.0  # left edge of the box's text, to know whether smaller code would fit
     output: bool = False
+    pre: bool = False   # inside the cell's <pre> (code or printed output), which `code-size` scales
 
 
 def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
@@ -54,9 +56,9 @@ def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
             if past <= TOLERANCE:
                 continue
             key = (current, where.cell, where.line)
-            small = where.start + (right - where.start) * SMALL_CODE <= where.limit + TOLERANCE
+            small = where.pre and where.start + (right - where.start) * SMALL_CODE <= where.limit + TOLERANCE
             if key not in code or past > code[key].amount:
-                code[key] = Overflow(current, "code", past, where.cell, where.line, small)
+                code[key] = Overflow(current, "code", past, where.cell, where.line, small, where.pre)
     found = [Overflow(slide, "height", n - expected_pages.get(slide, 1))
              for slide, n in sorted(counts.items()) if n > expected_pages.get(slide, 1)]
     found += [Overflow(slide, "width", right - PAGE_WIDTH)
@@ -96,9 +98,9 @@ def _entering(box, where: _Box) -> _Box:
         return _Box(int(get("data-cell")), min(where.limit, _inner_right(box)))
     if where.cell is not None and box.element_tag == "pre":
         right = box.padding_box_x() + box.padding_width()
-        return _Box(where.cell, min(where.limit, right), None, box.content_box_x(), "output" in classes)
+        return _Box(where.cell, min(where.limit, right), None, box.content_box_x(), "output" in classes, True)
     if "column" in classes or "slide-content" in classes:
-        return _Box(where.cell, min(where.limit, _inner_right(box)), where.line, where.start, where.output)
+        return _Box(where.cell, min(where.limit, _inner_right(box)), where.line, where.start, where.output, where.pre)
     return where
 
 
@@ -107,7 +109,7 @@ def _inner_right(box) -> float:
 
 
 def _line(where: _Box, k: int) -> _Box:
-    return _Box(where.cell, where.limit, None if where.output else k, where.start, where.output)
+    return _Box(where.cell, where.limit, None if where.output else k, where.start, where.output, where.pre)
 
 
 def describe(overflow: Overflow, code_size: str = "normal") -> str:
@@ -116,6 +118,8 @@ def describe(overflow: Overflow, code_size: str = "normal") -> str:
         return f"slide {overflow.slide} does not fit its page: its content runs {extra} page{'s' * (extra > 1)} too long"
     if overflow.kind == "width":
         return f"slide {overflow.slide} does not fit its page: a line runs {overflow.amount:.0f} px past the right edge"
+    if not overflow.pre:
+        return f"this cell's output (a table or a figure) runs {overflow.amount:.0f} px past its box: make it narrower"
     what = "a line of this cell's output" if overflow.line is None else "this line of code"
     if code_size != "small" and overflow.small_fits:
         hint = "shorten it, or write `#| code-size: small` in the cell"
