@@ -27,7 +27,7 @@ class Replacement:
     start: int
     end: int
     text: str
-    blank: str | None = None   # exercise: shown until `answer_step`
+    blank: str | None = None   # exercise: shown until `answer_step` (None: the student version, no answer)
     answer_step: int | None = None
 
 
@@ -71,6 +71,7 @@ class Slide:
     lines: list[Location]         # location of each markdown line
     kind: str = "content"         # content | title
     base_steps: int = 1           # steps from pauses and incremental lists
+    answer_steps: list[int] = field(default_factory=list)  # the last step of each `::: answer` block
     tokens: list[Any] = field(default_factory=list)
     cells: list[Cell] = field(default_factory=list)
     exprs: list[InlineExpr] = field(default_factory=list)
@@ -80,10 +81,11 @@ class Slide:
     @property
     def steps(self) -> int:
         """How many steps the slide has: its pauses and incremental items, the step at which callouts
-        appear, and one more for each exercise answer shown after its blank. Computed here only."""
+        appear, and one more for each exercise answer shown after its blank or in an answer block.
+        Computed here only."""
         later = [c.options.callouts_step or 0 for c in self.cells]
         later += [r.answer_step or 0 for c in self.cells for r in c.replacements]
-        return max([self.base_steps, *later])
+        return max([self.base_steps, *later, *self.answer_steps])
 
 
 @dataclass
@@ -94,6 +96,7 @@ class Deck:
     slides: list[Slide]
     files: list[Path]             # the source and every file it included
     cell_defaults: dict = field(default_factory=dict)  # front matter `execute:`, validated
+    course: dict = field(default_factory=dict)  # the course settings (`_course.yml`) the deck started from
 
     @property
     def lang(self) -> str:

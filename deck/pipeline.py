@@ -28,6 +28,7 @@ class BuildOptions:
     check: bool = False                  # verify everything, write no PDF, collect all problems
     layout: bool = True                  # in check mode, also lay pages out to find overflowing slides
     student: bool = False                # exercises show their blanks only (no answers)
+    course: bool = False                 # the whole course: every output of each deck, and index.html
     timeout: float = DEFAULT_TIMEOUT     # default time limit of each cell, in seconds
     cache: bool = True                   # reuse cell results from .deck_cache/ when still valid
     verbose: bool = False                # report why each cell re-ran
@@ -53,6 +54,31 @@ class BuildOptions:
         """What the output names add to the deck's name: `-handout`, `-student`, both, or nothing."""
         return ("-handout" if self.handout else "") + ("-student" if self.student else "")
 
+    def variants(self) -> tuple["Variant", ...]:
+        """The versions of each deck this build writes: the course's four files, or the one asked for."""
+        if self.course:
+            return COURSE_VARIANTS
+        return (Variant(self.suffix, self.student, self.handout, self.html, self.pdf),)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One version of a deck and the files written for it: `<deck><suffix>.html` and/or `.pdf`."""
+
+    suffix: str
+    student: bool = False   # blanks without answers, no answer blocks, no notes
+    handout: bool = False   # one PDF page per slide, in its final state
+    html: bool = True
+    pdf: bool = True
+
+
+# A whole-course build (`python build.py`): the teacher's HTML deck and PDF, the handout (answers
+# included: it is handed out after the lecture) and the student PDF; teacher versions come first,
+# since hiding the answers changes the deck. The index page links to exactly these.
+COURSE_VARIANTS = (Variant(""), Variant("-handout", handout=True, html=False),
+                   Variant("-student", student=True, html=False))
+INDEX = "index.html"
+
 
 @dataclass
 class DeckReport:
@@ -63,6 +89,8 @@ class DeckReport:
     cells: int = 0
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
+    files: dict[Path, bytes] = field(default_factory=dict)  # course builds: published with the index
+    listed: object = None                # what the index page shows of the deck (render.index.Listed)
     warnings: list[str] = field(default_factory=list)
     problems: list[DeckError] = field(default_factory=list)
     claims: int = 0                      # literal claims verified
@@ -105,6 +133,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     from .claims.exercises import hide_answers
     from .execute import execute
     from .render.documents import html_document, print_document, render_slides
+    from .render.index import Listed
 
     start = time.perf_counter()
     report = DeckReport(path.stem, path)
@@ -126,13 +155,15 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     finally:
         current_cache_root.reset(token)
         display_base.reset(base)
-    if options.student:
-        hide_answers(deck)
     report.checked, report.claims = problems.claims, len(problems.claims)
     report.problems = problems.items
     report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
     report.slides, report.cells = len(deck.slides), len(deck.cells)
-    report.pages = deck.pages if not options.handout else len(deck.slides)
+    report.listed = Listed.of(deck)
+    variants = options.variants()
+    if variants[0].student:
+        hide_answers(deck)
+    report.pages = deck.pages if not variants[0].handout else len(deck.slides)
     report.seconds = time.perf_counter() - start
     math_cache = cache.root if options.cache else None
     if options.check:  # check mode lists every problem: slides that cannot be drawn too
@@ -142,27 +173,37 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     options.emit("render")
     if not options.check:
         slides = render_slides(deck, options.project_root, math_cache)
-    steps = {s.index: (1 if options.handout else s.steps) for s in slides}
     if options.check:
         if options.layout:
             from .render.pdf import check_layout
 
-            result = check_layout(print_document(deck, slides, options.handout), steps)
+            steps = {s.index: (1 if variants[0].handout else s.steps) for s in slides}
+            result = check_layout(print_document(deck, slides, variants[0].handout), steps)
             report.problems.extend(layout_problem(deck, o) for o in result.overflows)
         report.seconds = time.perf_counter() - start
         return report
     outputs: dict[Path, bytes] = {}
-    name = options.output_dir / f"{deck.name}{options.suffix}"
-    if options.html:
-        outputs[name.with_suffix(".html")] = html_document(deck, slides).encode("utf-8")
-    if options.pdf:
-        from .render.pdf import render_pdf
+    first_pdf = True
+    for variant in variants:
+        if variant.student and variant is not variants[0]:
+            hide_answers(deck)
+            slides = render_slides(deck, options.project_root, math_cache)
+        steps = {s.index: (1 if variant.handout else s.steps) for s in slides}
+        name = options.output_dir / f"{deck.name}{variant.suffix}"
+        if variant.html:
+            outputs[name.with_suffix(".html")] = html_document(deck, slides).encode("utf-8")
+        if variant.pdf:
+            from .render.pdf import render_pdf
 
-        options.emit("pdf", pages=sum(steps.values()))
-        outputs[name.with_suffix(".pdf")], result = render_pdf(print_document(deck, slides, options.handout), steps)
-        report.pages = result.pages
-        report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0] for o in result.overflows)
-    publish(outputs)  # the HTML and the PDF of one build, together or not at all
+            options.emit("pdf", pages=sum(steps.values()))
+            outputs[name.with_suffix(".pdf")], result = render_pdf(print_document(deck, slides, variant.handout), steps)
+            if first_pdf:  # the pages and the overflows a reader of the summary means: the first PDF's
+                report.pages, first_pdf = result.pages, False
+                report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0] for o in result.overflows)
+    if options.course:
+        report.files = outputs  # published with every other deck's and the index, together
+    else:
+        publish(outputs)  # the HTML and the PDF of one build, together or not at all
     report.outputs = list(outputs)
     report.seconds = time.perf_counter() - start
     options.emit("done", report=report)
@@ -170,15 +211,45 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
 
 
 def layout_problem(deck: Deck, overflow) -> LayoutProblem:
+    """A page that does not fit, at the line of the cell that runs past its box, or at the slide's title."""
     from .render.page_fit import describe
 
     slide = deck.slides[overflow.slide - 1]
-    return LayoutProblem(describe(overflow), slide.location)
+    if overflow.cell is None:
+        return LayoutProblem(describe(overflow), slide.location)
+    cell = deck.cells[overflow.cell]
+    shown = (cell.display or cell.code).split("\n")
+    line = overflow.line if overflow.line is not None and len(shown) == len(cell.lines) else 0
+    where = cell.lines[min(line, len(cell.lines) - 1)].on_slide(slide.index)
+    return LayoutProblem(describe(overflow, cell.options.code_size), where)
 
 
 def build(options: BuildOptions) -> list[DeckReport]:
     """Build every deck; several decks are built in parallel processes, one per core."""
-    paths = find_decks(options)
+    reports = _build_all(find_decks(options), options)
+    if options.course:
+        publish_course(reports, options)
+    return reports
+
+
+def publish_course(reports: list[DeckReport], options: BuildOptions) -> None:
+    """Every deck's files and the index page, in one publication: all of them, or none if a deck failed."""
+    from .render.index import index_html
+
+    if any(r.problems for r in reports):
+        for r in reports:
+            r.outputs, r.files = [], {}
+        return
+    files = {path: data for r in reports for path, data in r.files.items()}
+    index = options.output_dir / INDEX
+    files[index] = index_html([r.listed for r in reports]).encode("utf-8")
+    publish(files)
+    reports[-1].outputs.append(index)  # the summary lists it after the last deck's files
+    for r in reports:
+        r.files = {}
+
+
+def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
     workers = min(len(paths), os.cpu_count() or 1)
     if workers < 2 or not hasattr(os, "fork"):
         return [build_deck(path, options) for path in paths]

@@ -247,8 +247,8 @@ def test_overflowing_slides_are_problems(project):
     wide = "x = '" + "w" * 150 + "'"
     deck = project.deck(f"---\ntitle: T\n---\n# Tall\n{long_list}\n---\n# Wide\n```python\n{wide}\n```\n---\n# Fine\nok\n")
     problems = check(deck, project.root, layout=True).problems
-    assert [(p.location.slide, p.message.split(":")[1].strip()[:12]) for p in problems] == [
-        (2, "its content "), (3, "a line runs ")]
+    assert [(p.location.slide, p.location.line, p.message.split(" runs")[0]) for p in problems] == [
+        (2, 4, "slide 2 does not fit its page: its content"), (3, 38, "this line of code")]
 
 
 def test_pytest_plugin_reports_false_claim_with_location(project):

@@ -49,7 +49,7 @@ def test_bad_cell_option(tmp_path):
 
 def test_bad_option_value(tmp_path):
     message = error_of("# S\n```{python}\n#| output: sideways\nx = 1\n```\n", tmp_path)
-    assert message.startswith("slides_src/t.md:7 (slide 2): cell option 'output' must be below, comment or none")
+    assert message.startswith("slides_src/t.md:7 (slide 2): cell option 'output' must be below, comment, asis or none")
 
 
 def test_jinja_syntax_error(tmp_path):

@@ -32,6 +32,7 @@ ELEMENTS = {
     "written claim in code": "# (32, 64, 128, 128)",
     "exercise blank": "# Weights: ?",
     "exercise blank (shape)": "# ( ... )",
+    "answer block": "::: answer",
     "inline expression": "`{py} nparams(fc)`",
     "inline claim": "=> 10`",
     "helper shape": "shape(",

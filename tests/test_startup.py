@@ -13,7 +13,7 @@ import json, sys
 sys.path.insert(0, {root!r})
 from deck.cli import main
 code = main({args!r})
-print(json.dumps({{"code": code, "mods": sorted(m for m in ("weasyprint", "torch", "matplotlib") if m in sys.modules)}}))
+print(json.dumps({{"code": code, "mods": sorted(m for m in ("weasyprint", "torch", "matplotlib", "ziamath") if m in sys.modules)}}))
 """
 
 
@@ -28,7 +28,7 @@ DECK = "---\ntitle: T\n---\n# S\n```{python}\n#| output: comment\n1 + 1\n```\nan
 
 def test_check_without_layout_and_html_only_never_import_weasyprint(project):
     project.deck(DECK)
-    assert imported(project, "--check", "--no-layout")["mods"] == ["matplotlib"]  # drawing the math
+    assert imported(project, "--check", "--no-layout")["mods"] == ["ziamath"]  # drawing the math
     assert imported(project, "--check", "--no-layout")["mods"] == []  # math SVG now cached
     assert "weasyprint" not in imported(project, "--html-only")["mods"]
     assert "weasyprint" in imported(project)["mods"]

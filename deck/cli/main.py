@@ -75,6 +75,13 @@ def watch_usage_error(args) -> str | None:
     return None
 
 
+def whole_course(args) -> bool:
+    """A plain `python build.py` builds the course: every deck's HTML, PDF, student PDF and handout,
+    and the index page. Naming decks or asking for one kind of output builds just that."""
+    return not (args.decks or args.html_only or args.pdf_only or args.handout or args.student
+                or args.check or args.fix or args.watch)
+
+
 def main(argv: list[str] | None = None, hooks=()) -> int:
     """The command line; `hooks` observe execution (the supervisor's breadcrumbs)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -98,7 +105,7 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
                            check=args.check, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
-                           hooks=list(hooks))
+                           hooks=list(hooks), course=whole_course(args))
     if args.timeout <= 0:
         parser.error("--timeout must be a positive number of seconds")
     if args.watch:

@@ -335,8 +335,12 @@ class Executor:
         cell.warnings = [(_loc(cell, w.lineno) if w.filename == filename else cell.location, str(w.message))
                          for w in caught]
         cell.outputs = []
+        asis = opts.output == "asis"  # printed text is Markdown, rendered in place of the output
+        if asis and isinstance(last_value, str):
+            print(last_value, file=stdout)
+            last_value = None
         if stdout.getvalue():
-            cell.outputs.append(Output("text", strip_addresses(stdout.getvalue().rstrip("\n"))))
+            cell.outputs.append(Output("markdown" if asis else "text", strip_addresses(stdout.getvalue().rstrip("\n"))))
         if opts.raises:
             where = cell.option_lines.get("raises", cell.location)
             if verify_expected_error(opts.raises, raised, where, problems):
@@ -345,7 +349,7 @@ class Executor:
             raise CellError(f"cell raised {type(raised).__name__}: {raised}", _raise_location(cell, raised, filename),
                             detail=_cell_traceback(raised, filename))
         shown_figures = []
-        if opts.output == "below" and last_value is not None:
+        if opts.output in ("below", "asis") and last_value is not None:
             rich = rich_output(last_value, opts.caption)
             shown_figures.append(last_value)
             # A hidden cell (echo: false) shows the figure or table it makes, not the text of its

@@ -59,7 +59,9 @@ def render_code(cell: Cell) -> str:
     text = cell.display if cell.display or not cell.code else cell.code
     marks: dict[int, list[Mark]] = {}
     for r in cell.replacements:
-        if r.blank is not None:
+        if r.blank is not None and r.answer_step is None:  # the student version: the blank, no answer
+            marks.setdefault(r.line, []).append(Mark(r.start, r.end, '<span class="blank">', "</span>"))
+        elif r.blank is not None:
             blank = f'<span class="blank" data-swap-out="{r.answer_step}">{escape(r.blank)}</span>'
             marks.setdefault(r.line, []).append(Mark(r.start, r.end, f'<span class="answer" data-swap-in="{r.answer_step}">',
                                                      "</span>" + blank))

@@ -5,6 +5,7 @@ computed values, math, images, columns, steps, headings); the rest is markdown-i
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from html import escape
@@ -12,10 +13,12 @@ from pathlib import Path
 
 from markdown_it.renderer import RendererHTML
 
-from ..document import Deck, Output, Slide
+from ..document import Cell, Deck, Output, Slide
 from ..errors import Location, SourceError
 from ..shared.svg import figure_html
+from ..source.cells import LIVE_INFO
 from ..source.markdown import markdown
+from ..source.slides import INLINE_PREFIX, PAUSE
 from .assets import image_uri
 from .highlight import render_code
 from .math import render_math
@@ -29,9 +32,12 @@ class SlideContext:
     slide: Slide
     project_root: Path
     math_cache: Path | None = None
+    fixed: Location | None = None  # Markdown a cell printed (`output: asis`): located at the cell
 
     def location(self, token) -> Location:
         """The source location of a token (inline children carry their paragraph's map)."""
+        if self.fixed is not None:
+            return self.fixed
         lines = self.slide.lines
         line = token.map[0] if token.map else 0
         i = min(max(line, 0), len(lines) - 1)
@@ -70,9 +76,21 @@ class SlideRenderer(RendererHTML):
         if cell.options.echo:
             parts.append(render_code(cell))
         for output in cell.outputs:
-            parts.append(render_output(output))
+            parts.append(self._markdown_output(output.content, cell, options, env) if output.kind == "markdown"
+                         else render_output(output))
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
-        return f'<div class="cell"{step}>' + "".join(parts) + "</div>\n"
+        size = " code-small" if cell.options.code_size == "small" else ""
+        # data-cell: the page-fit check names the cell whose code runs past its box
+        return f'<div class="cell{size}" data-cell="{cell.index}"{step}>' + "".join(parts) + "</div>\n"
+
+    def _markdown_output(self, text: str, cell: Cell, options, env) -> str:
+        """What an `output: asis` cell printed, as Markdown in place of its output; errors at the cell."""
+        ctx: SlideContext = env["slide"]
+        where = cell.location.on_slide(ctx.slide.index)
+        tokens = markdown().parse(text)
+        _check_printed_markdown(tokens, where)
+        html = self.render(tokens, options, {**env, "slide": dataclasses.replace(ctx, fixed=where)})
+        return f'<div class="output-markdown">{html}</div>'
 
     def code_inline(self, tokens, idx, options, env) -> str:
         tok = tokens[idx]
@@ -124,10 +142,34 @@ class SlideRenderer(RendererHTML):
     def container_incremental_open(self, tokens, idx, options, env) -> str:
         return '<div class="incremental">\n'
 
+    def container_answer_open(self, tokens, idx, options, env) -> str:
+        return f'<div class="answer-block" data-step="{tokens[idx].meta["step"]}">\n'
+
     def _close_div(self, tokens, idx, options, env) -> str:
         return "</div>\n"
 
     container_columns_close = container_column_close = container_incremental_close = _close_div
+    container_answer_close = _close_div
+
+
+def _check_printed_markdown(tokens: list, where: Location) -> None:
+    """Printed Markdown is the cell's result: its values are computed already, and steps, notes or
+    answers belong to the slide's own source, where the step count and the student version see them."""
+    for tok in tokens:
+        kind = tok.type.removeprefix("container_").rsplit("_", 1)[0] if tok.type.startswith("container_") else ""
+        if kind in ("notes", "answer", "incremental"):
+            problem = f"a `::: {kind}` block"
+        elif tok.type == "fence" and LIVE_INFO.match(tok.info.strip()):
+            problem = "a live cell"
+        elif tok.type == "inline" and tok.content.strip() == PAUSE:
+            problem = "a pause (`. . .`)"
+        elif tok.type == "inline" and any(c.type == "code_inline" and INLINE_PREFIX.match(c.content)
+                                          for c in tok.children or []):
+            problem = "an inline expression (`{py} ...`): print the value itself"
+        else:
+            continue
+        raise SourceError(f"the Markdown this cell prints (output: asis) contains {problem}; "
+                          "write it in the slide instead", where)
 
 
 def _demoted(tag: str) -> int:

@@ -1,52 +1,84 @@
-"""LaTeX math to inline SVG at build time, with matplotlib's mathtext (no LaTeX, no JavaScript).
+"""LaTeX math to inline SVG at build time, with ziamath (LaTeX -> MathML -> SVG paths, pure Python:
+no LaTeX install, no browser, no JavaScript).
 
+ziamath rather than matplotlib's mathtext: mathtext has no environments, and a lecturer writes
+matrices (`pmatrix`, `bmatrix`), `aligned` equations and `cases`; ziamath draws them, and display
+math in display style (full-size fractions), with one math font (STIX Two Math) for every formula.
 Glyphs become SVG paths filled with `currentColor`, so math takes the colour of the text around it
-and looks the same in the browser and in WeasyPrint's PDF. Results are cached by content.
+and looks the same in the browser and in WeasyPrint's PDF. The SVG has no ids (several formulas
+share a page) and no timestamps: the same TeX gives the same bytes. Results are cached by content.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from pathlib import Path
 
 from ..errors import Location, SourceError
 from ..shared.files import write_atomic
 
 FONT_SIZE = 100.0  # draw large and scale with em units; precision of the path coordinates
+LIBRARIES = ("ziamath", "ziafont", "latex2mathml")  # their versions are part of the cache key
+SVG_ROOT = re.compile(r"<svg\b[^>]*>")
+VIEWBOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
+# latex2mathml copies `\text{...}` as it is: `\_` would show its backslash
+TEXT = re.compile(r"\\text\{([^{}]*)\}")
+TEXT_ESCAPE = re.compile(r"\\([_%&#$])")
+# a command latex2mathml does not know stays in the MathML as its name: `<mi>\foo</mi>`
+UNKNOWN = re.compile(r"<(?:mi|mo|mtext|mn)\b[^>]*>(\\[A-Za-z]+)")
+MTABLE = re.compile(r"<mtable(?![^>]*columnspacing)")
+PROBLEMS = {  # latex2mathml's exceptions, as a reader would say them
+    "NoAvailableTokensError": "something is missing at the end (an argument, or a closing brace)",
+    "MissingSuperScriptOrSubscriptError": "^ or _ with nothing after it",
+    "MissingEndError": "\\begin{...} without its \\end{...}",
+    "ExtraLeftOrMissingRightError": "\\left without its \\right",
+    "DoubleSubscriptsError": "two subscripts in a row (write x_{ab})",
+    "DoubleSuperscriptsError": "two superscripts in a row (write x^{ab})",
+    "NumeratorNotFoundError": "\\frac without its numerator",
+    "DenominatorNotFoundError": "\\frac without its denominator",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _ziamath():
+    import ziamath
+
+    ziamath.config.svg2 = False     # plain paths, no <symbol id=...> shared between formulas
+    ziamath.config.precision = 2    # coordinates in units of 1/100 em: finer than any screen
+    return ziamath
 
 
 @functools.lru_cache(maxsize=4096)
 def math_svg(tex: str, display: bool = False) -> str:
-    """`tex` (without dollars) as an inline <svg> sized in em, aligned on the text baseline."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.mathtext import MathTextParser
-    from matplotlib.textpath import TextPath
+    """`tex` (without dollars) as an inline <svg> sized in em, aligned on the text baseline.
+    Raises ValueError with a reader's message when the TeX cannot be drawn."""
+    zm = _ziamath()
+    from ziamath.tex import tex2mml  # what ziamath.Latex does, with the MathML adjusted before drawing
 
-    prop = FontProperties(size=FONT_SIZE, math_fontfamily="cm")
-    source = f"${tex}$"
-    width, height, depth = MathTextParser("path").parse(source, dpi=72, prop=prop)[:3]
-    path = TextPath((0, 0), source, prop=prop)
-    d = _path_data(path, height - depth)
-    w_em, h_em, depth_em = width / FONT_SIZE, height / FONT_SIZE, depth / FONT_SIZE
+    source = TEXT.sub(lambda m: "\\text{" + TEXT_ESCAPE.sub(r"\1", m.group(1)) + "}", tex)
+    try:
+        mathml = tex2mml(source, inline=not display)
+        unknown = UNKNOWN.search(mathml)
+        if unknown:
+            raise ValueError(f"unknown command {unknown.group(1)}")
+        # matrix and cases columns as far apart as LaTeX sets them (ziamath's default is 0.3em)
+        mathml = MTABLE.sub('<mtable columnspacing="1em"', mathml)
+        mathml = mathml.replace("<math ", '<math mathcolor="currentColor" ', 1)
+        svg = zm.Math(mathml, size=FONT_SIZE).svg()
+    except ValueError:
+        raise
+    except Exception as exc:  # latex2mathml's errors name the problem in their class: MissingEndError
+        name = type(exc).__name__
+        words = PROBLEMS.get(name) or re.sub(r"(?<!^)(?=[A-Z])", " ", name.removesuffix("Error")).lower()
+        raise ValueError(f"{words}{': ' + str(exc) if str(exc) else ''}") from None
+    x, y, width, height = (float(v) for v in VIEWBOX.search(svg).groups())
+    depth = (y + height) / FONT_SIZE  # y = 0 is the baseline
     cls = "math display" if display else "math"
-    label = _escape(tex)
-    return (f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
-            f'viewBox="0 0 {width:.2f} {height:.2f}" '
-            f'style="width:{w_em:.3f}em;height:{h_em:.3f}em;vertical-align:{-depth_em:.3f}em">'
-            f'<path fill="currentColor" d="{d}"/></svg>')
-
-
-def _path_data(path, ascent: float) -> str:
-    """SVG path data, flipping y (matplotlib's y goes up, SVG's down)."""
-    out = []
-    commands = {1: "M", 2: "L", 3: "Q", 4: "C"}
-    for vertices, code in path.iter_segments(simplify=False, curves=True):
-        if code == 79:  # CLOSEPOLY
-            out.append("Z")
-            continue
-        pts = " ".join(f"{x:.1f} {ascent - y:.1f}" for x, y in vertices.reshape(-1, 2))
-        out.append(commands[code] + pts)
-    return "".join(out)
+    root = (f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_escape(tex)}" '
+            f'viewBox="{x:g} {y:g} {width:g} {height:g}" '
+            f'style="width:{width / FONT_SIZE:.3f}em;height:{height / FONT_SIZE:.3f}em;vertical-align:{-depth:.3f}em">')
+    return SVG_ROOT.sub(lambda _: root, svg, count=1)
 
 
 def _escape(text: str) -> str:
@@ -54,13 +86,11 @@ def _escape(text: str) -> str:
 
 
 def render_math(tex: str, display: bool, location: Location, cache_dir: Path | None = None) -> str:
-    """Math as SVG, from the disk cache when drawn before (a rebuild then needs no matplotlib)."""
+    """Math as SVG, from the disk cache when drawn before (a rebuild then imports no math library)."""
     tex = tex.strip()
     path = None
     if cache_dir is not None:
-        from importlib.metadata import version
-
-        key = hashlib.sha256(f"{tex}\0{display}\0{version('matplotlib')}\0{_CODE}".encode()).hexdigest()
+        key = hashlib.sha256(f"{tex}\0{display}\0{_versions()}\0{_CODE}".encode()).hexdigest()
         path = cache_dir / "math" / key[:2] / f"{key}.svg"
         try:
             cached = path.read_text(encoding="utf-8")
@@ -70,12 +100,18 @@ def render_math(tex: str, display: bool, location: Location, cache_dir: Path | N
             pass
     try:
         svg = math_svg(tex, display)
-    except ValueError as exc:  # mathtext's parse errors
-        first = str(exc).strip().splitlines()
-        raise SourceError(f"cannot draw math ${tex}$: {first[-1] if first else exc}", location) from None
+    except ValueError as exc:
+        raise SourceError(f"cannot draw math ${tex}$: {exc}", location) from None
     if path is not None:
         write_atomic(path, svg, best_effort=True)
     return svg
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> str:
+    from importlib.metadata import version
+
+    return " ".join(f"{name}={version(name)}" for name in LIBRARIES)
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change here redraws everything

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -30,15 +31,99 @@ def split_front_matter(source: str, path: Path) -> tuple[dict, str, int]:
         raise SourceError("front matter must be a mapping of keys to values", Location(path, 2))
     return meta, source[match.end():], match.group(0).count("\n") + 1
 
-def validate_front_matter(meta: dict, path: Path) -> dict:
-    """Known keys checked against the option table (other keys are Jinja variables); `lang` set."""
-    where = Location(path, 2)
+def validate_front_matter(meta: dict, path: Path, where: dict[str, Location] | None = None) -> dict:
+    """Known keys checked against the option table (other keys are Jinja variables); `lang` set.
+    `where`: the location of each key (course settings come from their own file); else line 2."""
     for key, option in FRONT_BY_NAME.items():
         value = meta.get(key)
         if value is None:
             continue
         if option.kind is str and (isinstance(value, (int, float)) and not isinstance(value, bool) or key == "date"):
             value = meta[key] = str(value)  # `date: 2024-10-25` is a YAML date; `place: 42` a number
-        option.check(value, where, f"front matter: {key}")
+        option.check(value, (where or {}).get(key, Location(path, 2)), f"front matter: {key}")
     meta["lang"] = meta.get("lang", meta.get("language")) or FRONT_BY_NAME["lang"].default
     return meta
+
+
+# --- course settings: front-matter defaults shared by every deck of a folder --------------------------
+COURSE_FILE = "_course.yml"
+
+
+@dataclass
+class CourseSettings:
+    """`_course.yml`: front-matter keys every deck of the course starts from (a deck overrides them)."""
+
+    path: Path | None = None
+    values: dict = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # key -> its 1-based line in the file
+
+    def location(self, key: str) -> Location:
+        return Location(self.path, self.lines.get(key, 1))
+
+    def defaults_for(self, meta: dict) -> dict:
+        """The deck's front matter over the course's: a key the deck writes wins; `execute:` merges
+        option by option (the course's `timeout`, the deck's `meta`)."""
+        merged = {**self.values, **meta}
+        if isinstance(self.values.get("execute"), dict) and isinstance(meta.get("execute"), dict):
+            merged["execute"] = {**self.values["execute"], **meta["execute"]}
+        return merged
+
+
+def find_course_file(deck: Path, project_root: Path) -> Path | None:
+    """The nearest `_course.yml` from the deck's folder up to the project root (none outside it)."""
+    root = project_root.resolve()
+    folder = deck.resolve().parent
+    while folder.is_relative_to(root):
+        candidate = folder / COURSE_FILE
+        if candidate.is_file():
+            if not candidate.resolve().is_relative_to(root):
+                raise SourceError(f"{COURSE_FILE} leads outside the project", Location(candidate, 1))
+            return candidate
+        if folder == root:
+            break
+        folder = folder.parent
+    return None
+
+
+def read_course(deck: Path, project_root: Path) -> CourseSettings:
+    """The course settings of a deck, validated with the front-matter option table, errors located
+    in the course file (an empty CourseSettings when there is none)."""
+    from ..options import execute_defaults
+
+    path = find_course_file(deck, project_root)
+    if path is None:
+        return CourseSettings()
+    try:
+        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SourceError(f"cannot read the course settings: {exc}", Location(path, 1)) from None
+    try:
+        node = yaml.compose(text)
+        values = yaml.safe_load(text) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise SourceError(f"invalid YAML in the course settings: {getattr(exc, 'problem', exc)}",
+                          Location(path, 1 + (mark.line if mark else 0))) from None
+    except (ValueError, TypeError) as exc:  # e.g. a date that does not exist
+        raise SourceError(f"invalid value in the course settings: {exc}", Location(path, 1)) from None
+    if not isinstance(values, dict):
+        raise SourceError("the course settings must be a mapping of front-matter keys to values", Location(path, 1))
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node is not None else {}
+    course = CourseSettings(path, values, lines)
+    validate_front_matter(dict(values), path, {key: course.location(key) for key in values})
+    execute_defaults(values, course.location("execute"))
+    return course
+
+
+def key_lines(source: str, path: Path) -> dict[str, Location]:
+    """Where each top-level key of a source's front matter is written (for located errors)."""
+    match = FRONT_MATTER.match(source)
+    if not match or not match.group(1):
+        return {}
+    try:
+        node = yaml.compose(match.group(1))
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {str(k.value): Location(path, k.start_mark.line + 2) for k, _ in node.value}

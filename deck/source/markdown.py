@@ -1,9 +1,12 @@
-"""The Markdown dialect of slides: CommonMark, tables, ~~strike~~, $math$ and ::: containers; raw HTML off."""
+"""The Markdown dialect of slides: CommonMark, tables, ~~strike~~, $math$ and ::: containers; raw HTML off.
+
+Containers: `columns` / `column` (layout), `notes` (speaker notes), `incremental` (list items one by
+one), `answer` (an exercise's answer: one step later, never in the student version)."""
 from __future__ import annotations
 
 import functools
 
-CONTAINERS = ("columns", "column", "notes", "incremental")
+CONTAINERS = ("columns", "column", "notes", "incremental", "answer")
 
 
 @functools.lru_cache(maxsize=1)

@@ -6,7 +6,8 @@ Format (see the README's authoring guide):
 - `{py} expr` in an inline code span is an inline expression (`{py} expr => 524 800` is a claim);
 - a paragraph holding only `. . .` is a pause: what follows appears one step later;
 - `::: incremental` makes each item of the lists inside appear one by one;
-- `:::: columns` / `::: column [width]` lay content side by side; `::: notes` holds speaker notes.
+- `:::: columns` / `::: column [width]` lay content side by side; `::: notes` holds speaker notes;
+- `::: answer` holds an exercise's answer, shown one step after what precedes it.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from ..document import Deck, InlineExpr, Slide
 from ..errors import Location, SourceError
 from ..options import execute_defaults
 from .cells import _at, make_cell
-from .front_matter import validate_front_matter
+from .front_matter import key_lines, read_course, validate_front_matter
 from .markdown import markdown
 from .templating import render
 
@@ -39,8 +40,12 @@ def parse_file(path: Path, project_root: Path) -> Deck:
 
 def parse(source: str, path: Path, project_root: Path) -> Deck:
     """The Deck of a source text: Jinja rendered, slides split, cells and expressions found."""
-    rendered = render(source, path, project_root)
-    meta = validate_front_matter(rendered.front_matter, path)
+    course = read_course(path, project_root)
+    rendered = render(source, path, project_root, course=course)
+    where = {**{key: course.location(key) for key in course.values}, **key_lines(source, path)}
+    meta = validate_front_matter(rendered.front_matter, path, where)
+    if course.path is not None:
+        rendered.files.append(course.path)  # the cache key and --watch follow it like an include
     slides: list[Slide] = []
     if meta.get("title_slide", True) and meta.get("title"):
         slides.append(Slide(1, str(meta["title"]), "", Location(path, 1, 1), [Location(path, 1)], kind="title"))
@@ -49,10 +54,11 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
         if not "".join(lines).strip():
             continue
         index = len(slides) + 1
-        slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, 0, index), chunk_locs)
+        first = next(k for k, line in enumerate(lines) if line.strip())  # not the blank line after `---`
+        slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, first, index), chunk_locs)
         build_slide(slide)
         slides.append(slide)
-    defaults = execute_defaults(meta, Location(path, 2))
+    defaults = execute_defaults(meta, where.get("execute", Location(path, 2)))
     cell_no = 0
     for slide in slides:
         for cell in slide.cells:
@@ -61,7 +67,7 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
                 for name, value in defaults.items():
                     if name not in cell.option_lines:
                         setattr(cell.options, name, value)
-    return Deck(path, path.stem, meta, slides, rendered.files, defaults)
+    return Deck(path, path.stem, meta, slides, rendered.files, defaults, course.values)
 
 
 def split_slides(lines: list[str]):
@@ -91,6 +97,8 @@ def build_slide(slide: Slide) -> None:
     for tok in tokens:
         if tok.type == "heading_open" and not slide.title:
             slide.title = _inline_text(tokens[tokens.index(tok) + 1])
+            if tok.map:  # a slide is named by its title's line (problems of the whole slide point there)
+                slide.location = _at(slide.lines, tok.map[0], slide.index)
         elif tok.type == "fence":
             slide.cells.append(make_cell(tok, slide))
             slide.items.append(slide.cells[-1])
@@ -127,6 +135,7 @@ def assign_steps(tokens: list, slide: Slide) -> list:
     step = 1
     open_wrappers: list[int] = []  # nesting levels of open step wrappers
     incremental_levels: list[int] = []
+    answers: list[int] = []        # the step each open answer block resumes after it
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -143,6 +152,14 @@ def assign_steps(tokens: list, slide: Slide) -> list:
         if tok.nesting == -1:
             while open_wrappers and open_wrappers[-1] > tok.level:
                 out.append(Token("deck_step_close", "div", -1, level=open_wrappers.pop()))
+        if tok.type == "container_answer_open":
+            # One step after what precedes it; what follows the block is not delayed by it.
+            answers.append(step)
+            step += 1
+            tok.meta["step"] = step
+        elif tok.type == "container_answer_close":
+            slide.answer_steps.append(step)
+            step = answers.pop()
         if tok.type == "container_incremental_open":
             incremental_levels.append(tok.level)
         elif tok.type == "container_incremental_close":

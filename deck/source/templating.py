@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DeckError, Location, SourceError
-from .front_matter import split_front_matter
+from .front_matter import CourseSettings, split_front_matter
 
 # Private-use characters: never in real text, and not whitespace (Jinja's `{%-` strips \s).
 MARK = re.compile("\ue000(\\d+):(\\d+)\ue001")
@@ -88,11 +88,15 @@ def strip_markers(text: str, files: list[Path]) -> tuple[str, list[Location]]:
     return "\n".join(clean), where
 
 
-def render(source: str, path: Path, project_root: Path, context: dict | None = None) -> Rendered:
-    """Split front matter, run Jinja over the body, and map each output line to its source."""
+def render(source: str, path: Path, project_root: Path, context: dict | None = None,
+           course: CourseSettings | None = None) -> Rendered:
+    """Split front matter, run Jinja over the body, and map each output line to its source.
+    `course`: the course settings, defaults of the front matter (and so Jinja variables too)."""
     import jinja2
 
     meta, body, body_line = split_front_matter(source, path)
+    if course is not None:
+        meta = course.defaults_for(meta)
     files: list[Path] = [path]
     loader = _MarkingLoader(path, project_root, files)
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
@@ -193,13 +197,18 @@ class _MarkingLoader:
         return add_markers(text, self.files.index(candidate)), str(candidate), lambda: True
 
     def _resolve(self, name: str) -> Path:
+        """A file relative to the deck's folder (`../snippets/` from a chapter's folder too), else to the
+        project root; wherever the path leads (`..`, a symlink), it must end inside the project."""
         import jinja2
 
-        if name.startswith(("/", "\\")) or "://" in name or ".." in Path(name).parts:
-            raise jinja2.TemplateNotFound(f"{name} (only files inside the project can be included)")
+        outside = jinja2.TemplateNotFound(f"{name} (only files inside the project can be included)")
+        if name.startswith(("/", "\\")) or "://" in name or Path(name).is_absolute():
+            raise outside
         for base in (self.path.parent, self.root):
             candidate = (base / name).resolve()
-            if candidate.is_file() and candidate.is_relative_to(self.root):
+            if candidate.is_file():
+                if not candidate.is_relative_to(self.root):
+                    raise outside
                 return candidate
         raise jinja2.TemplateNotFound(name)
 

@@ -1,0 +1,69 @@
+"""The course's index page, `build/index.html`: every deck with its title, date and links to its HTML
+deck, PDF, student PDF and handout. One self-contained file (styles and fonts inline, links relative),
+in the course's language: the output folder is ready to publish as a static site."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..document import Deck
+from ..shared.locale import format_date
+from .assets import theme_css
+from .documents import _env
+
+LABELS = {
+    "fr": {"course": "Cours", "slides": "Diapositives", "pdf": "PDF", "student": "PDF étudiant",
+           "handout": "Polycopié", "decks": "Séances"},
+    "en": {"course": "Course", "slides": "Slides", "pdf": "PDF", "student": "Student PDF",
+           "handout": "Handout", "decks": "Lectures"},
+}
+# what each link points at, by the suffix the build gives its file (pipeline.COURSE_OUTPUTS)
+LINKS = (("slides", ".html"), ("pdf", ".pdf"), ("student", "-student.pdf"), ("handout", "-handout.pdf"))
+
+
+@dataclass
+class Listed:
+    """What the index shows of a deck (small, so that a deck built in another process can send it)."""
+
+    name: str
+    front_matter: dict
+    course: dict
+
+    @classmethod
+    def of(cls, deck: Deck) -> "Listed":
+        return cls(deck.name, dict(deck.front_matter), dict(deck.course))
+
+    @property
+    def lang(self) -> str:
+        return str(self.front_matter.get("lang") or "en")
+
+
+@dataclass
+class Entry:
+    name: str
+    title: str
+    subtitle: str
+    date: str
+    links: list[tuple[str, str]]  # (label, relative URL)
+
+
+def course_language(decks: list[Listed]) -> str:
+    """The course's language: the course settings' `lang`, else the one every deck shares, else English."""
+    course = next((d.course.get("lang") or d.course.get("language") for d in decks
+                   if d.course.get("lang") or d.course.get("language")), None)
+    langs = {d.lang for d in decks}
+    return course or (langs.pop() if len(langs) == 1 else "en")
+
+
+def index_html(decks: list[Listed]) -> str:
+    """The index page of the course made of `decks` (in the order given)."""
+    lang = course_language(decks)
+    labels = LABELS.get(lang, LABELS["en"])
+    entries = [Entry(d.name, str(d.front_matter.get("title") or d.name), str(d.front_matter.get("subtitle") or ""),
+                     format_date(d.front_matter.get("date"), lang) if d.front_matter.get("date") else "",
+                     [(labels[key], f"{d.name}{suffix}") for key, suffix in LINKS]) for d in decks]
+    meta = decks[0].front_matter if decks else {}
+    name = next((str(d.front_matter["course"]) for d in decks if d.front_matter.get("course")), labels["course"])
+    theme = meta.get("theme", "default")
+    return _env().get_template("index.html.j2").render(
+        lang=lang, name=name, labels=labels, entries=entries, css=theme_css(theme), theme=theme,
+        author=meta.get("author"), organisation=meta.get("organisation"))
