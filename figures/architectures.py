@@ -258,7 +258,7 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
 def architecture(
     model: Any = "resnet18",
     *,
-    input_size: tuple[int, ...] = (1, 3, 224, 224),
+    input_size: tuple[int, ...] | None = None,
     lang: str | None = None,
     collapse: bool | None = None,
     title: bool = False,

@@ -175,11 +175,18 @@ def _display_name(net, name: str | None, family: str, stages: list[Stage], head:
     return type(net).__name__
 
 
-def architecture_spec(model: Any = "resnet18", input_size=(1, 3, 224, 224)) -> Architecture:
+def architecture_spec(model: Any = "resnet18", input_size=None) -> Architecture:
     """Stem, stages, head and skips of any ``nn.Module`` (or torchvision model name), measured by a
-    forward pass on the meta device."""
+    forward pass on the meta device. ``input_size`` defaults to one 224 × 224 image with as many
+    channels as the model's first convolution takes."""
     net, name = as_model(model)
-    units = units_of(net, input_size)
+    input_size = tuple(input_size) if input_size is not None else default_input(net)
+    try:
+        units = units_of(net, input_size)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise ValueError(f"{type(net).__name__} could not be run on an input of size {tuple(input_size)} "
+                         f"({type(exc).__name__}: {str(exc).splitlines()[0]}); "
+                         "give the size it takes: architecture(model, input_size=(1, C, H, W))") from None
     if not units:
         raise ValueError(f"{type(net).__name__}: nothing to draw (no layer or operation was called)")
     if any(u.kind == "block" for u in units):
@@ -199,6 +206,12 @@ def architecture_spec(model: Any = "resnet18", input_size=(1, 3, 224, 224)) -> A
         num_classes=fcs[-1].out_ch if fcs else 0, units=units, skips=_skips(units),
         stem_units=stem_units, head_units=head_units, output_shape=units[-1].out_shape,
     )
+
+
+def default_input(net) -> tuple[int, ...]:
+    """(1, C, 224, 224), C the input channels of the model's first convolution (3 if it has none)."""
+    first = next((m for m in net.modules() if hasattr(m, "in_channels") and hasattr(m, "kernel_size")), None)
+    return (1, getattr(first, "in_channels", 3), 224, 224)
 
 
 def architecture_stages(model: Any = "resnet18", input_size=(1, 3, 224, 224)) -> list[Stage]:
