@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from .document import Cell, Deck
 from .errors import DeckError, LayoutProblem, UsageError
 from .execute.runner import ExecutionHooks
 from .options import DEFAULT_TIMEOUT
-from .shared.files import cache_root, current_cache_root, publish
+from .shared.files import cache_root, complete_publications, current_cache_root, display_path, publish
 from .source import parse_file
 
 
@@ -107,6 +108,8 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     from .render.documents import html_document, print_document, render_slides
 
     start = time.perf_counter()
+    if not options.check:
+        complete_publications(options.output_dir)  # outputs a killed build left half renamed
     report = DeckReport(path.stem, path)
     deck = parse_file(path, options.project_root)
     report.deck = deck
@@ -157,11 +160,25 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
         outputs[name.with_suffix(".pdf")], result = render_pdf(print_document(deck, slides, options.handout), steps)
         report.pages = result.pages
         report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0] for o in result.overflows)
-    publish(outputs)  # the HTML and the PDF of one build, together or not at all
+    publish_outputs(outputs, options)
     report.outputs = list(outputs)
     report.seconds = time.perf_counter() - start
     options.emit("done", report=report)
     return report
+
+
+def publish_outputs(outputs: dict[Path, bytes], options: BuildOptions) -> None:
+    """The HTML and the PDF of one build, together or not at all; the supervisor hears of it (so that
+    it can finish the renames if this process is killed among them, and say what was written)."""
+    def announce(stage: str, journal: Path) -> None:
+        for hook in options.hooks:
+            getattr(hook, "on_publish", lambda *a: None)(stage, journal)
+
+    try:
+        publish(outputs, announce)
+    except OSError as exc:
+        target = display_path(exc.filename or options.output_dir)
+        raise DeckError(f"cannot write {target}: {exc.strerror or exc}; previous outputs are unchanged") from None
 
 
 def layout_problem(deck: Deck, overflow) -> LayoutProblem:
@@ -177,23 +194,25 @@ def build(options: BuildOptions) -> list[DeckReport]:
     workers = min(len(paths), os.cpu_count() or 1)
     if workers < 2 or not hasattr(os, "fork"):
         return [build_deck(path, options) for path in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from .execute.supervise import run_in_processes
 
-    # Workers are forked from this light process (torch is imported in each worker, once).
-    local = dataclasses.replace(options, progress=None)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_build_for_pool, path, local) for path in paths]
-        reports = []
-        for path, future in zip(paths, futures):
-            options.emit("deck", name=path.stem, cells=0)
-            report = future.result()  # a DeckError raised in a worker is raised here, location intact
-            options.emit("done", report=report)
-            reports.append(report)
+    # One watched process per deck, forked from this light process (torch is imported in each): a
+    # deck whose cell crashes its process is named with that cell, and the other decks are built.
+    local = dataclasses.replace(options, progress=None, hooks=[])
+    for path in paths:
+        options.emit("deck", name=path.stem, cells=0)
+    outcomes = run_in_processes([functools.partial(_build_for_pool, path, local) for path in paths], workers,
+                                forward=options.hooks)
+    errors = [value for kind, value in outcomes if kind == "error"]
+    if errors:
+        raise errors[0]  # a DeckError from a deck keeps its location
+    reports = [value for _, value in outcomes]
+    for report in reports:
+        options.emit("done", report=report)
     return reports
 
 
-def _build_for_pool(path: Path, options: BuildOptions) -> DeckReport:
-    report = build_deck(path, options)
+def _build_for_pool(path: Path, options: BuildOptions, hooks: list) -> DeckReport:
+    report = build_deck(path, dataclasses.replace(options, hooks=hooks))
     report.deck = None  # the parsed deck stays in the worker; counts and problems come back
     return report

@@ -21,7 +21,7 @@ import functools
 import hashlib
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 
 from ..document import Cell, InlineExpr, Output, Replacement
@@ -194,7 +194,14 @@ def cell_result(cell: Cell) -> dict:
 
 
 def apply_cell_result(cell: Cell, data: dict, move=lambda loc: loc) -> None:
-    cell.display = data["display"]
-    cell.replacements = [Replacement(**r) for r in data["replacements"]]
-    cell.outputs = [Output(**o) for o in data["outputs"]]
-    cell.warnings = [(move(location_from_json(loc)), message) for loc, message in data["warnings"]]
+    """Put a cached result back into the cell. An entry is data, never trusted: only the fields deck
+    knows are read (one with more is not a crash), and outputs are cleaned again when rendered."""
+    cell.display = str(data["display"])
+    cell.replacements = [_known(Replacement, r) for r in data["replacements"]]
+    cell.outputs = [_known(Output, o) for o in data["outputs"]]
+    cell.warnings = [(move(location_from_json(loc)), str(message)) for loc, message in data["warnings"]]
+
+
+def _known(cls, values: dict):
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in values.items() if k in names})

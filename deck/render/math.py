@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from pathlib import Path
 
 from ..errors import Location, SourceError
@@ -64,18 +65,39 @@ def render_math(tex: str, display: bool, location: Location, cache_dir: Path | N
         path = cache_dir / "math" / key[:2] / f"{key}.svg"
         try:
             cached = path.read_text(encoding="utf-8")
-            if cached.startswith("<svg") and cached.endswith("</svg>"):
+            if is_math_svg(cached, tex, display):
                 return cached
         except (OSError, UnicodeDecodeError):
             pass
     try:
         svg = math_svg(tex, display)
-    except ValueError as exc:  # mathtext's parse errors
+    except RecursionError:
+        raise SourceError(f"cannot draw math ${_shown(tex)}$: it is nested too deeply", location) from None
+    except Exception as exc:  # noqa: BLE001 - mathtext's parse errors, and its failures on odd input
         first = str(exc).strip().splitlines()
-        raise SourceError(f"cannot draw math ${tex}$: {first[-1] if first else exc}", location) from None
+        why = first[-1] if isinstance(exc, ValueError) and first else f"{type(exc).__name__}: {exc}"
+        raise SourceError(f"cannot draw math ${_shown(tex)}$: {why}", location) from None
     if path is not None:
         write_atomic(path, svg, best_effort=True)
     return svg
+
+
+def _shown(tex: str, most: int = 60) -> str:
+    return tex if len(tex) <= most else tex[:most] + "…"
+
+
+# Exactly what math_svg writes: a cached file that is anything else (damaged, or planted in a shared
+# cache with an onload or a script) is drawn again, never inserted into a deck.
+_MATH_SVG = re.compile(r'<svg class="math( display)?" xmlns="http://www\.w3\.org/2000/svg" role="img" '
+                       r'aria-label="([^"<>]*)" viewBox="[0-9.]+ [0-9.]+ [0-9.]+ [0-9.]+" '
+                       r'style="width:-?[0-9.]+em;height:-?[0-9.]+em;vertical-align:-?[0-9.]+em">'
+                       r'<path fill="currentColor" d="[MLQCZ0-9. -]*"/></svg>\Z')
+
+
+def is_math_svg(svg: str, tex: str, display: bool) -> bool:
+    """Is `svg` one that math_svg draws for `tex`?"""
+    m = _MATH_SVG.match(svg)
+    return bool(m) and bool(m.group(1)) == display and m.group(2) == _escape(tex)
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change here redraws everything
