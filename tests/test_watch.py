@@ -284,3 +284,44 @@ def test_ctrl_c_during_a_long_cell_exits_promptly(tmp_path):
     assert seconds < 6
     assert "Traceback" not in watch.stderr
     assert gone(worker), "the build process outlived the server"
+
+
+def test_edits_saved_during_a_build_are_built_after_it(tmp_path):
+    """A save while a build runs (the first one, or any later one) is built once that build ends."""
+    started, release = tmp_path / "cell-started", tmp_path / "release"
+    blocking = (f"import os, time; open({str(started)!r}, 'w').close(); "
+                f"any(time.sleep(0.05) for _ in iter(lambda: os.path.exists({str(release)!r}), True))")
+
+    def wait_for(path: Path) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.exists(), f"{path.name} never appeared"
+
+    def served_word(word: str) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            html = tmp_path / "build" / "t.html"
+            if html.exists() and f"The word is {word}." in html.read_text(encoding="utf-8"):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{word!r} never reached build/t.html:\n{watch.stdout}\n{watch.stderr}")
+
+    small_deck(tmp_path, word="alpha", cell=blocking)
+    watch = WatchProcess(tmp_path)
+    try:
+        wait_for(started)                      # the first build is running its cell
+        small_deck(tmp_path, word="beta", cell=blocking)
+        time.sleep(1.5)                        # past the watcher's debounce: the change is seen now
+        release.touch()
+        served_word("beta")                    # built after the first build
+        started.unlink()
+        release.unlink()
+        small_deck(tmp_path, word="gamma", cell=blocking + "; 2")  # a new cell: it runs, and blocks
+        wait_for(started)
+        small_deck(tmp_path, word="delta", cell=blocking + "; 2")
+        time.sleep(1.5)
+        release.touch()
+        served_word("delta")                   # built after a later build
+    finally:
+        watch.stop()
