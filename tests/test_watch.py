@@ -325,3 +325,41 @@ def test_edits_saved_during_a_build_are_built_after_it(tmp_path):
         served_word("delta")                   # built after a later build
     finally:
         watch.stop()
+
+
+def _raw_get(port: int, target: str, host: str | None) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"GET {target} HTTP/1.1\r\n".encode() + (f"Host: {host}\r\n".encode() if host else b"")
+                  + b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        return data
+
+
+def test_server_answers_only_to_local_hosts_and_refuses_malformed_paths(tmp_path, capfd):
+    """DNS rebinding: a page on evil.example that made its name point at 127.0.0.1 sends its own Host."""
+    from deck.watch.server import WatchState, make_server
+
+    (tmp_path / "t.html").write_text("<html><body>deck</body></html>", encoding="utf-8")
+    state = WatchState(tmp_path)
+    state.decks["t"] = DeckState("t", tmp_path / "t.md", "t.html")
+    server = make_server(state, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "localhost", f"LOCALHOST:{port}"):
+            reply = _raw_get(port, "/t.html", host)
+            assert reply.startswith(b"HTTP/1.0 200"), (host, reply[:80])
+            assert b"deck" in reply
+        for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1:{port + 1}", f"127.0.0.1.evil.example:{port}", None):
+            for target in ("/t.html", "/__deck__/status", "/"):
+                reply = _raw_get(port, target, host)
+                assert reply.startswith(b"HTTP/1.0 403"), (host, target, reply[:80])
+                assert b"<body>deck" not in reply and b'"decks"' not in reply
+        for target in ("/%00", "/t.html%00", "/%0a", "*"):
+            assert _raw_get(port, target, f"127.0.0.1:{port}").startswith(b"HTTP/1.0 400"), target
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err
