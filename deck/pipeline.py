@@ -202,7 +202,7 @@ def build(options: BuildOptions) -> list[DeckReport]:
     for path in paths:
         options.emit("deck", name=path.stem, cells=0)
     outcomes = run_in_processes([functools.partial(_build_for_pool, path, local) for path in paths], workers,
-                                forward=options.hooks)
+                                forward=options.hooks, labels=[path.stem for path in paths])
     errors = [value for kind, value in outcomes if kind == "error"]
     if errors:
         raise errors[0]  # a DeckError from a deck keeps its location

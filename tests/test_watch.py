@@ -27,7 +27,7 @@ import pytest
 from deck.watch.changes import plan_rebuild
 from deck.watch.server import DeckState, inject, live_script
 from deck.watch.worker import describe_exit
-from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, small_deck, write
+from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, default_sigint, small_deck, write
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -230,6 +230,7 @@ def test_ctrl_c_in_a_terminal_stops_server_and_worker(tmp_path):
     def own_terminal():  # a session of its own, with the pseudo-terminal as controlling terminal
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        default_sigint()
 
     proc = subprocess.Popen([*BUILD, "--watch", "--port", "0"], cwd=tmp_path, env=env, stdin=follower,
                             stdout=follower, stderr=follower, preexec_fn=own_terminal)

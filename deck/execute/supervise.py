@@ -149,7 +149,7 @@ def _child(fn: Callable, parent: int, crumbs: int, results: int) -> None:
 class Forked:
     """`fn(hooks=...)` run in a forked process of its own (and its own process group), watched from here."""
 
-    def __init__(self, fn: Callable, forward: list | tuple = ()):
+    def __init__(self, fn: Callable, forward: list | tuple = (), label: str | None = None):
         crumbs_r, crumbs_w = os.pipe()
         results_r, results_w = os.pipe()
         parent = os.getpid()
@@ -170,6 +170,7 @@ class Forked:
             os.set_blocking(fd, False)
         self.pid, self.crumbs, self.results = pid, crumbs_r, results_r
         self.forward = list(forward)          # hooks that hear this process's publications too
+        self.label = label                    # what it builds (a deck of a parallel build), if not everything
         self.pidfd = _pidfd(pid)
         self.watchdog = Watchdog()
         self.buffer, self.data = b"", bytearray()
@@ -281,7 +282,8 @@ class Forked:
 
     def outputs_note(self) -> str:
         if not self.published:
-            return "previous outputs are unchanged"
+            return f"the previous outputs of {self.label} are unchanged" if self.label else \
+                "previous outputs are unchanged"
         shown = ", ".join(display_path(p) for p in self.published)
         return f"outputs written before it ended, each set whole: {shown}; other outputs are unchanged"
 
@@ -311,10 +313,12 @@ def _watch(children: list[Forked]) -> list[Forked]:
                 child.kill()
 
 
-def run_in_processes(tasks: list[Callable], workers: int, forward: list | tuple = ()) -> list[tuple]:
+def run_in_processes(tasks: list[Callable], workers: int, forward: list | tuple = (),
+                     labels: list[str] | None = None) -> list[tuple]:
     """Each task (called as `task(hooks=...)`) in a watched process of its own, `workers` at a time;
     their outcomes in order: ("ok", value) or ("error", DeckError), a death or a bug said as an error
-    (located at the cell that was running). `forward`: hooks that hear the tasks' publications."""
+    (located at the cell that was running). `forward`: hooks that hear the tasks' publications;
+    `labels`: what each task builds, as messages name it."""
     outcomes: list[tuple | None] = [None] * len(tasks)
     running: dict[Forked, int] = {}
     queued = iter(enumerate(tasks))
@@ -324,7 +328,7 @@ def run_in_processes(tasks: list[Callable], workers: int, forward: list | tuple 
                 index, task = next(queued, (None, None))
                 if task is None:
                     break
-                running[Forked(task, forward)] = index
+                running[Forked(task, forward, labels[index] if labels else None)] = index
             if not running:
                 return outcomes
             for child in _watch(list(running)):

@@ -6,6 +6,7 @@ import errno
 import fcntl
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Callable
@@ -143,18 +144,40 @@ def complete_publication(journal: Path) -> list[Path]:
 
 
 def complete_publications(folder: Path) -> list[Path]:
-    """Complete every publication a killed build left half done in `folder`."""
+    """Complete every publication a killed build left half done in `folder`, and remove the temporary
+    files of builds killed before their renames; the outputs completed."""
     try:
         journals = sorted(folder.glob(f"{JOURNAL_PREFIX}*.json"))
+        temporaries = sorted(folder.glob(".*.tmp"))
     except OSError:
         return []
-    return [target for journal in journals for target in complete_publication(journal)]
+    done = [target for journal in journals for target in complete_publication(journal)]
+    for tmp in temporaries:
+        writer = STAGED.fullmatch(tmp.name)
+        if writer and not _alive(int(writer.group(1))):
+            tmp.unlink(missing_ok=True)
+    return done
+
+
+STAGED = re.compile(r"\..+\.(\d+)\.[0-9a-f]{8}\.tmp")  # the name _stage gives: .NAME.PID.TOKEN.tmp
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def display_path(path: Path | str) -> str:
     """A path as messages show it: relative to the working folder when inside it (no absolute paths)."""
     path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
-        return str(path)
+    for candidate in (path.resolve, path.absolute):  # a link leading out is shown where it is
+        try:
+            return str(candidate().relative_to(Path.cwd().resolve()))
+        except (ValueError, OSError):
+            pass
+    return str(path)
