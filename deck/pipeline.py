@@ -199,17 +199,18 @@ def build(options: BuildOptions) -> list[DeckReport]:
     # One watched process per deck, forked from this light process (torch is imported in each): a
     # deck whose cell crashes its process is named with that cell, and the other decks are built.
     local = dataclasses.replace(options, progress=None, hooks=[])
-    for path in paths:
-        options.emit("deck", name=path.stem, cells=0)
+
+    def ended(index: int, outcome: tuple) -> None:
+        if outcome[0] == "ok":
+            options.emit("done", report=outcome[1])
+
     outcomes = run_in_processes([functools.partial(_build_for_pool, path, local) for path in paths], workers,
-                                forward=options.hooks, labels=[path.stem for path in paths])
+                                forward=options.hooks, labels=[path.stem for path in paths],
+                                on_start=lambda i: options.emit("deck", name=paths[i].stem, cells=0), on_end=ended)
     errors = [value for kind, value in outcomes if kind == "error"]
     if errors:
         raise errors[0]  # a DeckError from a deck keeps its location
-    reports = [value for _, value in outcomes]
-    for report in reports:
-        options.emit("done", report=report)
-    return reports
+    return [value for _, value in outcomes]
 
 
 def _build_for_pool(path: Path, options: BuildOptions, hooks: list) -> DeckReport:

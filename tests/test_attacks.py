@@ -289,7 +289,8 @@ def test_publication_under_kill_9_at_random_moments_is_all_or_nothing(tmp_path):
                 if child == 0:
                     try:
                         die_with_parent(parent)
-                        publisher_pid.write_text(str(os.getpid()))
+                        publisher_pid.with_suffix(".tmp").write_text(str(os.getpid()))
+                        os.replace(publisher_pid.with_suffix(".tmp"), publisher_pid)  # whole, even if killed
                         real = os.replace
 
                         def slow(src, dst):
@@ -303,7 +304,7 @@ def test_publication_under_kill_9_at_random_moments_is_all_or_nothing(tmp_path):
                 os.waitpid(child, 0)
             finally:
                 os._exit(0)
-        time.sleep(rng.uniform(0.0, 0.06))
+        time.sleep(rng.uniform(0.0, 0.1))
         os.kill(supervisor, signal.SIGKILL)
         os.waitpid(supervisor, 0)
         if publisher_pid.exists():

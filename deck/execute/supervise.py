@@ -314,11 +314,13 @@ def _watch(children: list[Forked]) -> list[Forked]:
 
 
 def run_in_processes(tasks: list[Callable], workers: int, forward: list | tuple = (),
-                     labels: list[str] | None = None) -> list[tuple]:
+                     labels: list[str] | None = None, on_start: Callable[[int], None] | None = None,
+                     on_end: Callable[[int, tuple], None] | None = None) -> list[tuple]:
     """Each task (called as `task(hooks=...)`) in a watched process of its own, `workers` at a time;
     their outcomes in order: ("ok", value) or ("error", DeckError), a death or a bug said as an error
     (located at the cell that was running). `forward`: hooks that hear the tasks' publications;
-    `labels`: what each task builds, as messages name it."""
+    `labels`: what each task builds, as messages name it; `on_start(i)`, `on_end(i, outcome)`: told
+    as each task starts and ends."""
     outcomes: list[tuple | None] = [None] * len(tasks)
     running: dict[Forked, int] = {}
     queued = iter(enumerate(tasks))
@@ -329,10 +331,15 @@ def run_in_processes(tasks: list[Callable], workers: int, forward: list | tuple 
                 if task is None:
                     break
                 running[Forked(task, forward, labels[index] if labels else None)] = index
+                if on_start:
+                    on_start(index)
             if not running:
                 return outcomes
             for child in _watch(list(running)):
-                outcomes[running.pop(child)] = _as_result(child)
+                index = running.pop(child)
+                outcomes[index] = _as_result(child)
+                if on_end:
+                    on_end(index, outcomes[index])
     except BaseException:  # Ctrl-C, or SIGTERM turned into an exception: nothing goes on alone
         for child in running:
             child.kill()
