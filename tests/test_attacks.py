@@ -114,6 +114,22 @@ def test_an_output_folder_that_cannot_be_written_is_said(project):
                                  "unchanged"), run.stderr
 
 
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_output_folder_is_said_and_leaves_the_previous_outputs(project):
+    project.deck(f"{FRONT}# A\nFirst.\n")
+    assert run_build(project).returncode == 0
+    before = outputs(project)
+    project.deck(f"{FRONT}# A\nSecond.\n")
+    (project.root / "build").chmod(0o555)
+    try:
+        run = run_build(project)
+    finally:
+        (project.root / "build").chmod(0o755)
+    assert run.returncode == 2
+    assert run.stderr.startswith("error: cannot write build/t.html: Permission denied; previous outputs are unchanged")
+    assert outputs(project) == before
+
+
 def test_a_full_disk_is_said_and_leaves_the_previous_outputs(project):
     project.deck(f"{FRONT}# A\nFirst.\n")
     assert run_build(project).returncode == 0
@@ -430,6 +446,21 @@ def test_a_deck_source_linked_from_outside_the_project_is_refused(project, tmp_p
     (project.root / "slides_src" / "t.md").unlink()
     (project.root / "slides_src" / "t.md").symlink_to(inside)
     assert run_build(project, "--html-only").returncode == 0
+
+
+def test_watch_refuses_a_deck_source_linked_from_outside_the_project(project, tmp_path_factory):
+    from watch_process import WatchProcess
+
+    outside = tmp_path_factory.mktemp("outside") / "secret.md"
+    outside.write_text(f"{FRONT}# Secret\nTOP-SECRET-4b1d\n", encoding="utf-8")
+    (project.root / "slides_src" / "t.md").symlink_to(outside)
+    watch = WatchProcess(project.root)
+    try:
+        state = watch.wait_status(lambda s: s["failures"] == 1)
+    finally:
+        watch.stop()
+    assert state["error"].startswith("slides_src/t.md:1: the deck source is a link to a file outside the project")
+    assert not (project.root / "build" / "t.html").exists()
 
 
 def test_a_byte_order_mark_does_not_hide_the_front_matter(project):

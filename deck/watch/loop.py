@@ -51,6 +51,7 @@ class Watcher:
         self.figures_dir = figures if figures.is_dir() else None
         self.interactive = progress.interactive()
         self.changes: ChangeFeed | None = None  # listening from the start of run()
+        self.given: dict[str, Path] = {}        # each deck's source as named (deck.source is resolved)
 
     # --- terminal ---------------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -67,8 +68,9 @@ class Watcher:
 
     # --- decks ------------------------------------------------------------------------------
     def add_deck(self, source: Path) -> DeckState:
-        source = source.resolve()
-        deck = DeckState(source.stem, source, f"{source.stem}{self.options.suffix}.html", {source})
+        given, source = source.absolute(), source.resolve()
+        deck = DeckState(given.stem, source, f"{given.stem}{self.options.suffix}.html", {source})
+        self.given[deck.name] = given  # built as named: a link out of the project is refused, not followed
         with self.state.cond:
             self.state.decks[deck.name] = deck
         return deck
@@ -76,7 +78,7 @@ class Watcher:
     def request(self, deck: DeckState, clear: bool) -> dict:
         o = self.options
         keys = ("project_root", "sources", "html", "pdf", "handout", "student", "cache", "verbose")
-        return {"path": str(deck.source), "clear_caches": clear,
+        return {"path": str(self.given.get(deck.name, deck.source)), "clear_caches": clear,
                 "options": {k: getattr(o, k) for k in keys} | {"decks": [str(deck.source)], "check": False,
                                                                "out_dir": self.out_dir}}
 
