@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from .document import Cell, Deck
 from .errors import DeckError, LayoutProblem, UsageError
 from .execute.runner import ExecutionHooks
 from .options import DEFAULT_TIMEOUT
-from .shared.files import cache_root, current_cache_root, display_base, publish
+from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path, publish
 from .source import parse_file
 
 
@@ -136,6 +137,8 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     from .render.index import Listed
 
     start = time.perf_counter()
+    if not options.check:
+        complete_publications(options.output_dir)  # outputs a killed build left half renamed
     report = DeckReport(path.stem, path)
     deck = parse_file(path, options.project_root)
     report.deck = deck
@@ -203,11 +206,25 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     if options.course:
         report.files = outputs  # published with every other deck's and the index, together
     else:
-        publish(outputs)  # the HTML and the PDF of one build, together or not at all
+        publish_outputs(outputs, options)  # the HTML and the PDF of one build, together or not at all
     report.outputs = list(outputs)
     report.seconds = time.perf_counter() - start
     options.emit("done", report=report)
     return report
+
+
+def publish_outputs(outputs: dict[Path, bytes], options: BuildOptions) -> None:
+    """The HTML and the PDF of one build, together or not at all; the supervisor hears of it (so that
+    it can finish the renames if this process is killed among them, and say what was written)."""
+    def announce(stage: str, journal: Path) -> None:
+        for hook in options.hooks:
+            getattr(hook, "on_publish", lambda *a: None)(stage, journal)
+
+    try:
+        publish(outputs, announce)
+    except OSError as exc:
+        target = display_path(exc.filename or options.output_dir)
+        raise DeckError(f"cannot write {target}: {exc.strerror or exc}; previous outputs are unchanged") from None
 
 
 def layout_problem(deck: Deck, overflow) -> LayoutProblem:
@@ -243,7 +260,7 @@ def publish_course(reports: list[DeckReport], options: BuildOptions) -> None:
     files = {path: data for r in reports for path, data in r.files.items()}
     index = options.output_dir / INDEX
     files[index] = index_html([r.listed for r in reports]).encode("utf-8")
-    publish(files)
+    publish_outputs(files, options)
     reports[-1].outputs.append(index)  # the summary lists it after the last deck's files
     for r in reports:
         r.files = {}
@@ -253,23 +270,26 @@ def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
     workers = min(len(paths), os.cpu_count() or 1)
     if workers < 2 or not hasattr(os, "fork"):
         return [build_deck(path, options) for path in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from .execute.supervise import run_in_processes
 
-    # Workers are forked from this light process (torch is imported in each worker, once).
-    local = dataclasses.replace(options, progress=None)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        futures = [pool.submit(_build_for_pool, path, local) for path in paths]
-        reports = []
-        for path, future in zip(paths, futures):
-            options.emit("deck", name=path.stem, cells=0)
-            report = future.result()  # a DeckError raised in a worker is raised here, location intact
-            options.emit("done", report=report)
-            reports.append(report)
-    return reports
+    # One watched process per deck, forked from this light process (torch is imported in each): a
+    # deck whose cell crashes its process is named with that cell, and the other decks are built.
+    local = dataclasses.replace(options, progress=None, hooks=[])
+
+    def ended(index: int, outcome: tuple) -> None:
+        if outcome[0] == "ok":
+            options.emit("done", report=outcome[1])
+
+    outcomes = run_in_processes([functools.partial(_build_for_pool, path, local) for path in paths], workers,
+                                forward=options.hooks, labels=[path.stem for path in paths],
+                                on_start=lambda i: options.emit("deck", name=paths[i].stem, cells=0), on_end=ended)
+    errors = [value for kind, value in outcomes if kind == "error"]
+    if errors:
+        raise errors[0]  # a DeckError from a deck keeps its location
+    return [value for _, value in outcomes]
 
 
-def _build_for_pool(path: Path, options: BuildOptions) -> DeckReport:
-    report = build_deck(path, options)
+def _build_for_pool(path: Path, options: BuildOptions, hooks: list) -> DeckReport:
+    report = build_deck(path, dataclasses.replace(options, hooks=hooks))
     report.deck = None  # the parsed deck stays in the worker; counts and problems come back
     return report

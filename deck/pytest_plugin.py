@@ -2,12 +2,24 @@
 
 Registered through the `pytest11` entry point, so the README's `python -m pytest` checks every
 number of every slide. A failure reads exactly as `python build.py --check` prints it.
+
+Each deck is checked in a process of its own, as `python build.py --check` does: a cell that exits
+(`os._exit(0)`) or crashes its interpreter fails its slide, and never ends the test run.
 """
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# deck's own folder first: the subprocess runs this deck, whichever one is installed
+_DECK_HOME = str(Path(__file__).resolve().parents[1])
+_CHILD = "import sys; from deck.pytest_plugin import check_in_child; check_in_child(*sys.argv[1:])"
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -45,14 +57,7 @@ class DeckFile(pytest.File):
         if self._error is not None:
             return [self._error]
         if self._reports is None:
-            from deck.errors import DeckError
-            from deck.pipeline import BuildOptions, build_deck
-
-            options = BuildOptions(project_root=self._project_root(), check=True)
-            try:
-                self._reports = build_deck(self.path, options).problems
-            except DeckError as err:
-                self._reports = [err]
+            self._reports = check_deck(self.path, self._project_root())
         return self._reports
 
 
@@ -84,3 +89,33 @@ class DeckCheckFailure(Exception):
     def __init__(self, problems):
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
+
+
+def check_deck(path: Path, project_root: Path) -> list:
+    """The problems `--check` finds in a deck, found in a separate process (under its supervisor)."""
+    from deck.errors import DeckError, Location
+
+    with tempfile.TemporaryDirectory(prefix="deck-check-") as tmp:
+        out = Path(tmp) / "problems.pickle"
+        env = {**os.environ, "PYTHONHASHSEED": "0",
+               "PYTHONPATH": os.pathsep.join(filter(None, [_DECK_HOME, os.environ.get("PYTHONPATH")]))}
+        run = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(project_root), str(out)],
+                             env=env, capture_output=True, text=True)
+        if out.is_file():
+            return pickle.loads(out.read_bytes())
+    return [DeckError(f"checking the deck stopped without a result (exit status {run.returncode})",
+                      Location(path, 1), detail=(run.stderr or run.stdout).strip())]
+
+
+def check_in_child(path: str, project_root: str, out: str) -> None:
+    """The separate process: check the deck in a watched process (a cell that kills it is named),
+    then write its problems, pickled, to `out`."""
+    from deck.execute.supervise import run_in_processes
+    from deck.pipeline import BuildOptions, build_deck
+
+    def check(hooks):
+        options = BuildOptions(project_root=Path(project_root), check=True, hooks=hooks)
+        return build_deck(Path(path), options).problems
+
+    [(kind, value)] = run_in_processes([check], 1)
+    Path(out).write_bytes(pickle.dumps(value if kind == "ok" else [value]))

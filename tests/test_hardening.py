@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from watch_process import default_sigint
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = [sys.executable, str(ROOT / "build.py")]
@@ -179,13 +182,13 @@ import time, torch
 time.sleep(0.5)
 x = torch.zeros(3)
 ```
-`{py} x.shape` and $x^2$
+`{py} x.shape` and $x^2$, Build 0.
 """
     project.deck(source)
     assert run_build(project).returncode == 0
     before = {p.name: p.read_bytes() for p in (project.root / "build").iterdir()}
     for delay in (0.3, 0.8, 1.5, 2.5, 3.5, 5.0):
-        project.deck(source.replace("time.sleep(0.5)", f"time.sleep(0.5)  # {delay}"))
+        project.deck(source.replace("time.sleep(0.5)", f"time.sleep(0.5)  # {delay}").replace("Build 0", f"Build {delay}"))
         proc = subprocess.Popen(BUILD, cwd=project.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         time.sleep(delay)
@@ -199,6 +202,12 @@ x = torch.zeros(3)
             assert now["t.pdf"].startswith(b"%PDF") and now["t.pdf"].rstrip().endswith(b"%%EOF")
         else:
             assert now == before
+        # whatever the moment, the HTML and the PDF are from one build
+        from pypdf import PdfReader
+
+        pdf_text = " ".join(p.extract_text() for p in PdfReader(project.root / "build" / "t.pdf").pages)
+        html_id = re.search(r"Build [0-9.]+", now["t.html"].decode("utf-8")).group(0)
+        assert re.search(r"Build [0-9.]+", pdf_text).group(0) == html_id, delay
         before = now
     run = run_build(project, "-v")
     assert run.returncode == 0, run.stderr
@@ -234,7 +243,8 @@ def test_signal_to_the_command_stops_the_build_quietly(project, sig, code):
     pidfile = project.root / "worker.pid"
     project.deck(f"---\ntitle: T\n---\n# Slow\n```{{python}}\nimport os, time\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
                  "time.sleep(60)\n```\n")
-    proc = subprocess.Popen(BUILD, cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(BUILD, cwd=project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=default_sigint)
     deadline = time.monotonic() + 30
     while not pidfile.exists() and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -27,7 +27,7 @@ import pytest
 from deck.watch.changes import plan_rebuild
 from deck.watch.server import DeckState, inject, live_script
 from deck.watch.worker import describe_exit
-from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, small_deck, write
+from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, default_sigint, small_deck, write
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -230,6 +230,7 @@ def test_ctrl_c_in_a_terminal_stops_server_and_worker(tmp_path):
     def own_terminal():  # a session of its own, with the pseudo-terminal as controlling terminal
         os.setsid()
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+        default_sigint()
 
     proc = subprocess.Popen([*BUILD, "--watch", "--port", "0"], cwd=tmp_path, env=env, stdin=follower,
                             stdout=follower, stderr=follower, preexec_fn=own_terminal)
@@ -284,3 +285,82 @@ def test_ctrl_c_during_a_long_cell_exits_promptly(tmp_path):
     assert seconds < 6
     assert "Traceback" not in watch.stderr
     assert gone(worker), "the build process outlived the server"
+
+
+def test_edits_saved_during_a_build_are_built_after_it(tmp_path):
+    """A save while a build runs (the first one, or any later one) is built once that build ends."""
+    started, release = tmp_path / "cell-started", tmp_path / "release"
+    blocking = (f"import os, time; open({str(started)!r}, 'w').close(); "
+                f"any(time.sleep(0.05) for _ in iter(lambda: os.path.exists({str(release)!r}), True))")
+
+    def wait_for(path: Path) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while not path.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.exists(), f"{path.name} never appeared"
+
+    def served_word(word: str) -> None:
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            html = tmp_path / "build" / "t.html"
+            if html.exists() and f"The word is {word}." in html.read_text(encoding="utf-8"):
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"{word!r} never reached build/t.html:\n{watch.stdout}\n{watch.stderr}")
+
+    small_deck(tmp_path, word="alpha", cell=blocking)
+    watch = WatchProcess(tmp_path)
+    try:
+        wait_for(started)                      # the first build is running its cell
+        small_deck(tmp_path, word="beta", cell=blocking)
+        time.sleep(1.5)                        # past the watcher's debounce: the change is seen now
+        release.touch()
+        served_word("beta")                    # built after the first build
+        started.unlink()
+        release.unlink()
+        small_deck(tmp_path, word="gamma", cell=blocking + "; 2")  # a new cell: it runs, and blocks
+        wait_for(started)
+        small_deck(tmp_path, word="delta", cell=blocking + "; 2")
+        time.sleep(1.5)
+        release.touch()
+        served_word("delta")                   # built after a later build
+    finally:
+        watch.stop()
+
+
+def _raw_get(port: int, target: str, host: str | None) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(f"GET {target} HTTP/1.1\r\n".encode() + (f"Host: {host}\r\n".encode() if host else b"")
+                  + b"Connection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        return data
+
+
+def test_server_answers_only_to_local_hosts_and_refuses_malformed_paths(tmp_path, capfd):
+    """DNS rebinding: a page on evil.example that made its name point at 127.0.0.1 sends its own Host."""
+    from deck.watch.server import WatchState, make_server
+
+    (tmp_path / "t.html").write_text("<html><body>deck</body></html>", encoding="utf-8")
+    state = WatchState(tmp_path)
+    state.decks["t"] = DeckState("t", tmp_path / "t.md", "t.html")
+    server = make_server(state, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}", "localhost", f"LOCALHOST:{port}"):
+            reply = _raw_get(port, "/t.html", host)
+            assert reply.startswith(b"HTTP/1.0 200"), (host, reply[:80])
+            assert b"deck" in reply
+        for host in (f"evil.example:{port}", "evil.example", f"127.0.0.1:{port + 1}", f"127.0.0.1.evil.example:{port}", None):
+            for target in ("/t.html", "/__deck__/status", "/"):
+                reply = _raw_get(port, target, host)
+                assert reply.startswith(b"HTTP/1.0 403"), (host, target, reply[:80])
+                assert b"<body>deck" not in reply and b'"decks"' not in reply
+        for target in ("/%00", "/t.html%00", "/%0a", "*"):
+            assert _raw_get(port, target, f"127.0.0.1:{port}").startswith(b"HTTP/1.0 400"), target
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "Traceback" not in capfd.readouterr().err

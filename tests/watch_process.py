@@ -18,6 +18,12 @@ BUILD = [sys.executable, str(ROOT / "build.py")]
 TIMEOUT = 30.0
 
 
+def default_sigint() -> None:
+    """preexec_fn: Ctrl-C reaches the command as in a terminal, even when this suite runs where SIGINT
+    is ignored (a background job of a script, `cmd &`), a disposition its processes would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class WatchProcess:
     """`python build.py --watch --port 0` on a project folder, with its output collected.
 
@@ -31,7 +37,7 @@ class WatchProcess:
         self.root = root
         self.proc = subprocess.Popen([*BUILD, "--watch", "--port", "0", *args], cwd=root, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=default_sigint)
         self.out: list[str] = []
         self.err: list[str] = []
         self._readers = [threading.Thread(target=self._read, args=(s, buf), daemon=True)

@@ -82,6 +82,17 @@ def whole_course(args) -> bool:
                 or args.check or args.fix or args.watch)
 
 
+LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last second a PDF date can write
+
+
+def source_date_problem(epoch: str) -> str | None:
+    """What is wrong with a SOURCE_DATE_EPOCH value (the PDF's date in reproducible builds), if anything."""
+    if not epoch or (epoch.isdigit() and epoch.isascii() and int(epoch) <= LAST_EPOCH):
+        return None
+    return (f"SOURCE_DATE_EPOCH={epoch!r}: expected a whole number of seconds since 1970-01-01, "
+            f"at most {LAST_EPOCH} (the year 9999)")
+
+
 def main(argv: list[str] | None = None, hooks=()) -> int:
     """The command line; `hooks` observe execution (the supervisor's breadcrumbs)."""
     argv = sys.argv[1:] if argv is None else argv
@@ -106,8 +117,11 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
                            check=args.check, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
                            hooks=list(hooks), course=whole_course(args))
-    if args.timeout <= 0:
-        parser.error("--timeout must be a positive number of seconds")
+    if not 0 < args.timeout < float("inf"):  # also refuses nan
+        parser.error(f"--timeout {args.timeout:g}: a time limit is a positive, finite number of seconds")
+    problem = source_date_problem(os.environ.get("SOURCE_DATE_EPOCH", ""))
+    if problem:
+        parser.error(problem)
     if args.watch:
         from ..watch import run_watch
 

@@ -15,13 +15,16 @@ def execute(deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: boo
             log=None, hooks: list[ExecutionHooks] | tuple = (), project_root: Path | None = None) -> Problems:
     """Run every item of `deck` (through `cache`, an execute.cache.Cache, when given). `project_root`:
     the project whose own modules cells may import (their content is part of the cache key)."""
+    from .limits import interrupts_marked
+
     executor = Executor(deck, timeout=timeout, collect_errors=collect_errors, hooks=hooks,
                         project_root=project_root)
-    if cache is None:
-        return executor.run()
-    from .cached import CachedExecution
+    with interrupts_marked():  # a cell's own KeyboardInterrupt is its error; a Ctrl-C stops the build
+        if cache is None:
+            return executor.run()
+        from .cached import CachedExecution
 
-    return CachedExecution(executor, cache, log).run()
+        return CachedExecution(executor, cache, log).run()
 
 
 __all__ = ["execute", "Executor", "ExecutionHooks", "Problems"]

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..document import Cell, InlineExpr, Output, Replacement
@@ -211,7 +211,14 @@ def cell_result(cell: Cell, anchor: Anchor) -> dict:
 
 
 def apply_cell_result(cell: Cell, data: dict, anchor: Anchor) -> None:
-    cell.display = data["display"]
-    cell.replacements = [Replacement(**r) for r in data["replacements"]]
-    cell.outputs = [Output(**o) for o in data["outputs"]]
-    cell.warnings = [(anchor.load(loc), message) for loc, message in data["warnings"]]
+    """Put a cached result back into the cell. An entry is data, never trusted: only the fields deck
+    knows are read (one with more is not a crash), and outputs are cleaned again when rendered."""
+    cell.display = str(data["display"])
+    cell.replacements = [_known(Replacement, r) for r in data["replacements"]]
+    cell.outputs = [_known(Output, o) for o in data["outputs"]]
+    cell.warnings = [(anchor.load(loc), str(message)) for loc, message in data["warnings"]]
+
+
+def _known(cls, values: dict):
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in values.items() if k in names})

@@ -13,6 +13,32 @@ class CellTimeout(BaseException):
     cell's own `except Exception:` cannot swallow it."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """A real Ctrl-C (SIGINT) while cells run, told apart from a cell's own `raise KeyboardInterrupt`
+    (a cell error like any other)."""
+
+
+@contextlib.contextmanager
+def interrupts_marked():
+    """While cells run, SIGINT raises `Interrupted` (where it would raise KeyboardInterrupt)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield  # SIGINT ignored (the --watch worker) or handled by someone else: left alone
+        return
+
+    def interrupted(signum, frame):
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 @contextlib.contextmanager
 def time_limit(seconds: float | None):
     import signal

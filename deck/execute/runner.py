@@ -28,8 +28,8 @@ from ..document import Cell, Deck, InlineExpr, Output, Replacement, Slide
 from ..errors import CellError, DeckError, Location, SourceError
 from ..options import DEFAULT_TIMEOUT
 from ..shared.locale import current_lang
-from .limits import CellTimeout, time_limit
 from ..shared.inputs import CellInputs, recording
+from .limits import CellTimeout, Interrupted, time_limit
 from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 from .outputs import as_text, figure_svg, rich_output, short_text, strip_addresses
 
@@ -147,7 +147,10 @@ class Executor:
                 self._run_tracked(item, self.problems)
             else:
                 self.evaluate_inline(item, self.problems)
-        except DeckError as err:
+        except (DeckError, Exception, SystemExit, KeyboardInterrupt) as exc:
+            if isinstance(exc, Interrupted):
+                raise  # a real Ctrl-C stops the build
+            err = exc if isinstance(exc, DeckError) else _escaped(item, exc)
             self._hook("on_error", item, err)
             self.problems.add(err.with_slide(slide.index))
             return False
@@ -450,6 +453,23 @@ def _raise_location(cell: Cell, exc: BaseException, filename: str) -> Location:
         if frame.filename == filename:
             line = frame.lineno
     return _loc(cell, line)
+
+
+def _escaped(item: Cell | InlineExpr, exc: BaseException) -> CellError:
+    """An exception that got past a cell's own error handling: the cell exited (`sys.exit()`,
+    `exit()`), raised KeyboardInterrupt, or its value failed to show itself (`_repr_svg_`, `__repr__`).
+    A located cell error, with the whole traceback: never the build's silent end."""
+    filename = f"<deck cell {item.index}>" if isinstance(item, Cell) else None
+    frames = [f.filename for f in traceback.extract_tb(exc.__traceback__)]
+    detail = _cell_traceback(exc, filename) if filename in frames else \
+        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-12:]).rstrip()
+    if isinstance(item, Cell):
+        what, where = "cell", _raise_location(item, exc, filename)
+    else:
+        what, where = f"inline expression `{item.expr}`", item.location
+    if isinstance(exc, SystemExit):
+        return CellError(f"{what} called exit (SystemExit: {exc.code}): a cell must not end the build", where, detail)
+    return CellError(f"{what} raised {type(exc).__name__}: {exc}", where, detail)
 
 
 def _cell_traceback(exc: BaseException, filename: str) -> str:

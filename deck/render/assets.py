@@ -11,7 +11,8 @@ import mimetypes
 import re
 from pathlib import Path
 
-from ..errors import Location, SourceError
+from ..errors import DeckError, Location, SourceError
+from ..shared.files import display_path
 
 PACKAGE = Path(__file__).resolve().parent
 THEMES = PACKAGE / "themes"
@@ -38,8 +39,9 @@ def theme_css(theme: str) -> str:
 
 def _inline_css_url(match: re.Match, base: Path) -> str:
     target = (base / match.group(1)).resolve()
-    if not target.is_relative_to(PACKAGE) or not target.is_file():
-        raise RuntimeError(f"theme asset missing: {target}")  # a bug in deck's own theme files
+    if not target.is_relative_to(PACKAGE) or not target.is_file():  # deck's own files are incomplete
+        raise DeckError(f"deck's theme file {display_path(target)} is missing: reinstall deck, or restore "
+                        "deck/render/themes")
     mime = mimetypes.guess_type(target.name)[0] or ("font/woff" if target.suffix == ".woff" else "application/octet-stream")
     return f'url("{data_uri(target.read_bytes(), mime)}")'
 
@@ -54,6 +56,8 @@ def image_uri(src: str, source_dir: Path, project_root: Path, location: Location
     """An image path from a slide, resolved inside the project and returned as a data URI."""
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src) or src.startswith("//"):
         raise SourceError(f"image {src!r}: only files inside the project can be shown (no URLs)", location)
+    if "\0" in src:
+        raise SourceError(f"image {src!r}: a file name cannot hold a NUL character", location)
     if src.startswith(("/", "\\")):
         raise SourceError(f"image {src!r}: use a path relative to the slide source, not an absolute path", location)
     target = (source_dir / src).resolve()

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from urllib.parse import unquote
+
+from markdown_it.common.normalize_url import validateLink
 from markdown_it.renderer import RendererHTML
 
 from ..document import Cell, Deck, Output, Slide
-from ..errors import Location, SourceError
+from ..errors import CellError, Location, SourceError
+from ..execute.outputs import clean_html, strip_addresses
 from ..shared.svg import figure_html
 from ..source.cells import LIVE_INFO
 from ..source.markdown import markdown
@@ -76,8 +80,11 @@ class SlideRenderer(RendererHTML):
         if cell.options.echo:
             parts.append(render_code(cell))
         for output in cell.outputs:
-            parts.append(self._markdown_output(output.content, cell, options, env) if output.kind == "markdown"
-                         else render_output(output))
+            try:
+                parts.append(self._markdown_output(output.content, cell, options, env) if output.kind == "markdown"
+                             else render_output(output))
+            except (ValueError, SyntaxError) as exc:  # ElementTree's ParseError is a SyntaxError
+                raise CellError(f"the figure the cell shows is not a valid SVG document: {exc}", cell.location) from None
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
         size = " code-small" if cell.options.code_size == "small" else ""
         # data-cell: the page-fit check names the cell whose code runs past its box
@@ -115,10 +122,20 @@ class SlideRenderer(RendererHTML):
         ctx: SlideContext = env["slide"]
         tok = tokens[idx]
         alt = escape("".join(c.content for c in (tok.children or [])) or tok.content)
-        uri = image_uri(tok.attrGet("src") or "", ctx.deck.path.parent, ctx.project_root, ctx.location(tok))
+        # markdown-it percent-encodes the path it read (`schéma.png` -> `sch%C3%A9ma.png`): the file's name is decoded
+        src = unquote(tok.attrGet("src") or "")
+        uri = image_uri(src, ctx.deck.path.parent, ctx.project_root, ctx.location(tok))
         title = tok.attrGet("title")
         img = f'<img src="{uri}" alt="{alt}">'
         return f'<figure class="image">{img}<figcaption>{escape(title)}</figcaption></figure>' if title else img
+
+    def link_open(self, tokens, idx, options, env) -> str:
+        tok = tokens[idx]
+        href = tok.attrGet("href") or ""
+        if not validateLink(href):  # markdown-it's own rule: no javascript:, vbscript:, file: or data: links
+            raise SourceError(f"link {unquote(href)!r}: javascript:, vbscript:, file: and data: links are refused "
+                              "(a deck links to the web, or to nothing)", env["slide"].location(tok))
+        return super().renderToken(tokens, idx, options, env)
 
     def deck_step_open(self, tokens, idx, options, env) -> str:
         return f'<div class="step" data-step="{tokens[idx].meta["step"]}">\n'
@@ -203,12 +220,14 @@ def split_notes(tokens: list) -> tuple[list, list]:
 
 
 def render_output(output: Output) -> str:
+    """An output as the slide shows it, made safe here whatever its origin (a cell now, or the cache):
+    SVG and HTML cleaned to what may sit in a deck, text escaped and without memory addresses."""
     if output.kind == "svg":
         return figure_html(output.content, output.alt)
     if output.kind == "html":
-        return f'<div class="output-html">{output.content}</div>'
+        return f'<div class="output-html">{clean_html(output.content)}</div>'
     cls = "output error" if output.kind == "error" else "output"
-    return f'<pre class="{cls}">{escape(output.content)}</pre>'
+    return f'<pre class="{cls}">{escape(strip_addresses(output.content))}</pre>'
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import Location, SourceError
 from ..shared.files import write_atomic
+from ..shared.svg import safe_svg
 
 FONT_SIZE = 100.0  # draw large and scale with em units; precision of the path coordinates
 LIBRARIES = ("ziamath", "ziafont", "latex2mathml")  # their versions are part of the cache key
@@ -94,14 +95,18 @@ def render_math(tex: str, display: bool, location: Location, cache_dir: Path | N
         path = cache_dir / "math" / key[:2] / f"{key}.svg"
         try:
             cached = path.read_text(encoding="utf-8")
-            if cached.startswith("<svg") and cached.endswith("</svg>"):
+            if is_math_svg(cached, tex, display):
                 return cached
         except (OSError, UnicodeDecodeError):
             pass
     try:
         svg = math_svg(tex, display)
-    except ValueError as exc:
-        raise SourceError(f"cannot draw math ${tex}$: {exc}", location) from None
+    except RecursionError:
+        raise SourceError(f"cannot draw math ${_shown(tex)}$: it is nested too deeply", location) from None
+    except Exception as exc:  # noqa: BLE001 - the library's errors (in words), and its failures on odd input
+        why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        raise SourceError(f"cannot draw math ${_shown(tex)}$: {why}", location) from None
+    svg = safe_svg(svg)  # the one form deck caches and inserts (see is_math_svg)
     if path is not None:
         write_atomic(path, svg, best_effort=True)
     return svg
@@ -112,6 +117,24 @@ def _versions() -> str:
     from importlib.metadata import version
 
     return " ".join(f"{name}={version(name)}" for name in LIBRARIES)
+
+
+def _shown(tex: str, most: int = 60) -> str:
+    return tex if len(tex) <= most else tex[:most] + "…"
+
+
+def is_math_svg(svg: str, tex: str, display: bool) -> bool:
+    """Is `svg` math deck drew for `tex`, and nothing else? A cached file that is anything else
+    (damaged, or planted in a shared cache with an onload or a script) is drawn again, never inserted:
+    deck caches its math through the SVG cleaner, so a good entry is one the cleaner leaves as it is."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.fromstring(svg)
+        return (root.get("class") == ("math display" if display else "math") and root.get("aria-label") == tex
+                and safe_svg(svg) == svg)
+    except (ET.ParseError, ValueError):
+        return False
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change here redraws everything

@@ -17,6 +17,9 @@ def markdown():
     from mdit_py_plugins.dollarmath import dollarmath_plugin
 
     md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable(["table", "strikethrough"])
+    # Every link and image is parsed, whatever its URL: markdown-it would leave a `file:` or
+    # `javascript:` one as raw text, silently; the renderer refuses them with a located error.
+    md.validateLink = lambda url: True
     md.use(dollarmath_plugin, allow_space=True, double_inline=True)
     for name in CONTAINERS:
         md.use(container_plugin, name=name)

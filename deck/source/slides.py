@@ -57,6 +57,7 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
         first = next(k for k, line in enumerate(lines) if line.strip())  # not the blank line after `---`
         slide = Slide(index, "", "\n".join(lines), _at(chunk_locs, first, index), chunk_locs)
         build_slide(slide)
+        check_callout_steps(slide)
         slides.append(slide)
     defaults = execute_defaults(meta, where.get("execute", Location(path, 2)))
     cell_no = 0
@@ -111,6 +112,18 @@ def build_slide(slide: Slide) -> None:
                     slide.exprs.append(expr)
                     slide.items.append(expr)
     slide.tokens = tokens
+
+
+def check_callout_steps(slide: Slide) -> None:
+    """Callouts appear at one of the slide's steps, or one after its last (with an exercise's answer):
+    a step beyond would only add empty pages (`callouts-step: 300` would make 300 of them)."""
+    last = slide.base_steps + 1
+    for cell in slide.cells:
+        step = cell.options.callouts_step
+        if step is not None and step > last:
+            raise SourceError(f"callouts-step {step} is beyond the slide's steps (it has {slide.base_steps}; "
+                              f"callouts can appear at step {last} at the latest)",
+                              cell.option_lines.get("callouts_step", cell.location))
 
 
 def make_expr(content: str, location: Location) -> InlineExpr:

@@ -94,7 +94,9 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
     `course`: the course settings, defaults of the front matter (and so Jinja variables too)."""
     import jinja2
 
-    meta, body, body_line = split_front_matter(source, path)
+    refuse_outside_link(path, project_root)
+    # A UTF-8 byte order mark (some Windows editors write one) would hide the front matter's first `---`.
+    meta, body, body_line = split_front_matter(source.removeprefix("\ufeff"), path)
     if course is not None:
         meta = course.defaults_for(meta)
     files: list[Path] = [path]
@@ -123,6 +125,15 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
                         _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
     clean, lines = strip_markers(text, files)
     return Rendered(meta, clean, lines, body_line, files)
+
+
+def refuse_outside_link(path: Path, project_root: Path) -> None:
+    """A deck source in the project that is a link (or inside a linked folder) leading out of it is
+    refused, as includes and images that lead out are: only files of the project reach a deck."""
+    root = project_root.resolve()
+    if path.absolute().is_relative_to(project_root.absolute()) and not path.resolve().is_relative_to(root):
+        raise SourceError("the deck source is a link to a file outside the project: deck builds only files "
+                          "inside it (copy the file into the project)", Location(path, 1))
 
 
 def _jinja_location(filename, lineno, path, files, loader) -> Location:
@@ -186,7 +197,7 @@ class _MarkingLoader:
             return self.main_source, str(self.path), lambda: True
         candidate = self._resolve(template)
         try:
-            text = candidate.read_text(encoding="utf-8")
+            text = candidate.read_text(encoding="utf-8-sig")  # without a byte order mark, if any
         except (OSError, UnicodeDecodeError) as exc:
             import jinja2
 

@@ -17,12 +17,14 @@ decks a change affects (`changes.py`), and the watch loop here.
 from __future__ import annotations
 
 import contextlib
+import os
+import queue
 import signal
 import sys
 import threading
 import time
-
 from pathlib import Path
+from typing import Callable
 
 from ..shared.files import cache_root, display_path
 from .changes import PACKAGE, is_under, plan_rebuild
@@ -48,6 +50,8 @@ class Watcher:
         figures = self.root / "figures"
         self.figures_dir = figures if figures.is_dir() else None
         self.interactive = progress.interactive()
+        self.changes: ChangeFeed | None = None  # listening from the start of run()
+        self.given: dict[str, Path] = {}        # each deck's source as named (deck.source is resolved)
 
     # --- terminal ---------------------------------------------------------------------------
     def say(self, text: str, error: bool = False) -> None:
@@ -64,8 +68,9 @@ class Watcher:
 
     # --- decks ------------------------------------------------------------------------------
     def add_deck(self, source: Path) -> DeckState:
-        source = source.resolve()
-        deck = DeckState(source.stem, source, f"{source.stem}{self.options.suffix}.html", {source})
+        given, source = source.absolute(), source.resolve()
+        deck = DeckState(given.stem, source, f"{given.stem}{self.options.suffix}.html", {source})
+        self.given[deck.name] = given  # built as named: a link out of the project is refused, not followed
         with self.state.cond:
             self.state.decks[deck.name] = deck
         return deck
@@ -73,7 +78,7 @@ class Watcher:
     def request(self, deck: DeckState, clear: bool) -> dict:
         o = self.options
         keys = ("project_root", "sources", "html", "pdf", "handout", "student", "cache", "verbose")
-        return {"path": str(deck.source), "clear_caches": clear,
+        return {"path": str(self.given.get(deck.name, deck.source)), "clear_caches": clear,
                 "options": {k: getattr(o, k) for k in keys} | {"decks": [str(deck.source)], "check": False,
                                                                "out_dir": self.out_dir}}
 
@@ -97,6 +102,7 @@ class Watcher:
             if display is not None and event != "done":  # the "built ..." line below says it
                 display(event, **info)
 
+        began = time.time()
         try:
             with display or contextlib.nullcontext():
                 result = self.worker.build(deck.name, self.request(deck, clear), on_progress)
@@ -104,9 +110,14 @@ class Watcher:
             result = {"ok": False, "error": str(died), "files": []}
         seconds = time.perf_counter() - start
         self.record(deck, result, seconds)
+        if self.changes is not None:  # a file saved while it built, even before it was watched: built next
+            self.changes.saved_since(began)
 
     def record(self, deck: DeckState, result: dict, seconds: float) -> None:
         files = {Path(f) for f in result.get("files", [])} or deck.files | {deck.source}
+        self.state.update(deck.name, files=files)
+        if self.changes is not None:  # files read for the first time (includes elsewhere) are watched now
+            self.changes.listen(self.roots())
         for line in result.get("cache_log", []):
             self.say(f"cache: {line}", error=True)
         for w in result.get("warnings", []):
@@ -124,6 +135,10 @@ class Watcher:
             self.say(f"build of {deck.name} failed; still serving the last good deck")
 
     # --- watching ---------------------------------------------------------------------------
+    def known_files(self) -> set[Path]:
+        with self.state.cond:
+            return {f for deck in self.state.decks.values() for f in deck.files | {deck.source}}
+
     def roots(self) -> list[Path]:
         """Folders to watch: sources, the project's figures, deck's themes, where included files live."""
         folders = {self.source_dir} | {PACKAGE / d for d in ENGINE_DIRS}
@@ -159,8 +174,6 @@ class Watcher:
             self.build(plan.decks, plan.clear_caches, f" ({', '.join(shown)} changed)")
 
     def run(self) -> int:
-        from watchfiles import watch
-
         from ..errors import DeckError
         from ..pipeline import find_decks
 
@@ -186,19 +199,18 @@ class Watcher:
         what = "HTML and PDF" if self.options.pdf else "HTML only (add --pdf for the PDF too)"
         self.say(f"watching for changes; rebuilding {what}")
         previous = signal.signal(signal.SIGTERM, _interrupt)
+        self.changes = changes = ChangeFeed(self.watch_filter(), self.known_files)
         try:
+            changes.listen(self.roots())  # before the first build: a save during it is a change after it
             self.worker.start()
             self.build(list(self.state.decks))
             while True:
-                roots = self.roots()
-                for raw in watch(*roots, watch_filter=self.watch_filter(), step=50, debounce=800):
-                    self.on_changes(raw)
-                    if self.roots() != roots:
-                        break  # a deck now includes a file elsewhere: watch there too
+                self.on_changes(changes.next())
         except KeyboardInterrupt:
             pass
         finally:
             interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the cleanup
+            changes.close()
             self.state.close()
             server.shutdown()
             server.server_close()
@@ -211,3 +223,86 @@ class Watcher:
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+class ChangeFeed:
+    """File changes, heard by a thread that listens all the time, builds included: a file saved while
+    a deck builds (the first build as any other) is a change to build once that build ends.
+
+    A listener takes a moment to start watching (new folders, when a deck includes a file elsewhere):
+    meanwhile, and for what a build read before it was watched, the files' times are compared too.
+    """
+
+    STARTING_SECONDS = 2.0  # how long a new listener may take to watch: the former one and polling cover it
+
+    def __init__(self, watch_filter, files: Callable[[], set[Path]]):
+        self.filter, self.files = watch_filter, files
+        self.queue: queue.Queue = queue.Queue()
+        self.roots: list[Path] | None = None
+        self.stop: threading.Event | None = None
+        self.starting: tuple[float, float] | None = None  # (since: time.time(), until: time.monotonic())
+        self.seen: dict[str, float] = {}  # modification time of each file when its change was last given out
+
+    def listen(self, roots: list[Path]) -> None:
+        """Watch `roots` (and stop watching the former ones once the new listener has started)."""
+        if roots == self.roots:
+            return
+        former, self.roots, self.stop = self.stop, roots, threading.Event()
+        threading.Thread(target=self._listen, args=(roots, self.stop), name="deck-watch", daemon=True).start()
+        self.starting = (time.time(), time.monotonic() + self.STARTING_SECONDS)
+        if former is not None:
+            threading.Timer(self.STARTING_SECONDS, former.set).start()
+
+    def _listen(self, roots: list[Path], stop: threading.Event) -> None:
+        from watchfiles import watch
+
+        for raw in watch(*roots, watch_filter=self.filter, step=50, debounce=800, stop_event=stop,
+                         raise_interrupt=False):
+            self.queue.put(raw)
+
+    def saved_since(self, when: float) -> None:
+        """Report the known files modified after `when` (a build's start, a listener's) as changed."""
+        from watchfiles import Change
+
+        late = {(Change.modified, str(path)) for path in self.files() if (_mtime(str(path)) or 0.0) > when}
+        if late:
+            self.queue.put(late)
+
+    def next(self) -> set:
+        """The changes heard since the last call, waiting for some if there are none yet. A change
+        heard twice (by a listener and by comparing times) is given once."""
+        while True:
+            if self.starting and time.monotonic() < self.starting[1]:
+                self.saved_since(self.starting[0])
+            try:
+                changes = set(self.queue.get(timeout=0.1))  # a timeout: Ctrl-C is heard while waiting
+            except queue.Empty:
+                continue
+            while True:
+                try:
+                    changes |= self.queue.get_nowait()
+                except queue.Empty:
+                    break
+            changes = {c for c in changes if self._new(c[1])}
+            if changes:
+                return changes
+
+    def _new(self, path: str) -> bool:
+        mtime = _mtime(path)
+        if mtime is None:  # deleted: always news
+            return True
+        if self.seen.get(path) == mtime:
+            return False
+        self.seen[path] = mtime
+        return True
+
+    def close(self) -> None:
+        if self.stop is not None:
+            self.stop.set()
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None

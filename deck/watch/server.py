@@ -107,10 +107,40 @@ class WatchState:
 
 # --------------------------------------------------------------------------------- the server
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+
+
+def local_host(header: str | None, port: int) -> bool:
+    """Is a request's Host header this machine, as a browser on it names the server? A page elsewhere
+    that got a name of its own to point at 127.0.0.1 (DNS rebinding) sends its own name: refused, or
+    it could read the decks and the status, whose errors hold paths and source lines."""
+    host = (header or "").strip().lower()
+    return any(host in (name, f"{name}:{port}") for name in LOCAL_HOSTS)
+
+
+def malformed(path: str) -> bool:
+    """A request path no page asks for: not absolute, or with control characters (`/%00`)."""
+    path = unquote(urlsplit(path).path)
+    return not path.startswith("/") or any(ord(ch) < 32 or ord(ch) == 127 for ch in path)
+
+
 class Handler(SimpleHTTPRequestHandler):
     """Files of the output folder; HTML pages get the live script; SSE and status endpoints."""
 
     state: WatchState  # set on the subclass made by make_server
+
+    def parse_request(self) -> bool:
+        """Every request (any method) is refused unless it names this machine as its host (403), and
+        answered 400 if its path is malformed."""
+        if not super().parse_request():
+            return False
+        if not local_host(self.headers.get("Host"), self.server.server_address[1]):
+            self.send_error(HTTPStatus.FORBIDDEN, "deck's live preview answers to 127.0.0.1, localhost and [::1] only")
+            return False
+        if malformed(self.path):
+            self.send_error(HTTPStatus.BAD_REQUEST, "malformed path")
+            return False
+        return True
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
