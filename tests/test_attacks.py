@@ -132,14 +132,14 @@ def test_a_read_only_output_folder_is_said_and_leaves_the_previous_outputs(proje
 
 def test_a_full_disk_is_said_and_leaves_the_previous_outputs(project):
     project.deck(f"{FRONT}# A\nFirst.\n")
-    assert run_build(project).returncode == 0
+    assert run_build(project, "t").returncode == 0
     before = outputs(project)
     project.deck(f"{FRONT}# A\nSecond.\n")
 
     def small_files():  # files beyond 64 KB cannot be written, as on a full disk (Python ignores SIGXFSZ)
         resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
 
-    run = subprocess.run(BUILD, cwd=project.root, capture_output=True, text=True, timeout=120,
+    run = subprocess.run(BUILD + ["t"], cwd=project.root, capture_output=True, text=True, timeout=120,
                          preexec_fn=small_files)
     assert run.returncode == 2
     assert run.stderr.startswith("error: cannot write build/t.html: File too large; previous outputs are unchanged")
@@ -350,7 +350,7 @@ def _killed_between_renames(project, *groups: str) -> subprocess.CompletedProces
     """Build the deck, stopping it between the renames of its HTML and its PDF, then kill -9 the
     process groups named ("builder", "supervisor"); the supervisor's output."""
     window = project.root / "window.pid"
-    proc = subprocess.Popen([sys.executable, "-c", SLOW_RENAMES.format(build=BUILD[1])], cwd=project.root,
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_RENAMES.format(build=BUILD[1]), "t"], cwd=project.root,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env={**os.environ, "DECK_TEST_WINDOW": str(window), "PYTHONHASHSEED": "0"})
     deadline = time.monotonic() + 60
@@ -377,7 +377,7 @@ def _build_id(project) -> tuple[str, str]:
 
 def test_a_builder_killed_between_its_renames_is_completed_and_said(project):
     project.deck(f"{FRONT}# A\nBuild 1.\n")
-    assert run_build(project).returncode == 0
+    assert run_build(project, "t").returncode == 0
     project.deck(f"{FRONT}# A\nBuild 2.\n")
     run = _killed_between_renames(project, "builder")  # as the out-of-memory killer would
     assert run.returncode == 2
@@ -425,7 +425,7 @@ def test_a_publication_cut_by_kill_9_is_completed_by_the_next_build_even_a_faili
 def test_a_crash_in_one_deck_of_a_parallel_build_is_named_and_the_others_are_built(project):
     project.deck(f"{FRONT}# A\nDeck a.\n", name="a")
     project.deck(f"{FRONT}# B\n```{{python}}\nimport ctypes, time\ntime.sleep(3)\nctypes.string_at(0)\n```\n", name="b")
-    run = run_build(project)
+    run = run_build(project, "a", "b")  # decks named: each published on its own
     assert run.returncode == 2
     assert run.stderr.startswith("error: slides_src/b.md:6 (slide 2): the build process died from SIGSEGV while "
                                  "running the cell at slides_src/b.md:6 (slide 2); "), run.stderr

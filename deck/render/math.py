@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import Location, SourceError
 from ..shared.files import write_atomic
-from ..shared.svg import safe_svg
+from ..shared.svg import is_safe_svg
 
 FONT_SIZE = 100.0  # draw large and scale with em units; precision of the path coordinates
 LIBRARIES = ("ziamath", "ziafont", "latex2mathml")  # their versions are part of the cache key
@@ -73,6 +73,8 @@ def math_svg(tex: str, display: bool = False) -> str:
         name = type(exc).__name__
         words = PROBLEMS.get(name) or re.sub(r"(?<!^)(?=[A-Z])", " ", name.removesuffix("Error")).lower()
         raise ValueError(f"{words}{': ' + str(exc) if str(exc) else ''}") from None
+    if svg.rstrip().endswith("/>") and svg.count("<") == 1:  # `$\mathcal{}$`: an empty <svg/>
+        raise ValueError("there is nothing to draw")
     x, y, width, height = (float(v) for v in VIEWBOX.search(svg).groups())
     depth = (y + height) / FONT_SIZE  # y = 0 is the baseline
     cls = "math display" if display else "math"
@@ -106,7 +108,6 @@ def render_math(tex: str, display: bool, location: Location, cache_dir: Path | N
     except Exception as exc:  # noqa: BLE001 - the library's errors (in words), and its failures on odd input
         why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         raise SourceError(f"cannot draw math ${_shown(tex)}$: {why}", location) from None
-    svg = safe_svg(svg)  # the one form deck caches and inserts (see is_math_svg)
     if path is not None:
         write_atomic(path, svg, best_effort=True)
     return svg
@@ -126,15 +127,15 @@ def _shown(tex: str, most: int = 60) -> str:
 def is_math_svg(svg: str, tex: str, display: bool) -> bool:
     """Is `svg` math deck drew for `tex`, and nothing else? A cached file that is anything else
     (damaged, or planted in a shared cache with an onload or a script) is drawn again, never inserted:
-    deck caches its math through the SVG cleaner, so a good entry is one the cleaner leaves as it is."""
+    a good entry is one the SVG cleaner would leave as it is."""
     import xml.etree.ElementTree as ET
 
     try:
         root = ET.fromstring(svg)
-        return (root.get("class") == ("math display" if display else "math") and root.get("aria-label") == tex
-                and safe_svg(svg) == svg)
-    except (ET.ParseError, ValueError):
+    except ET.ParseError:
         return False
+    return (root.get("class") == ("math display" if display else "math") and root.get("aria-label") == tex
+            and is_safe_svg(svg))
 
 
 _CODE = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # a change here redraws everything

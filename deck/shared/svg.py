@@ -228,6 +228,20 @@ def safe_svg(svg: str) -> str:
     return "".join(out)
 
 
+def is_safe_svg(svg: str) -> bool:
+    """Does ``svg`` hold only what :func:`safe_svg` keeps (so that it can be inserted as it is)?"""
+    try:
+        root = ET.fromstring(svg)
+    except ET.ParseError:
+        return False
+    as_is: list[str] = []
+    _write(root, as_is, top=True)
+    try:
+        return "".join(as_is) == safe_svg(svg)
+    except ValueError:
+        return False
+
+
 def _name(qname: str) -> str:
     if qname.startswith("{"):
         uri, local = qname[1:].split("}", 1)
