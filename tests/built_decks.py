@@ -48,6 +48,7 @@ class Summary:
 Du texte avec *italique*, **gras**, `code` et [un lien](https://pytorch.org).
 
 - premier niveau
+- encore un
   - second niveau
 
 | couche | poids |
