@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 THEMES = ("default", "meteofrance")
 
 #: every element of a slide, in the deck's language: prose, lists, a table, shown and live code with
-#: result comments, an exercise, callouts, printed output, an error, a figure, a cell's HTML table
+#: result comments, an exercise, callouts, lines lit step by step, printed output, an error, a
+#: figure, a cell's HTML table
 SMALL_DECK = '''
 ---
 title: Lecture-hall check
@@ -95,6 +96,19 @@ Soit `{{py}} formula(fc)` poids.
 conv = nn.Conv1d(2, 16, kernel_size=5, padding=2, stride=4, bias=False)
 nparams(conv)    # Nb de poids : ?
 shape(conv(torch.randn(8, 2, 10201)))   # ( ... )
+```
+
+---
+
+# Pas à pas
+
+```{{python}}
+#| output: comment
+#| meta: true
+#| code-steps: "|1|2-3"
+layer = nn.Linear(8, 4)
+h = torch.randn(2, 8)
+shape(layer(h))   # (2, 4)
 ```
 
 ---

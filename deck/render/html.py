@@ -68,7 +68,7 @@ class SlideRenderer(RendererHTML):
             return super().fence(tokens, idx, options, env)
         parts = []
         if cell.options.echo:
-            parts.append(render_code(cell))
+            parts.append(render_code(cell, env["slide"].slide.steps))
         for output in cell.outputs:
             parts.append(render_output(output))
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
