@@ -5,7 +5,8 @@ Sizes are computed font sizes against the slide box (its 540-px height): body te
 and Quarto set 5.7-6 %), code >= 3.3 %, tables, captions, labels and slide numbers >= 2.8 %. Every
 text colour is >= 4.5:1 (WCAG AA) against what is under it: the computed backgrounds of its element
 and ancestors, painted over each other (and any opacity on the way). Each slide is measured at its
-last step, and exercises at the step of the blank too. Figures (SVG) have their own checks
+last step, and exercises at the step of the blank too. Text inside figures (SVG `<text>`, scaled with
+the drawing to the space the slide gives it) is >= 2.8 % too; their colours have their own checks
 (tests/test_figures_legibility.py).
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from browser import page_for
 from colours import backdrop, contrast, over
 
-MINIMUM = {"body": 0.055, "heading": 0.055, "code": 0.033, "table": 0.028, "small": 0.028}
+MINIMUM = {"body": 0.055, "heading": 0.055, "code": 0.033, "table": 0.028, "small": 0.028, "figure": 0.028}
 AA = 4.5
 
 # Every visible text of a slide: what kind of text it is, its size, colours and weight. Kinds are
@@ -50,6 +51,19 @@ MEASURE = """(slide) => {
 }"""
 
 
+# The smallest text of each figure of a slide, in slide pixels: font size in the SVG's units times
+# the drawing's scale (the viewBox fitted into the box, ratio kept), the slide's own scale removed.
+FIGURE_TEXT = """(slide) => {
+  const k = slide.getBoundingClientRect().height / slide.offsetHeight;
+  return [...slide.querySelectorAll(".figure svg")].map((svg) => {
+    const box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
+    const scale = Math.min(box.width / view.width, box.height / view.height) / k;
+    const sizes = [...svg.querySelectorAll("text")].map((t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+    return {label: svg.getAttribute("aria-label"), smallest: Math.min(...sizes), height: slide.offsetHeight};
+  });
+}"""
+
+
 def texts_at(page, slide: int, step) -> list[dict]:
     page.evaluate("([n, k]) => window.deck.go(n, k)", [slide, step])
     return page.evaluate(f"(n) => ({MEASURE})(document.getElementById('slide-' + n))", slide)
@@ -61,12 +75,16 @@ def text_contrast(t: dict) -> float:
 
 
 def measure(browser, html) -> list[dict]:
-    """Every visible text of every slide at its last step, with the slide's number."""
+    """Every visible text of every slide at its last step, with the slide's number; the smallest text
+    of each figure as one more text of kind "figure"."""
     found = []
     with page_for(browser, html) as page:
         page.wait_for_function("window.deck && document.fonts.status === 'loaded'")
         for n in range(1, page.evaluate("window.deck.state().total") + 1):
             found += [dict(t, slide=n) for t in texts_at(page, n, "last")]
+            figures = page.evaluate(f"(n) => ({FIGURE_TEXT})(document.getElementById('slide-' + n))", n)
+            found += [{"slide": n, "kind": "figure", "text": f["label"][:40], "size": f["smallest"],
+                       "height": f["height"], "cls": "", "mark": ""} for f in figures]
     return found
 
 
@@ -82,7 +100,7 @@ def measured(browser, built_flagship, built_small_decks) -> dict[str, list[dict]
 @pytest.mark.parametrize("deck", ["flagship", "small-default", "small-meteofrance"])
 def test_text_is_big_enough(measured, deck):
     texts = measured[deck]
-    assert {t["kind"] for t in texts} >= {"body", "heading", "code", "small"}
+    assert {t["kind"] for t in texts} >= {"body", "heading", "code", "small", "figure"}
     smallest = {}
     for t in texts:
         ratio = t["size"] / t["height"]
@@ -95,7 +113,7 @@ def test_text_is_big_enough(measured, deck):
 
 @pytest.mark.parametrize("deck", ["flagship", "small-default", "small-meteofrance"])
 def test_every_text_contrasts_with_its_background(measured, deck):
-    texts = measured[deck]
+    texts = [t for t in measured[deck] if t["kind"] != "figure"]
     print(deck, f"lowest contrast {min(text_contrast(t) for t in texts):.2f}")
     low = [(t["slide"], t["text"], t["cls"], f"{text_contrast(t):.2f}") for t in texts if text_contrast(t) < AA]
     assert not low
