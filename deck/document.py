@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Location
-from .options import CellOptions
+from .options import CellOptions, code_steps
 
 
 @dataclass
@@ -51,6 +51,11 @@ class Cell:
     def location(self) -> Location:
         return self.lines[0]
 
+    @property
+    def code_steps(self) -> list[frozenset[int]]:
+        """The lines each of the cell's highlight steps lights (`code-steps`), in step order."""
+        return code_steps(self.options.code_steps)
+
 
 @dataclass
 class InlineExpr:
@@ -81,10 +86,11 @@ class Slide:
     @property
     def steps(self) -> int:
         """How many steps the slide has: its pauses and incremental items, the step at which callouts
-        appear, and one more for each exercise answer shown after its blank or in an answer block.
-        Computed here only."""
+        appear, one more for each exercise answer shown after its blank or in an answer block, and a
+        cell's highlighted lines (`code-steps`), one group a step from the cell's own. Computed here only."""
         later = [c.options.callouts_step or 0 for c in self.cells]
         later += [r.answer_step or 0 for c in self.cells for r in c.replacements]
+        later += [c.step + len(c.code_steps) - 1 for c in self.cells if c.code_steps]
         return max([self.base_steps, *later, *self.answer_steps])
 
 

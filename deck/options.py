@@ -7,8 +7,9 @@ that the README shows exactly `markdown_table(...)`), as Quarto's option schema 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Location, SourceError
 
@@ -26,6 +27,7 @@ class Option:
     choices: tuple[str, ...] = ()
     positive: bool = False
     text: bool = False                # the value is the written text itself (`RuntimeError: message`)
+    grammar: Callable[[Any], Any] | None = None  # reads the value; ValueError says what is wrong
 
     @property
     def attr(self) -> str:
@@ -57,6 +59,11 @@ class Option:
             raise SourceError(f"{label} must be a positive, finite number, not {value!r}", location)
         if self.choices and value not in self.choices:
             raise SourceError(f"{label} must be {_either(self.choices)}, not {value!r}", location)
+        if self.grammar is not None:
+            try:
+                self.grammar(value)
+            except ValueError as exc:
+                raise SourceError(f"{label}: {exc}", location) from None
         if isinstance(value, dict):
             return {str(k): str(v) for k, v in value.items()}
         return value
@@ -75,6 +82,31 @@ def _kind_name(kind) -> str:
 
 
 DEFAULT_TIMEOUT = 60.0  # seconds per cell or inline expression
+
+_LINES = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
+
+
+def code_steps(value: str | int | None) -> list[frozenset[int]]:
+    """The lines (1-based) that each step of a cell highlights, from `code-steps`: `"1|3-4"` ->
+    [{1}, {3, 4}]; lines and ranges within a step are separated by commas; an empty step (`"|2"`)
+    highlights none."""
+    if value is None:
+        return []
+    groups = []
+    for group in str(value).split("|"):
+        lines: set[int] = set()
+        for item in filter(str.strip, group.split(",")):
+            m = _LINES.fullmatch(item)
+            if m is None:
+                raise ValueError(f"{item.strip()!r} is not a line number or a range like 3-4 "
+                                 "(write steps as \"1|3-4\")")
+            first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+            if first < 1 or last < first:
+                raise ValueError(f"{item.strip()!r} is not a range of lines (the first line is 1)")
+            lines.update(range(first, last + 1))
+        groups.append(frozenset(lines))
+    return groups
+
 
 _CELL_AND_DECK = frozenset({CELL, EXECUTE})
 _CELL_ONLY = frozenset({CELL})
@@ -99,6 +131,10 @@ CELL_OPTIONS: tuple[Option, ...] = (
     Option("code-size", str, "normal", _CELL_AND_DECK,
            "`small` draws the cell's code and output smaller, so that a long line fits its box or column",
            "`normal` / `small`", choices=("normal", "small")),
+    Option("code-steps", (str, int), None, _CELL_ONLY,
+           "highlight lines of the code step by step, from the cell's own step: `\"1|3-4\"` lights line 1, "
+           "then lines 3 and 4 one step later (as Quarto's `code-line-numbers`); an empty step lights none; "
+           "the last step stays lit", '`"1|3-4"`', grammar=code_steps),
     Option("caption", str, "", _CELL_ONLY, "the alt text (and caption) of a figure the cell shows", "text"),
     Option("timeout", (int, float), None, _CELL_AND_DECK,
            f"time limit of the cell in seconds (default {DEFAULT_TIMEOUT:g}, or `--timeout`)", "seconds",
@@ -185,7 +221,8 @@ def markdown_table(where: str) -> str:
             continue
         deck_wide = " Deck-wide default: front matter `execute:`." if EXECUTE in o.where else ""
         default = f" (default `{_yaml(o.default)}`)" if o.default not in (None, "", {}) else ""
-        rows.append(f"| `{o.name}` | {o.values}{default} | {o.help.rstrip('.')}.{deck_wide} |")
+        cells = (f"`{o.name}`", f"{o.values}{default}", f"{o.help.rstrip('.')}.{deck_wide}")
+        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")  # a | would end the cell
     return "\n".join(rows)
 
 

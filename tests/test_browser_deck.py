@@ -222,16 +222,8 @@ def test_first_slide_screenshot_is_not_blank(browser, small_html):
 # --------------------------------------------------------------------------------- the flagship deck
 
 @pytest.fixture(scope="module")
-def flagship_html(tmp_path_factory) -> Path:
-    from deck.pipeline import BuildOptions, build_deck
-
-    out = tmp_path_factory.mktemp("flagship")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DECK_CACHE_DIR", str(out / ".deck_cache"))
-        report = build_deck(ROOT / "slides_src" / "recap2_convnets.md",
-                            BuildOptions(project_root=ROOT, out_dir=out, pdf=False))
-    assert not report.problems, [str(p) for p in report.problems]
-    return report.outputs[0]
+def flagship_html(built_flagship) -> Path:
+    return built_flagship.html
 
 
 def test_flagship_every_step_is_reachable(browser, flagship_html):
@@ -253,17 +245,18 @@ def test_flagship_every_step_is_reachable(browser, flagship_html):
 
 def test_flagship_presenter_view(browser, flagship_html, tmp_path_factory):
     def body(browser):
-        with page_for(browser, flagship_html, url_suffix="#/2", viewport=(1280, 800)) as page:
-            wait_state(page, 2, 1)
+        # slide 3, nn.Linear, has speaker notes
+        with page_for(browser, flagship_html, url_suffix="#/3", viewport=(1280, 800)) as page:
+            wait_state(page, 3, 1)
             with page.expect_popup(timeout=WAIT_MS) as popup_info:
                 page.keyboard.press("s")
             presenter = popup_info.value
             presenter.set_viewport_size({"width": 1280, "height": 800})
             presenter.wait_for_function("window.deck && window.deck.isPresenter", timeout=WAIT_MS)
-            wait_state(presenter, 2, 1)
+            wait_state(presenter, 3, 1)
             notes = presenter.locator(".deck-presenter-notes").inner_text()
             assert "Le biais ajoute un poids par neurone" in notes
-            assert "2 / " in presenter.locator(".deck-presenter-counter").inner_text()
+            assert "3 / " in presenter.locator(".deck-presenter-counter").inner_text()
             presenter.evaluate("document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() =>"
                                " requestAnimationFrame(r))))")  # fonts loaded, the preview's scale applied
             png = presenter.screenshot()

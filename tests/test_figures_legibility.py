@@ -7,6 +7,7 @@ import warnings
 import pytest
 
 import figures
+from colours import contrast
 from figures import palette
 from figures.legibility import MIN_TEXT_PX, display_scale, svg_size
 
@@ -37,17 +38,6 @@ def built(tmp_path_factory):
             yield {name: make() for name, make in FLAGSHIP.items()}
     finally:
         mp.undo()
-
-
-def luminance(colour: str) -> float:
-    rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast(a: str, b: str = "#ffffff") -> float:
-    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_contrast_formula():

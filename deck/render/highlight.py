@@ -54,8 +54,9 @@ def token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
     return lines
 
 
-def render_code(cell: Cell) -> str:
-    """The <pre> of a cell's displayed code with highlighting, computed values and callouts."""
+def render_code(cell: Cell, slide_steps: int = 1) -> str:
+    """The <pre> of a cell's displayed code with highlighting, computed values, callouts and the steps
+    at which each line is lit (`code-steps`; the last group stays lit up to the slide's last step)."""
     text = cell.display if cell.display or not cell.code else cell.code
     marks: dict[int, list[Mark]] = {}
     for r in cell.replacements:
@@ -84,13 +85,32 @@ def render_code(cell: Cell) -> str:
                 break
         else:
             raise SourceError(f"callout text {span!r} is not in the cell's code", cell.location)
+    lit = lit_steps(cell, len(lines), slide_steps)
     out = []
     for i, runs in enumerate(token_lines(text, cell.lang)):
         html = _render_line(runs, sorted(marks.get(i, []), key=lambda m: m.start))
         # A line with callouts is taller, leaving room for the labels under it.
-        out.append(f'<span class="callout-line">{html}</span>' if i in callout_lines else html)
+        classes = ["callout-line"] * (i in callout_lines) + ["code-line"] * bool(cell.code_steps)
+        attr = f' data-lit="{" ".join(map(str, lit.get(i + 1, [])))}"' if cell.code_steps else ""
+        out.append(f'<span class="{" ".join(classes)}"{attr}>{html}</span>' if classes else html)
     body = "\n".join(out)
     return f'<pre class="code"><code class="language-{escape(cell.lang)}">{body}</code></pre>'
+
+
+def lit_steps(cell: Cell, n_lines: int, slide_steps: int) -> dict[int, list[int]]:
+    """For each line (1-based) of a cell with `code-steps`, the slide steps at which it is lit."""
+    groups = cell.code_steps
+    lit: dict[int, list[int]] = {}
+    for k, group in enumerate(groups):
+        if group and max(group) > n_lines:
+            where = cell.option_lines.get("code_steps", cell.location)
+            raise SourceError(f"cell option 'code-steps': line {max(group)} is past the end of the cell's "
+                              f"{n_lines} line{'s' * (n_lines > 1)}", where)
+        last = k == len(groups) - 1
+        for step in range(cell.step + k, max(slide_steps, cell.step + k) + 1 if last else cell.step + k + 1):
+            for line in group:
+                lit.setdefault(line, []).append(step)
+    return lit
 
 
 def _render_line(runs: list[tuple[str, str]], marks: list[Mark]) -> str:
@@ -122,8 +142,34 @@ def _render_line(runs: list[tuple[str, str]], marks: list[Mark]) -> str:
     return "".join(html)
 
 
+# Token colours: Pygments' "friendly" palette darkened until each reaches 4.5:1 (WCAG AA) on the code
+# background (#f4f6fa) and on a highlighted line (--line-bg, #e3eafa) of base.css; no italics (the
+# deck embeds no monospace italic: the PDF would show it upright, Chromium slanted).
+_TOKEN_STYLES = {
+    "Comment": "#3d6b78", "Comment.Preproc": "#007020", "Comment.Special": "bg:#fff0f0",
+    "Keyword": "bold #007020", "Keyword.Pseudo": "nobold", "Keyword.Type": "nobold #902000",
+    "Operator": "#595959", "Operator.Word": "bold #007020",
+    "Name.Builtin": "#007020", "Name.Function": "#06287e", "Name.Class": "bold #0b6a91",
+    "Name.Namespace": "bold #0b6a91", "Name.Exception": "#007020", "Name.Variable": "#8a3ba0",
+    "Name.Constant": "#2a6485", "Name.Label": "bold #002070", "Name.Entity": "bold #a33a22",
+    "Name.Attribute": "#3d6591", "Name.Tag": "bold #062873", "Name.Decorator": "bold #555555",
+    "String": "#3d6591", "String.Escape": "bold #3d6591", "String.Regex": "#235388",
+    "String.Symbol": "#4a6e16", "String.Other": "#9a4706", "Number": "#1b6e3c",
+    "Generic.Heading": "bold #000080", "Generic.Subheading": "bold #800080", "Generic.Deleted": "#a00000",
+    "Generic.Inserted": "#007a00", "Generic.Error": "#c00000", "Generic.Strong": "bold",
+    "Generic.Prompt": "bold #9a4706", "Generic.Output": "#595959", "Generic.Traceback": "#0033bb",
+    "Error": "#c00000",
+}
+
+
 @functools.lru_cache(maxsize=1)
 def pygments_css() -> str:
+    from pygments import token
     from pygments.formatters import HtmlFormatter
+    from pygments.style import Style
 
-    return HtmlFormatter(style="friendly").get_style_defs(".code")
+    class DeckStyle(Style):
+        background_color = "#f4f6fa"
+        styles = {token.string_to_tokentype(name): value for name, value in _TOKEN_STYLES.items()}
+
+    return HtmlFormatter(style=DeckStyle).get_style_defs(".code")

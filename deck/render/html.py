@@ -78,7 +78,7 @@ class SlideRenderer(RendererHTML):
             return super().fence(tokens, idx, options, env)
         parts = []
         if cell.options.echo:
-            parts.append(render_code(cell))
+            parts.append(render_code(cell, env["slide"].slide.steps))
         for output in cell.outputs:
             try:
                 parts.append(self._markdown_output(output.content, cell, options, env) if output.kind == "markdown"

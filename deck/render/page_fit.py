@@ -1,10 +1,12 @@
 """Slides that do not fit their 16:9 page, found from WeasyPrint's real layout.
 
-Too tall: the slide's section spills onto extra pages. Too wide: a line of a cell's code or output
-(code never wraps) ends past its box, which may sit in a column far from the page's edge; any
-other text ends past the right edge of the page. All are invisible to the audience in the HTML
-deck (clipped) or spill over their neighbours, so they are reported: a cell's at the cell (the
-print document marks each cell with `data-cell`, its index in the deck), the rest at the slide.
+Too tall: the slide's section spills onto extra pages, or (a slide laid out as a flex column, which
+WeasyPrint does not split across pages) a box ends below the bottom edge. Too wide: a line of a
+cell's code or output (code never wraps) ends past its box, which may sit in a column far from the
+page's edge; any other text ends past the right edge of the page. All are invisible to the audience
+in the HTML deck (clipped) or spill over their neighbours, so they are reported: a cell's at the
+cell (the print document marks each cell with `data-cell`, its index in the deck), the rest at the
+slide.
 """
 from __future__ import annotations
 
@@ -12,14 +14,15 @@ from dataclasses import dataclass
 
 PAGE_WIDTH = 960
 TOLERANCE = 0.5  # px: rounding in the layout, not an overflow
-SMALL_CODE = 0.8  # `#| code-size: small`: the code's font size relative to normal (base.css)
+SMALL_CODE = 0.85 # `#| code-size: small`: the code's font size relative to normal (base.css)
+PAGE_HEIGHT = 540
 
 
 @dataclass
 class Overflow:
     slide: int
-    kind: str      # "height" | "width" | "code"
-    amount: float  # extra pages, or px past the right edge (of the page, or of the cell's box)
+    kind: str      # "height" | "bottom" | "width" | "code"
+    amount: float  # extra pages, or px past the bottom or the right edge (of the page, or of the cell's box)
     cell: int | None = None     # code: the cell's index in the deck
     line: int | None = None     # code: the 0-based line of the displayed code (None: its output)
     small_fits: bool = False    # code: `code-size: small` would make the line fit
@@ -42,12 +45,14 @@ def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
     counts: dict[int, int] = {}
     widest: dict[int, float] = {}
     code: dict[tuple[int, int, int | None], Overflow] = {}
+    lowest: dict[int, float] = {}
     current = 0
     for page in document.pages:
         ids = [a for a in page.anchors if a.startswith("page-")]
         if ids:
             current = int(ids[0].split("-")[1])
         counts[current] = counts.get(current, 0) + 1
+        lowest[current] = max(lowest.get(current, 0.0), _lowest(page._page_box))
         for right, where in _text_boxes(page._page_box):  # WeasyPrint has no public box API
             if where.cell is None:
                 widest[current] = max(widest.get(current, 0.0), right)
@@ -59,8 +64,12 @@ def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
             small = where.pre and where.start + (right - where.start) * SMALL_CODE <= where.limit + TOLERANCE
             if key not in code or past > code[key].amount:
                 code[key] = Overflow(current, "code", past, where.cell, where.line, small, where.pre)
-    found = [Overflow(slide, "height", n - expected_pages.get(slide, 1))
-             for slide, n in sorted(counts.items()) if n > expected_pages.get(slide, 1)]
+    found = []
+    for slide, n in sorted(counts.items()):
+        if n > expected_pages.get(slide, 1):
+            found.append(Overflow(slide, "height", n - expected_pages.get(slide, 1)))
+        elif lowest.get(slide, 0.0) > PAGE_HEIGHT + TOLERANCE:
+            found.append(Overflow(slide, "bottom", lowest[slide] - PAGE_HEIGHT))
     found += [Overflow(slide, "width", right - PAGE_WIDTH)
               for slide, right in sorted(widest.items()) if right > PAGE_WIDTH + TOLERANCE]
     # one problem per cell: its widest line
@@ -86,6 +95,17 @@ def _text_boxes(page_box):
             stack.extend((child, _line(where, k)) for k, child in enumerate(children))
         else:
             stack.extend((child, where) for child in children)
+
+
+def _lowest(box) -> float:
+    """How far down any box of the page reaches: a flex column WeasyPrint cannot split is as tall as
+    its content, even where it leaves some of it out."""
+    bottom, stack = 0.0, [box]
+    while stack:
+        b = stack.pop()
+        bottom = max(bottom, b.border_box_y() + b.border_height())
+        stack.extend(getattr(b, "children", ()) or ())
+    return bottom
 
 
 def _entering(box, where: _Box) -> _Box:
@@ -116,6 +136,8 @@ def describe(overflow: Overflow, code_size: str = "normal") -> str:
     if overflow.kind == "height":
         extra = int(overflow.amount)
         return f"slide {overflow.slide} does not fit its page: its content runs {extra} page{'s' * (extra > 1)} too long"
+    if overflow.kind == "bottom":
+        return f"slide {overflow.slide} does not fit its page: its content runs {overflow.amount:.0f} px past the bottom edge"
     if overflow.kind == "width":
         return f"slide {overflow.slide} does not fit its page: a line runs {overflow.amount:.0f} px past the right edge"
     if not overflow.pre:

@@ -2,7 +2,9 @@
 
 A slide shown at step k carries `data-show="k"` (set by deck.js in the browser, written on each page
 of the print document). An element that appears at step m (`data-step="m"`) is hidden while k < m;
-an exercise's blank (`data-swap-out="m"`) gives way to its answer (`data-swap-in="m"`) at step m.
+an exercise's blank (`data-swap-out="m"`) gives way to its answer (`data-swap-in="m"`) at step m; a
+line of code lit at steps k and l (`data-lit="k l"`, from `code-steps`) is highlighted at those steps,
+in the theme's line colours (`--line-bg`, `--line-edge`).
 """
 from __future__ import annotations
 
@@ -17,5 +19,7 @@ def step_css(max_steps: int, screen_only: bool = False) -> str:
         swap_out = ", ".join(f'[data-show="{k}"] [data-swap-out="{m}"]' for m in range(1, k + 1))
         rules.append(f"{later} {{ visibility: hidden !important }}")
         rules.append(f"{swap_in}, {swap_out} {{ display: none !important }}")
+        rules.append(f'[data-show="{k}"] .code-line[data-lit~="{k}"] '
+                     "{ background-color: var(--line-bg); border-left-color: var(--line-edge) }")
     css = "\n".join(rules)
     return f"@media screen {{\n{css}\n}}" if screen_only else css

@@ -268,12 +268,9 @@ def _write(node: ET.Element, out: list[str], top: bool = False) -> None:
 
 def figure_html(svg: str, alt: str) -> str:
     """How a figure's SVG sits in a slide (HTML deck and print document alike): inline, so that its
-    text is set in the page's fonts, scaled down to the slide's width and the figure height."""
+    text is set in the page's fonts. Its size is the theme's (`.figure svg` in base.css: the space the
+    slide's text leaves, the drawing's ratio kept)."""
     svg = safe_svg(svg)
-    # as wide as the slide (or column) allows, as tall as the figure's ratio says, at most the figure
-    # height (then centred: the viewBox keeps its ratio); WeasyPrint sizes an inline SVG with
-    # width:auto to nothing, so the width is given
-    style = f"width:100%;height:auto;max-height:{FIGURE_MAX_HEIGHT_PX}px"
-    attrs = f'role="img" aria-label="{html.escape(alt)}" style="{style}"'
+    attrs = f'role="img" aria-label="{html.escape(alt)}"'
     svg = re.sub(r"^<svg\b", f"<svg {attrs}", svg, count=1)
     return f'<figure class="figure">{svg}</figure>'

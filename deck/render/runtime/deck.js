@@ -26,6 +26,8 @@
     reset: "Remettre à zéro",
     helpTitle: "Raccourcis clavier",
     helpClose: "Appuyez sur ? ou Échap pour fermer",
+    close: "Fermer",
+    overview: "Vue d'ensemble",
     keys: [
       ["→ ↓ Espace Page↓ Entrée N", "Étape ou diapositive suivante"],
       ["← ↑ Page↑ Retour arrière P", "Étape ou diapositive précédente"],
@@ -49,6 +51,8 @@
     reset: "Reset",
     helpTitle: "Keyboard shortcuts",
     helpClose: "Press ? or Esc to close",
+    close: "Close",
+    overview: "Overview",
     keys: [
       ["→ ↓ Space PgDn Enter N", "Next step or slide"],
       ["← ↑ PgUp Backspace P", "Previous step or slide"],
@@ -66,6 +70,8 @@
   var state = { slide: total ? 1 : 0, step: total ? 1 : 0 };
   var overviewOpen = false;
   var overviewSel = 0;
+  var scrollView = false; /* a narrow window (a phone): the slides one under the other, scrolled */
+  var returnFocus = null; /* where focus goes back when a dialog (help, overview) closes */
   var helpEl = null;
   var liveEl = null;
   var lastAnnounced = 0;
@@ -180,7 +186,7 @@
       s.classList.toggle("deck-current", cur);
       s.classList.toggle("deck-past", i + 1 < state.slide);
       s.classList.toggle("deck-future", i + 1 > state.slide);
-      if (overviewOpen) {
+      if (overviewOpen || scrollView) {
         s.setAttribute("aria-hidden", "false");
         s.inert = false;
         s.removeAttribute("inert");
@@ -191,14 +197,15 @@
       }
     }
     var current = slides[state.slide - 1];
-    if (!overviewOpen) applyStep(current, state.step);
+    if (!overviewOpen && !scrollView) applyStep(current, state.step);
     if (deckEl) {
       deckEl.setAttribute("data-current-slide", String(state.slide));
       deckEl.setAttribute("data-current-step", String(state.step));
     }
     /* move focus out of a slide that just became inert */
     var a = doc.activeElement;
-    if (a && a !== doc.body && a.closest && a.closest(".slide") && a.closest(".slide") !== current) {
+    if (!overviewOpen && !scrollView && a && a !== doc.body && a.closest && a.closest(".slide") &&
+        a.closest(".slide") !== current) {
       a.blur();
     }
     if (liveEl && lastAnnounced !== state.slide) {
@@ -233,6 +240,7 @@
     state.slide = n;
     state.step = k;
     if (changed || opts.force) render();
+    if (scrollView && changed && !opts.scrolled) slides[n - 1].scrollIntoView({ block: "start" });
     writeHash();
     if (changed || opts.force) {
       if (!opts.remote) sync.send();
@@ -272,6 +280,18 @@
         bc.onmessage = function (e) { receive(e.data, null); };
       } catch (e) { bc = null; }
     }
+    /* Without a channel (file://, where Chromium gives each page its own origin for
+       BroadcastChannel), windows of the same file share localStorage: each message is written
+       to one key, and the other windows get a 'storage' event. */
+    var storeKey = bc ? null : "deck-sync:" + key;
+    if (storeKey) {
+      window.addEventListener("storage", function (e) {
+        if (e.key !== storeKey || !e.newValue) return;
+        var d = null;
+        try { d = JSON.parse(e.newValue); } catch (err) { d = null; }
+        receive(d, null);
+      });
+    }
 
     function addPeer(w) {
       if (!w || w === window) return;
@@ -296,6 +316,9 @@
       peers = alive;
       if (bc) {
         try { bc.postMessage(msg); } catch (e) { /* ignore */ }
+      }
+      if (storeKey) {
+        try { localStorage.setItem(storeKey, JSON.stringify(msg)); } catch (e) { /* storage off */ }
       }
     }
 
@@ -358,6 +381,15 @@
     if (s.scrollIntoView) {
       try { s.scrollIntoView({ block: "nearest", inline: "nearest" }); } catch (e) { s.scrollIntoView(false); }
     }
+    if (!helpOpen()) focusOverviewSel();
+  }
+
+  /* The overview is a dialog too: the chosen thumbnail has the focus. */
+  function focusOverviewSel() {
+    var s = slides[overviewSel];
+    if (!overviewOpen || !s) return;
+    if (!returnFocus) returnFocus = doc.activeElement;
+    try { s.focus({ preventScroll: true }); } catch (e) { s.focus(); }
   }
 
   function overviewCols() {
@@ -369,10 +401,18 @@
   }
 
   function openOverview() {
-    if (overviewOpen || !total) return;
+    if (overviewOpen || !total || scrollView) return;
     overviewOpen = true;
     root.classList.add("deck-overview");
-    for (var i = 0; i < total; i++) applyStep(slides[i], stepCounts[i]);
+    if (deckEl) {
+      deckEl.setAttribute("role", "dialog");
+      deckEl.setAttribute("aria-modal", "true");
+      deckEl.setAttribute("aria-label", T.overview);
+    }
+    for (var i = 0; i < total; i++) {
+      applyStep(slides[i], stepCounts[i]);
+      slides[i].tabIndex = -1;
+    }
     fitOverview();
     render();
     setOverviewSel(state.slide - 1);
@@ -382,10 +422,19 @@
     if (!overviewOpen) return;
     overviewOpen = false;
     root.classList.remove("deck-overview");
-    for (var i = 0; i < total; i++) slides[i].classList.remove("deck-selected");
-    if (deckEl) deckEl.scrollTop = 0;
+    for (var i = 0; i < total; i++) {
+      slides[i].classList.remove("deck-selected");
+      slides[i].removeAttribute("tabindex");
+    }
+    if (deckEl) {
+      deckEl.scrollTop = 0;
+      deckEl.removeAttribute("role");
+      deckEl.removeAttribute("aria-modal");
+      deckEl.removeAttribute("aria-label");
+    }
     render();
     fitAll();
+    giveFocusBack();
   }
 
   function toggleOverview() {
@@ -419,7 +468,12 @@
     });
     table.appendChild(tbody);
     box.appendChild(table);
-    box.appendChild(el("p", "deck-help-close", T.helpClose));
+    var foot = el("p", "deck-help-close", T.helpClose + " ");
+    var closeButton = el("button", "deck-help-button", T.close);
+    closeButton.type = "button";
+    foot.appendChild(closeButton);
+    box.appendChild(foot);
+    box.tabIndex = -1;
     helpEl.appendChild(box);
     helpEl.addEventListener("click", function (e) {
       e.stopPropagation();
@@ -428,13 +482,89 @@
     doc.body.appendChild(helpEl);
   }
 
+  /* A dialog takes focus when it opens and gives it back when it closes. */
+  function takeFocus(target) {
+    if (!returnFocus) returnFocus = doc.activeElement;
+    try { target.focus({ preventScroll: true }); } catch (e) { target.focus(); }
+  }
+
+  function giveFocusBack() {
+    var back = returnFocus;
+    returnFocus = null;
+    if (back && back !== doc.body && back.focus && doc.contains(back) && !back.closest(".deck-help, [inert]")) {
+      try { back.focus({ preventScroll: true }); } catch (e) { back.focus(); }
+    } else if (doc.activeElement && doc.activeElement.blur) {
+      doc.activeElement.blur();
+    }
+  }
+
   function setHelp(show) {
-    if (!helpEl) return;
+    if (!helpEl || helpOpen() === !!show) return;
     helpEl.hidden = !show;
     root.classList.toggle("deck-help-open", !!show);
+    /* everything behind a modal dialog is out of reach: keyboard, pointer, screen reader */
+    Array.prototype.forEach.call(doc.body.children, function (c) {
+      if (c !== helpEl && c !== liveEl) c.inert = !!show;
+    });
+    if (show) takeFocus(helpEl.querySelector(".deck-help-button"));
+    else if (overviewOpen) focusOverviewSel();
+    else giveFocusBack();
+  }
+
+  /* Tab inside an open dialog: focus cycles through its controls, never behind it. */
+  function trapTab(e, container) {
+    var items = Array.prototype.filter.call(
+      container.querySelectorAll("button, a[href], [tabindex]:not([tabindex='-1'])"),
+      function (x) { return !x.disabled && x.getClientRects().length; });
+    if (!items.length) { e.preventDefault(); return; }
+    var i = items.indexOf(doc.activeElement);
+    var k = e.shiftKey ? (i <= 0 ? items.length - 1 : i - 1) : (i < 0 || i === items.length - 1 ? 0 : i + 1);
+    e.preventDefault();
+    items[k].focus();
   }
 
   function helpOpen() { return !!helpEl && !helpEl.hidden; }
+
+  /* ---------------------------------------------------------- scroll view */
+
+  /* Below about 500 px (a phone held upright) a scaled slide would have 9-px text: the slides are
+     laid out one under the other at the window's width instead, each in its final state, and the
+     page scrolls. The URL still names the slide at the top. */
+  var NARROW = "(max-width: 480px)";
+
+  function setScrollView(on) {
+    if (on === scrollView) return;
+    if (on && overviewOpen) closeOverview();
+    scrollView = on;
+    root.classList.toggle("deck-scroll", on);
+    if (on) {
+      for (var i = 0; i < total; i++) applyStep(slides[i], stepCounts[i]);
+      render();
+      var s = slides[state.slide - 1];
+      if (s && state.slide > 1) s.scrollIntoView({ block: "start" });
+      else window.scrollTo(0, 0);
+    } else {
+      render();
+      fitAll();
+    }
+  }
+
+  var scrollQueued = false;
+
+  function onScroll() {
+    if (!scrollView || scrollQueued) return;
+    scrollQueued = true;
+    window.requestAnimationFrame(function () {
+      scrollQueued = false;
+      /* a window being widened out of the scroll view scrolls too: that is no reader's move */
+      if (!scrollView || !window.matchMedia(NARROW).matches) return;
+      var n = 1;
+      for (var i = 0; i < total; i++) {
+        if (slides[i].getBoundingClientRect().top < 4) n = i + 1; /* the slide at the top of the window */
+      }
+      if (n !== state.slide) go(n, "last", { remote: true, scrolled: true });
+    });
+  }
 
   /* ---------------------------------------------------------- fullscreen */
 
@@ -579,11 +709,17 @@
 
     if (key === "?" || lower === "h") {
       setHelp(!helpOpen());
-    } else if (key === "Escape" && helpOpen()) {
-      setHelp(false);
+    } else if (helpOpen()) {
+      /* a modal dialog: the deck behind it does not move */
+      if (key === "Escape") setHelp(false);
+      else if (key === "Tab") trapTab(e, helpEl);
+      else if (key === "Enter" || key === " ") handled = false; /* the close button */
+    } else if (scrollView) {
+      handled = false; /* arrows, space and page keys scroll the page */
     } else if (overviewOpen) {
       var cols;
       switch (key) {
+        case "Tab": setOverviewSel((overviewSel + (e.shiftKey ? total - 1 : 1)) % total); break;
         case "Escape": case "o": case "O": closeOverview(); break;
         case "ArrowRight": setOverviewSel(overviewSel + 1); break;
         case "ArrowLeft": setOverviewSel(overviewSel - 1); break;
@@ -637,6 +773,7 @@
     var moved = downAt && (Math.abs(e.clientX - downAt.x) > 5 || Math.abs(e.clientY - downAt.y) > 5);
     downAt = null;
     if (helpOpen()) { setHelp(false); return; }
+    if (scrollView) return;
     if (overviewOpen) {
       var s = e.target.closest && e.target.closest(".slide");
       var i = s ? slides.indexOf(s) : -1;
@@ -667,7 +804,7 @@
   }
 
   function onTouchEnd(e) {
-    if (!touch0 || overviewOpen) { touch0 = null; return; }
+    if (!touch0 || overviewOpen || scrollView) { touch0 = null; return; }
     var t = e.changedTouches && e.changedTouches[0];
     if (!t) { touch0 = null; return; }
     var dx = t.clientX - touch0.x;
@@ -706,6 +843,12 @@
       else writeHash();
     });
     window.addEventListener("resize", fitAll);
+    if (!PRESENTER && window.matchMedia) {
+      var narrow = window.matchMedia(NARROW);
+      setScrollView(narrow.matches);
+      narrow.addEventListener("change", function (e) { setScrollView(e.matches); });
+      window.addEventListener("scroll", onScroll, { passive: true });
+    }
     doc.addEventListener("keydown", onKey);
     doc.addEventListener("mousedown", onMouseDown, true);
     doc.addEventListener("click", onClick);
