@@ -33,7 +33,7 @@ title: T
 ```{{python}}
 #| output: comment{option}
 x = 1
-y = dict(argument_one=1, argument_2=2)
+y = dict(argument_one=1, two=22)
 z = 2
 ```
 :::
@@ -57,7 +57,7 @@ def test_small_code_fits_where_normal_code_does_not(project):
 
 
 def test_too_long_even_small_says_so(project):
-    deck = project.deck(COLUMN.format(option="").replace("argument_2=2", "argument_2=2, three=3, four=4"))
+    deck = project.deck(COLUMN.format(option="").replace("two=22", "two=22, three=3, four=4"))
     assert first_lines(check(deck, project.root).problems) == [
         "slides_src/t.md:12 (slide 2): this line of code runs N px past its box: "
         "shorten or split it (even `#| code-size: small` would not make it fit)"]
@@ -68,7 +68,7 @@ def test_too_long_even_small_says_so(project):
 
 def test_output_escaping_its_box_is_reported_at_the_cell(project):
     deck = project.deck(COLUMN.format(option="").replace("z = 2", "print('w' * 60)").replace(
-        "argument_2=2", "a=2").replace("#| output: comment", "#| echo: true"))
+        "two=22", "a=2").replace("#| output: comment", "#| echo: true"))
     assert first_lines(check(deck, project.root).problems) == [
         "slides_src/t.md:11 (slide 2): a line of this cell's output runs N px past its box: "
         "shorten or split it (even `#| code-size: small` would not make it fit)"]
@@ -91,7 +91,7 @@ def test_code_size_is_checked(project):
 
 def test_a_table_a_cell_prints_past_its_column_is_reported_at_the_cell(project):
     deck = project.deck(COLUMN.format(option="").replace("#| output: comment", "#| output: asis\n#| echo: false").replace(
-        "y = dict(argument_one=1, argument_2=2)", "print('| ' + ' | '.join(f'column{i}' for i in range(9)) + ' |')\n"
+        "y = dict(argument_one=1, two=22)", "print('| ' + ' | '.join(f'column{i}' for i in range(9)) + ' |')\n"
         "print('|' + '---|' * 9)").replace("z = 2", "print('| ' + ' | '.join(str(10 ** 6 * i) for i in range(9)) + ' |')"))
     assert first_lines(check(deck, project.root).problems) == [
         "slides_src/t.md:12 (slide 2): this cell's output (a table or a figure) runs N px past its box: make it narrower"]
