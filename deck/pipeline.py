@@ -68,6 +68,7 @@ class DeckReport:
     claims: int = 0                      # literal claims verified
     checked: list = field(default_factory=list)  # (location, written) of each literal claim
     cache_log: list[str] = field(default_factory=list)  # why each cell ran (with --verbose)
+    rendered: list[int] = field(default_factory=list)   # slides whose PDF was rendered (not cached)
     deck: Deck | None = None
 
 
@@ -100,11 +101,44 @@ class _CellProgress(ExecutionHooks):
             self.options.emit("cell", index=item.index + 1, total=self.total)
 
 
+class _RenderWhileRunning(ExecutionHooks):
+    """The pipelined build: a slide whose items have all run is handed to the PDF helper process
+    (pdf.SlidePdfs) when the next cell starts, so that its rendering overlaps the cells still to run.
+    By then its last item's result is recorded in the cell cache, so hiding answers (--student) on
+    the slide changes nothing stored. A slide that cannot be rendered yet waits for the final pass,
+    which renders every slide again and reports its error in order."""
+
+    def __init__(self, make_job: Callable, pdfs, deck: Deck):
+        self.make_job, self.pdfs = make_job, pdfs
+        self.left = {s.index: len(s.items) for s in deck.slides}
+        self.slide_of = {id(item): s for s in deck.slides for item in s.items}
+        self.ready = [s for s in deck.slides if not s.items]
+
+    def on_end(self, item) -> None:
+        slide = self.slide_of.get(id(item))
+        if slide is not None:
+            self.left[slide.index] -= 1
+            if self.left[slide.index] == 0:
+                self.ready.append(slide)
+
+    def on_start(self, item, time_limit) -> None:
+        if not self.ready:
+            return
+        ready, self.ready = self.ready, []
+        jobs = []
+        for slide in ready:
+            try:
+                jobs.append(self.make_job(slide))
+            except Exception:  # rendered again by the final pass, which reports the error
+                continue
+        self.pdfs.prefetch(jobs)
+
+
 def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     """Build one deck; raise DeckError on the first source error (collect all in check mode)."""
     from .claims.exercises import hide_answers
     from .execute import execute
-    from .render.documents import html_document, print_document, render_slides
+    from .render.documents import print_css, render_one, slide_print_html
 
     start = time.perf_counter()
     report = DeckReport(path.stem, path)
@@ -116,13 +150,45 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
         from .execute.cache import Cache
 
         cache = Cache(cache_root(options.project_root))
+    math_cache = cache.root if cache is not None else None
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
+    hooks = [_CellProgress(options, len(deck.cells)), *options.hooks]
+    pdfs = job_of = None
+    if options.layout if options.check else options.pdf:  # slides are laid out: the PDF, or the page-fit check
+        from .render.pdf import SlideCache, SlidePdfs
+
+        pdfs = SlidePdfs(print_css(deck.front_matter.get("theme", "default")),
+                         SlideCache(cache.root) if cache is not None else None)
+
+        def job_of(rendered):
+            return pdfs.job(rendered.index, slide_print_html(deck, rendered, options.handout), rendered.steps,
+                            1 if options.handout else rendered.steps)
+
+        def prefetched_job(slide):
+            if options.student:
+                hide_answers(dataclasses.replace(deck, slides=[slide]))
+            return job_of(render_one(deck, slide, options.project_root, math_cache))
+
+        hooks.append(_RenderWhileRunning(prefetched_job, pdfs, deck))
+    try:
+        return _finish_deck(deck, report, options, cache, timeout, hooks, pdfs, job_of, start)
+    finally:
+        if pdfs is not None:
+            pdfs.close()
+
+
+def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, timeout: float, hooks: list,
+                 pdfs, job_of, start: float) -> DeckReport:
+    """Execute, render, lay out and publish (build_deck's body, inside the PDF helper's lifetime)."""
+    from .claims.exercises import hide_answers
+    from .execute import execute
+    from .render.documents import html_document, render_slides, source_date
+
     token = current_cache_root.set(cache_root(options.project_root))
     try:
         problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=cache,
                            log=report.cache_log.append if options.verbose else None,
-                           hooks=[_CellProgress(options, len(deck.cells)), *options.hooks],
-                           project_root=options.project_root)
+                           hooks=hooks, project_root=options.project_root)
     finally:
         current_cache_root.reset(token)
     if options.student:
@@ -137,26 +203,29 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
         return report  # a false number never reaches an output; a broken deck cannot be laid out
     options.emit("render")
     slides = render_slides(deck, options.project_root, cache.root if cache is not None else None)
-    steps = {s.index: (1 if options.handout else s.steps) for s in slides}
+    rendered = []
+    if pdfs is not None:
+        jobs = [job_of(s) for s in slides]
+        if not options.check:
+            options.emit("pdf", pages=sum(j.pages for j in jobs))
+        rendered = pdfs.results(jobs)
+        report.rendered = list(pdfs.rendered)
+    overflows = [o for r in rendered for o in r.overflows]
     if options.check:
-        if options.layout:
-            from .render.pdf import check_layout
-
-            result = check_layout(print_document(deck, slides, options.handout), steps)
-            report.problems.extend(layout_problem(deck, o) for o in result.overflows)
+        report.problems.extend(layout_problem(deck, o) for o in overflows)
         report.seconds = time.perf_counter() - start
         return report
     outputs: dict[Path, bytes] = {}
     name = options.output_dir / f"{deck.name}{options.suffix}"
     if options.html:
         outputs[name.with_suffix(".html")] = html_document(deck, slides).encode("utf-8")
-    if options.pdf:
-        from .render.pdf import render_pdf
+    if pdfs is not None:
+        from .render.assemble import SlidePages, assemble
 
-        options.emit("pdf", pages=sum(steps.values()))
-        outputs[name.with_suffix(".pdf")], result = render_pdf(print_document(deck, slides, options.handout), steps)
-        report.pages = result.pages
-        report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0] for o in result.overflows)
+        outputs[name.with_suffix(".pdf")] = assemble([SlidePages(r.data, str(r.slide)) for r in rendered],
+                                                     source_date())
+        report.pages = sum(r.pages for r in rendered)
+        report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0] for o in overflows)
     publish(outputs)  # the HTML and the PDF of one build, together or not at all
     report.outputs = list(outputs)
     report.seconds = time.perf_counter() - start
@@ -173,10 +242,15 @@ def layout_problem(deck: Deck, overflow) -> LayoutProblem:
 
 def build(options: BuildOptions) -> list[DeckReport]:
     """Build every deck; several decks are built in parallel processes, one per core."""
+    from .render.pdf import release_styles
+
     paths = find_decks(options)
     workers = min(len(paths), os.cpu_count() or 1)
     if workers < 2 or not hasattr(os, "fork"):
-        return [build_deck(path, options) for path in paths]
+        try:
+            return [build_deck(path, options) for path in paths]
+        finally:
+            release_styles()
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -194,6 +268,11 @@ def build(options: BuildOptions) -> list[DeckReport]:
 
 
 def _build_for_pool(path: Path, options: BuildOptions) -> DeckReport:
-    report = build_deck(path, options)
+    from .render.pdf import release_styles
+
+    try:
+        report = build_deck(path, options)
+    finally:
+        release_styles()  # a pool's worker ends with os._exit
     report.deck = None  # the parsed deck stays in the worker; counts and problems come back
     return report
