@@ -237,7 +237,7 @@ class _Fonts:
                 group.merged = group.members[0].font
                 continue
             program = merge_truetype([(m.font.DescendantFonts[0].FontDescriptor.FontFile2.read_bytes(),
-                                       max(m.widths, default=0)) for m in group.members])
+                                       set(m.widths)) for m in group.members])
             if program is None:  # not the same font after all: every slide keeps its own subset
                 continue
             group.merged = _merged_font(out, group.members, program)
@@ -351,18 +351,19 @@ ARGS_ARE_WORDS, HAS_SCALE, MORE_COMPONENTS, HAS_XY_SCALE, HAS_2X2 = 0x1, 0x8, 0x
 
 
 class _Subset:
-    """One slide's subset, read from its raw tables. WeasyPrint keeps the font's glyph ids up to the
-    highest one the slide's text uses (`top`); glyphs only used inside composite glyphs (accents)
-    that lie above it are numbered after it, in order."""
+    """One slide's subset, read from its raw tables, and the glyph ids its text uses (`used`, from
+    the font's widths in the PDF). WeasyPrint keeps the font's glyph ids up to the highest one used
+    (`top`); glyphs only used inside composite glyphs (accents) that lie above it are numbered after
+    it, in order."""
 
-    def __init__(self, program: bytes, top: int):
-        from fontTools.ttLib.sfnt import SFNTReader
-
-        reader = SFNTReader(io.BytesIO(program))
-        self.tables = {tag: reader[tag] for tag in reader.keys()}
+    def __init__(self, program: bytes, used: set[int]):
+        count, = struct.unpack(">H", program[4:6])  # the table directory: (tag, checksum, offset, length)
+        records = (struct.unpack(">4sIII", program[12 + 16 * i:28 + 16 * i]) for i in range(count))
+        self.tables = {tag.decode("latin-1"): program[offset:offset + length] for tag, _, offset, length in records}
         t = self.tables
         self.count = struct.unpack(">H", t["maxp"][4:6])[0]
-        self.top = min(top, self.count - 1)
+        self.used = used
+        self.top = min(max(used, default=0), self.count - 1)
         n = self.count
         if struct.unpack(">h", t["head"][50:52])[0] == 1:
             self.loca = struct.unpack(f">{n + 1}I", t["loca"][:4 * (n + 1)])
@@ -395,9 +396,9 @@ def _components(data: bytes) -> list[int]:
             return offsets
 
 
-def merge_truetype(programs: list[tuple[bytes, int]]) -> bytes | None:
-    """One TrueType font from subsets of it, each given with the highest glyph id its text uses; None
-    if two disagree about a glyph (then they are not subsets of one font).
+def merge_truetype(programs: list[tuple[bytes, set[int]]]) -> bytes | None:
+    """One TrueType font from subsets of it, each given with the glyph ids its text uses; None if
+    two disagree about a glyph (then they are not subsets of one font).
 
     Raw tables, no full parse. Glyph ids up to each subset's `top` are the font's own, and stay; the
     components numbered above it get ids after every used one (one id per distinct outline), and the
@@ -407,7 +408,7 @@ def merge_truetype(programs: list[tuple[bytes, int]]) -> bytes | None:
     format 3: a PDF selects glyphs by id).
     """
     try:
-        subsets = [_Subset(program, top) for program, top in programs]
+        subsets = [_Subset(program, used) for program, used in programs]
     except Exception:  # not a TrueType font read this way: each slide keeps its own subset
         return None
     if any(not {"glyf", "loca", "head", "hhea", "hmtx", "maxp"} <= s.tables.keys() for s in subsets):
@@ -443,22 +444,22 @@ def merge_truetype(programs: list[tuple[bytes, int]]) -> bytes | None:
         return bytes(out)
 
     # simple outlines first, so that a component numbered above a subset's top finds its own id
+    outlines = [[(gid, s.glyph(gid)) for gid in range(s.top + 1) if s.loca[gid + 1] > s.loca[gid]] for s in subsets]
     for composite_pass in (False, True):
         for s, subset in enumerate(subsets):
-            for gid in range(subset.top + 1):
-                data = subset.glyph(gid)
-                if not data or bool(_components(data)) != composite_pass:
+            for gid, data in outlines[s]:
+                if (struct.unpack(">h", data[:2])[0] < 0) != composite_pass:
                     continue
-                data = rewrite(s, data)
+                data = rewrite(s, data) if composite_pass else data
                 if gid in glyphs:
-                    if glyphs[gid].rstrip(b"\0") != data.rstrip(b"\0"):
+                    if glyphs[gid] != data and glyphs[gid].rstrip(b"\0") != data.rstrip(b"\0"):
                         return None
                     continue
                 glyphs[gid], metrics[gid] = data, subset.metrics(gid)
                 by_outline.setdefault(data.rstrip(b"\0"), gid)
-    for subset in subsets:  # glyphs without an outline (spaces): the advance of a subset that uses them
-        for gid in range(subset.top + 1):
-            if gid not in metrics and subset.metrics(gid)[0]:
+    for subset in subsets:  # glyphs without an outline (spaces): the metrics of a subset that uses them
+        for gid in subset.used:
+            if gid not in metrics and gid < subset.count:
                 metrics[gid] = subset.metrics(gid)
     count = next_id
     largest = max(subsets, key=lambda s: s.count).tables

@@ -193,6 +193,15 @@ def _styles(digest: str) -> _Styles:
     return _STYLES[digest]
 
 
+def warm_up() -> None:
+    """Parse the print CSS this process used last and draw a page of text with it, so that the next
+    slide to render does not wait for it (an idle --watch worker calls this between builds)."""
+    if _CSS and next(reversed(_CSS)) not in _STYLES:
+        digest = next(reversed(_CSS))
+        render_slide(SlideJob(1, '<html><body class="print"><section class="slide page"><p>deck <em>deck</em> '
+                                 '<strong>deck</strong> <code>deck</code></p></section></body></html>', 1, 1, digest))
+
+
 def release_styles() -> None:
     """Forget the parsed styles and remove their font files: at the end of a command, whose build
     process ends with os._exit (the supervisor's child, a pool's worker), which skips WeasyPrint's
