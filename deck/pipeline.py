@@ -1,6 +1,7 @@
 """The whole build, top to bottom: find decks, parse, execute, render HTML, lay out the PDF, publish."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import time
@@ -134,6 +135,22 @@ class _RenderWhileRunning(ExecutionHooks):
         self.pdfs.prefetch(jobs)
 
 
+@contextlib.contextmanager
+def _math_as_after_the_cells():
+    """Math drawn while cells run is drawn with matplotlib's own math settings, not those a cell may
+    have changed: the final pass draws it after the cells have given the process back, and both
+    share the math cache."""
+    import sys
+
+    if "matplotlib" not in sys.modules:
+        yield
+        return
+    import matplotlib
+
+    with matplotlib.rc_context({k: v for k, v in matplotlib.rcParamsOrig.items() if k.startswith("mathtext.")}):
+        yield
+
+
 def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     """Build one deck; raise DeckError on the first source error (collect all in check mode)."""
     from .claims.exercises import hide_answers
@@ -167,7 +184,8 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
         def prefetched_job(slide):
             if options.student:
                 hide_answers(dataclasses.replace(deck, slides=[slide]))
-            return job_of(render_one(deck, slide, options.project_root, math_cache))
+            with _math_as_after_the_cells():
+                return job_of(render_one(deck, slide, options.project_root, math_cache))
 
         hooks.append(_RenderWhileRunning(prefetched_job, pdfs, deck))
     try:
