@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import pickle
@@ -29,9 +28,10 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from ..execute.cache import sha
 from ..shared.files import write_atomic
 from .page_fit import Overflow, find_overflows
 
@@ -40,12 +40,9 @@ RENDER_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 # Below this many slides to render at the end of a build, a helper process would cost more to start
 # (Python, WeasyPrint, the print CSS: about 1 s of the other core) than it saves.
 HELPER_MIN_SLIDES = 12
-
-
-@dataclass
-class PdfResult:
-    pages: int
-    overflows: list[Overflow] = field(default_factory=list)
+# This process, not yet warm (WeasyPrint imported, the CSS parsed: about 0.7 s), takes slides from
+# the helper's queue only when more than this many wait: fewer are done sooner by the helper alone.
+JOIN_HELPER_ABOVE = 4
 
 
 @dataclass
@@ -61,7 +58,9 @@ class SlideJob:
 
     def __post_init__(self):
         if not self.key:
-            self.key = _sha(engine_key(), self.css, str(self.steps), str(self.pages), self.html)
+            from .steps import step_css
+
+            self.key = sha(engine_key(), self.css, step_css(self.steps), str(self.pages), self.html)
 
 
 @dataclass
@@ -111,14 +110,6 @@ def write_pdf(document) -> bytes:
 
 
 # --- what a slide's PDF depends on besides its HTML ------------------------------------------------
-def _sha(*parts: str | bytes) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else p.encode("utf-8"))
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 # Where fontconfig finds the fonts that fill in glyphs the theme's fonts lack (and its settings):
 # a font installed or removed there changes the mtime of its folder, and so every slide's key.
 FONT_PLACES = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
@@ -141,7 +132,7 @@ def engine_key() -> str:
             dirs.sort()
             with contextlib.suppress(OSError):
                 parts.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
-    return _sha(*parts)
+    return sha(*parts)
 
 
 _CSS: dict[str, str] = {}  # digest -> print CSS text (one per theme in practice)
@@ -149,7 +140,7 @@ _CSS: dict[str, str] = {}  # digest -> print CSS text (one per theme in practice
 
 def register_css(css: str) -> str:
     """Make a print CSS known to this process's renderer; returns the digest that jobs name it by."""
-    digest = _sha(css)
+    digest = sha(css)
     _CSS[digest] = css
     return digest
 
@@ -320,10 +311,11 @@ class _Helper:
             self.queue.append(job)
             self.changed.notify_all()
 
-    def take_last(self) -> SlideJob | None:
-        """The last job the helper has not started, for this process to render (None: none left)."""
+    def take_last(self, leave: int = 0) -> SlideJob | None:
+        """The last job the helper has not started, for this process to render, if more than `leave`
+        wait (None: the helper keeps the rest)."""
         with self.changed:
-            return self.queue.pop() if self.queue else None
+            return self.queue.pop() if len(self.queue) > leave else None
 
     def result(self, job: SlideJob) -> SlidePdf | None:
         """The helper's render of a job it took (None if it died first)."""
@@ -419,7 +411,7 @@ class SlidePdfs:
             for i in fresh:
                 self._give(jobs[i])
             mine = {}
-            while (job := self.helper.take_last()) is not None:
+            while (job := self.helper.take_last(0 if self.css in _STYLES else JOIN_HELPER_ABOVE)) is not None:
                 mine[job.key] = self._render_here(job)
             for i in missing:
                 key = jobs[i].key
