@@ -135,6 +135,12 @@ class _RenderWhileRunning(ExecutionHooks):
         self.pdfs.prefetch(jobs)
 
 
+def _results_of(slide) -> tuple:
+    """What execution wrote into a slide: everything its HTML is made from besides its source."""
+    return (tuple((c.display, tuple(map(repr, c.replacements)), tuple((o.kind, o.content, o.alt) for o in c.outputs))
+                  for c in slide.cells), tuple((e.text, e.claim) for e in slide.exprs), slide.steps)
+
+
 @contextlib.contextmanager
 def _math_as_after_the_cells():
     """Math drawn while cells run is drawn with matplotlib's own math settings, not those a cell may
@@ -171,6 +177,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
     hooks = [_CellProgress(options, len(deck.cells)), *options.hooks]
     pdfs = job_of = None
+    early: dict[int, tuple] = {}  # slide -> (its results, its HTML) when rendered while cells ran
     if options.layout if options.check else options.pdf:  # slides are laid out: the PDF, or the page-fit check
         from .render.pdf import SlideCache, SlidePdfs
 
@@ -185,22 +192,24 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
             if options.student:
                 hide_answers(dataclasses.replace(deck, slides=[slide]))
             with _math_as_after_the_cells():
-                return job_of(render_one(deck, slide, options.project_root, math_cache))
+                rendered = render_one(deck, slide, options.project_root, math_cache)
+            early[slide.index] = (_results_of(slide), rendered)
+            return job_of(rendered)
 
         hooks.append(_RenderWhileRunning(prefetched_job, pdfs, deck))
     try:
-        return _finish_deck(deck, report, options, cache, timeout, hooks, pdfs, job_of, start)
+        return _finish_deck(deck, report, options, cache, timeout, hooks, pdfs, job_of, early, start)
     finally:
         if pdfs is not None:
             pdfs.close()
 
 
 def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, timeout: float, hooks: list,
-                 pdfs, job_of, start: float) -> DeckReport:
+                 pdfs, job_of, early: dict, start: float) -> DeckReport:
     """Execute, render, lay out and publish (build_deck's body, inside the PDF helper's lifetime)."""
     from .claims.exercises import hide_answers
     from .execute import execute
-    from .render.documents import html_document, render_slides, source_date
+    from .render.documents import html_document, render_one, source_date
 
     token = current_cache_root.set(cache_root(options.project_root))
     try:
@@ -220,7 +229,11 @@ def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, t
     if report.problems and (not options.check or any(p.kind != "claim" for p in report.problems)):
         return report  # a false number never reaches an output; a broken deck cannot be laid out
     options.emit("render")
-    slides = render_slides(deck, options.project_root, cache.root if cache is not None else None)
+    # a slide rendered while cells ran is reused if its results are still those it was rendered with
+    # (a snapshot restore re-runs earlier cells, which may give a figure drawn anew)
+    slides = [early[s.index][1] if s.index in early and early[s.index][0] == _results_of(s)
+              else render_one(deck, s, options.project_root, cache.root if cache is not None else None)
+              for s in deck.slides]
     rendered = []
     if pdfs is not None:
         jobs = [job_of(s) for s in slides]

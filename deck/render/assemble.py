@@ -5,10 +5,11 @@ With pikepdf (qpdf): pages and everything they reference are copied with one obj
 so the structure tree copied after its pages still points at them, and qpdf writes only what the
 document reaches, with a deterministic ID (same slides -> same bytes).
 
-Fonts: WeasyPrint subsets each font per document, keeping the glyph ids of the full font (HarfBuzz's
-retain-gids) and naming it after its description, so one font's subsets from several slides have the
-same name and agree on every glyph id. They are merged here into one subset (the union of the
-glyphs, widths and text mappings), shared by every page, as a whole-document render would have it.
+Fonts: WeasyPrint subsets each font per document, keeping the full font's glyph ids for the glyphs
+text uses, and names it after its description, so one font's subsets from several slides have the
+same name and agree on those ids. They are merged here into one subset (the union of the glyphs,
+widths and text mappings; see `merge_truetype`), shared by every page, as a whole-document render
+would have it. A font that cannot be merged stays one copy per slide, still correct.
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def assemble(slides: list[SlidePages], created: str = "") -> bytes:
         labels.append((first, slide.label))
         for page in src.pages:
             out.pages.append(page)
-        pages = list(out.pages)[first:]
+        pages = [out.pages[i] for i in range(first, len(out.pages))]
         tree.add(src, pages)
         fonts.collect(pages)
         item = src.Root.get("/Outlines", {}).get("/First")
