@@ -173,7 +173,7 @@ print(json.dumps({{"whole process after start-up": total,
     "lay out and draw the edited slide": cum("pdf.py:render_slide") - cum("pdf.py:__init__"),
     "assemble the deck's PDF": cum("assemble.py:assemble"),
     "cells (cached) and parse": cum("execute/__init__.py:execute") + cum("source/__init__.py:parse_file"),
-    "HTML of the slides": cum("documents.py:render_slides")}}))
+    "HTML of the slides": cum("documents.py:render_one")}}))
 """
     out = subprocess.run([PY, "-c", code], cwd=work, env={**os.environ, **env}, capture_output=True, text=True)
     deck.write_text(text, encoding="utf-8")
@@ -343,7 +343,8 @@ def format_table(s: dict[str, Sample], watch: list[float], peers: dict[str, str]
 
 def format_notes(profile: dict[str, float], figures: dict, s: dict[str, Sample]) -> str:
     lines = ["Where a prose-edit rebuild (HTML+PDF) spends its time, one in-process run under cProfile "
-             "(cumulative seconds; the interpreter's start-up and deck's imports come before):", ""]
+             "(cumulative seconds, about twice the real ones for WeasyPrint's pure-Python work; the "
+             "interpreter's start-up and deck's imports come before):", ""]
     lines += [f"- {name}: {value:.3f} s" for name, value in profile.items()]
     if figures:
         lines += ["", f"Figures (issue 14, point 3): the flagship's {figures['slides with figures']} slides with figures "
