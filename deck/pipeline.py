@@ -106,8 +106,8 @@ class _RenderWhileRunning(ExecutionHooks):
     """The pipelined build: a slide whose items have all run is handed to the PDF helper process
     (pdf.SlidePdfs) when the next cell starts, so that its rendering overlaps the cells still to run.
     By then its last item's result is recorded in the cell cache, so hiding answers (--student) on
-    the slide changes nothing stored. A slide that cannot be rendered yet waits for the final pass,
-    which renders every slide again and reports its error in order."""
+    the slide changes nothing stored. A slide that cannot be rendered yet is left to the final pass,
+    which renders it (and reports its error in order)."""
 
     def __init__(self, make_job: Callable, pdfs, deck: Deck):
         self.make_job, self.pdfs = make_job, pdfs
