@@ -97,6 +97,7 @@ class DeckReport:
     claims: int = 0                      # literal claims verified
     checked: list = field(default_factory=list)  # (location, written) of each literal claim
     cache_log: list[str] = field(default_factory=list)  # why each cell ran (with --verbose)
+    rendered: list[int] = field(default_factory=list)   # slides whose PDF was rendered (not cached)
     deck: Deck | None = None
 
 
@@ -129,12 +130,50 @@ class _CellProgress(ExecutionHooks):
             self.options.emit("cell", index=item.index + 1, total=self.total)
 
 
+class _RenderWhileRunning(ExecutionHooks):
+    """The pipelined build: a slide whose items have all run is handed to the PDF helper process
+    (pdf.SlidePdfs) when the next cell starts, so that its rendering overlaps the cells still to run.
+    By then its last item's result is recorded in the cell cache, so hiding answers (--student) on
+    the slide changes nothing stored. A slide that cannot be rendered yet is left to the final pass,
+    which renders it (and reports its error in order)."""
+
+    def __init__(self, make_job: Callable, pdfs, deck: Deck):
+        self.make_job, self.pdfs = make_job, pdfs
+        self.left = {s.index: len(s.items) for s in deck.slides}
+        self.slide_of = {id(item): s for s in deck.slides for item in s.items}
+        self.ready = [s for s in deck.slides if not s.items]
+
+    def on_end(self, item) -> None:
+        slide = self.slide_of.get(id(item))
+        if slide is not None:
+            self.left[slide.index] -= 1
+            if self.left[slide.index] == 0:
+                self.ready.append(slide)
+
+    def on_start(self, item, time_limit) -> None:
+        if not self.ready:
+            return
+        ready, self.ready = self.ready, []
+        jobs = []
+        for slide in ready:
+            try:
+                jobs.append(self.make_job(slide))
+            except Exception:  # rendered again by the final pass, which reports the error
+                continue
+        self.pdfs.prefetch(jobs)
+
+
+def _results_of(slide) -> tuple:
+    """What execution wrote into a slide: everything its HTML is made from besides its source."""
+    return (tuple((c.display, tuple(map(repr, c.replacements)), tuple((o.kind, o.content, o.alt) for o in c.outputs))
+                  for c in slide.cells), tuple((e.text, e.claim) for e in slide.exprs), slide.steps)
+
+
 def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     """Build one deck; raise DeckError on the first source error (collect all in check mode)."""
     from .claims.exercises import hide_answers
-    from .execute import execute
-    from .render.documents import html_document, print_document, render_slides
-    from .render.index import Listed
+    from .execute.cache import Cache
+    from .render.documents import print_css, render_one
 
     start = time.perf_counter()
     if not options.check:
@@ -143,18 +182,59 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     deck = parse_file(path, options.project_root)
     report.deck = deck
     options.emit("deck", name=deck.name, cells=len(deck.cells))
-    from .execute.cache import Cache
-
     # --no-cache reads nothing from the cache, but refreshes it with what this run computes
     cache = Cache(cache_root(options.project_root), read=options.cache)
+    math_cache = cache.root if options.cache else None
+    first = options.variants()[0]
+    hooks = [_CellProgress(options, len(deck.cells)), *options.hooks]
+    pdfs = None
+    early: dict[int, tuple] = {}  # slide -> (its results, its HTML) when rendered while cells ran
+    if options.layout if options.check else any(v.pdf for v in options.variants()):
+        from .render.pdf import SlideCache, SlidePdfs
+
+        # slides are laid out (the PDFs, or the page-fit check) one at a time, the first version's
+        # while later cells still run
+        pdfs = SlidePdfs(print_css(deck.front_matter.get("theme", "default")),
+                         SlideCache(cache.root) if options.cache else None)
+
+        def prefetched_job(slide):
+            if first.student:
+                hide_answers(dataclasses.replace(deck, slides=[slide]))
+            rendered = render_one(deck, slide, options.project_root, math_cache)
+            early[slide.index] = (_results_of(slide), rendered)
+            return _slide_job(pdfs, deck, rendered, first.handout)
+
+        if first.pdf or options.check:
+            hooks.append(_RenderWhileRunning(prefetched_job, pdfs, deck))
+    try:
+        return _finish_deck(deck, report, options, cache, math_cache, hooks, pdfs, early, start)
+    finally:
+        if pdfs is not None:
+            pdfs.close()
+
+
+def _slide_job(pdfs, deck: Deck, rendered, handout: bool):
+    from .render.documents import slide_print_html
+
+    return pdfs.job(rendered.index, slide_print_html(deck, rendered, handout), rendered.steps,
+                    1 if handout else rendered.steps)
+
+
+def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, math_cache, hooks: list,
+                 pdfs, early: dict, start: float) -> DeckReport:
+    """Execute, render, lay out and publish (build_deck's body, inside the PDF helper's lifetime)."""
+    from .claims.exercises import hide_answers
+    from .execute import execute
+    from .render.documents import html_document, render_one, render_slides, source_date
+    from .render.index import Listed
+
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
     token = current_cache_root.set(cache_root(options.project_root))
     base = display_base.set(Path.cwd())
     try:
         problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=cache,
                            log=report.cache_log.append if options.verbose else None,
-                           hooks=[_CellProgress(options, len(deck.cells)), *options.hooks],
-                           project_root=options.project_root)
+                           hooks=hooks, project_root=options.project_root)
     finally:
         current_cache_root.reset(token)
         display_base.reset(base)
@@ -168,41 +248,45 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
         hide_answers(deck)
     report.pages = deck.pages if not variants[0].handout else len(deck.slides)
     report.seconds = time.perf_counter() - start
-    math_cache = cache.root if options.cache else None
     if options.check:  # check mode lists every problem: slides that cannot be drawn too
         slides = render_slides(deck, options.project_root, math_cache, errors=report.problems)
     if report.problems and (not options.check or any(p.kind != "claim" for p in report.problems)):
         return report  # a false number never reaches an output; a broken deck cannot be laid out
     options.emit("render")
     if not options.check:
-        slides = render_slides(deck, options.project_root, math_cache)
+        # a slide rendered while cells ran is reused if its results are still those it was rendered
+        # with (a snapshot restore re-runs earlier cells, which may give a figure drawn anew)
+        slides = [early[s.index][1] if s.index in early and early[s.index][0] == _results_of(s)
+                  else render_one(deck, s, options.project_root, math_cache) for s in deck.slides]
     if options.check:
-        if options.layout:
-            from .render.pdf import check_layout
-
-            steps = {s.index: (1 if variants[0].handout else s.steps) for s in slides}
-            result = check_layout(print_document(deck, slides, variants[0].handout), steps)
-            report.problems.extend(layout_problem(deck, o) for o in result.overflows)
+        if pdfs is not None:
+            laid_out = pdfs.results([_slide_job(pdfs, deck, s, variants[0].handout) for s in slides])
+            report.problems.extend(layout_problem(deck, o) for r in laid_out for o in r.overflows)
+            report.rendered = list(pdfs.rendered)
         report.seconds = time.perf_counter() - start
         return report
+    from .render.assemble import SlidePages, assemble
+
     outputs: dict[Path, bytes] = {}
     first_pdf = True
     for variant in variants:
         if variant.student and variant is not variants[0]:
             hide_answers(deck)
             slides = render_slides(deck, options.project_root, math_cache)
-        steps = {s.index: (1 if variant.handout else s.steps) for s in slides}
         name = options.output_dir / f"{deck.name}{variant.suffix}"
         if variant.html:
             outputs[name.with_suffix(".html")] = html_document(deck, slides).encode("utf-8")
         if variant.pdf:
-            from .render.pdf import render_pdf
-
-            options.emit("pdf", pages=sum(steps.values()))
-            outputs[name.with_suffix(".pdf")], result = render_pdf(print_document(deck, slides, variant.handout), steps)
+            jobs = [_slide_job(pdfs, deck, s, variant.handout) for s in slides]
+            options.emit("pdf", pages=sum(j.pages for j in jobs))
+            laid_out = pdfs.results(jobs)
+            outputs[name.with_suffix(".pdf")] = assemble([SlidePages(r.data, str(r.slide)) for r in laid_out],
+                                                         source_date())
             if first_pdf:  # the pages and the overflows a reader of the summary means: the first PDF's
-                report.pages, first_pdf = result.pages, False
-                report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0] for o in result.overflows)
+                report.pages, first_pdf = sum(r.pages for r in laid_out), False
+                report.rendered = list(pdfs.rendered)
+                report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0]
+                                       for r in laid_out for o in r.overflows)
     if options.course:
         report.files = outputs  # published with every other deck's and the index, together
     else:
@@ -267,9 +351,14 @@ def publish_course(reports: list[DeckReport], options: BuildOptions) -> None:
 
 
 def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
+    from .render.pdf import release_styles
+
     workers = min(len(paths), os.cpu_count() or 1)
     if workers < 2 or not hasattr(os, "fork"):
-        return [build_deck(path, options) for path in paths]
+        try:
+            return [build_deck(path, options) for path in paths]
+        finally:
+            release_styles()
     from .execute.supervise import run_in_processes
 
     # One watched process per deck, forked from this light process (torch is imported in each): a
@@ -290,6 +379,11 @@ def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
 
 
 def _build_for_pool(path: Path, options: BuildOptions, hooks: list) -> DeckReport:
-    report = build_deck(path, dataclasses.replace(options, hooks=hooks))
+    from .render.pdf import release_styles
+
+    try:
+        report = build_deck(path, dataclasses.replace(options, hooks=hooks))
+    finally:
+        release_styles()  # the deck's process ends with os._exit
     report.deck = None  # the parsed deck stays in the worker; counts and problems come back
     return report

@@ -221,7 +221,7 @@ def test_answer_block_shows_one_step_after_the_question(tmp_path):
         Eight.
         :::
         """, tmp_path)
-    pages = re.findall(r'<section class="slide page[^"]*" id="page-2-(\d)" data-index="2" data-show="\d">(.*?)</section>',
+    pages = re.findall(r'<section class="slide page[^"]*" id="page-2-(\d)" data-index="2" data-show="\d"[^>]*>(.*?)</section>',
                        out, re.S)
     assert [k for k, _ in pages] == ["1", "2", "3"]  # question, first answer with the second question, its answer
     assert out.count('<div class="answer-block" data-step="2">') == 3

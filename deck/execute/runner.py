@@ -181,7 +181,9 @@ class Executor:
 
     @contextlib.contextmanager
     def _limited(self, item: Cell | InlineExpr, limit: float):
-        self._hook("on_start", item, limit)
+        """The item's time limit; observers hear when it stops. (They hear it start before the cell's
+        own context is entered, `_execute_code`: a hook must not run on the meta device, with the
+        cell's printed text or warnings captured.)"""
         try:
             with time_limit(limit):
                 yield
@@ -191,6 +193,7 @@ class Executor:
     # --- inline expressions ------------------------------------------------------------------
     def evaluate_inline(self, item: InlineExpr, problems: Problems, in_code: bool = False) -> None:
         try:
+            self._hook("on_start", item, self.timeout)
             with self._limited(item, self.timeout), random_untouched():
                 value = eval_expression(item.expr, self.namespace, item.location)
         except CellTimeout:
@@ -305,6 +308,7 @@ class Executor:
         last_value, raised = None, None
         opts = cell.options
         limit = opts.timeout or self.timeout
+        self._hook("on_start", cell, limit)
         with contextlib.ExitStack() as stack:
             caught = stack.enter_context(warnings.catch_warnings(record=True))
             warnings.simplefilter("always")

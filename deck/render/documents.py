@@ -7,7 +7,7 @@ import functools
 import os
 from pathlib import Path
 
-from ..document import Deck
+from ..document import Deck, Slide
 from ..errors import DeckError
 from ..shared.locale import format_date
 from .assets import runtime_file, theme_css
@@ -24,18 +24,23 @@ def render_slides(deck: Deck, project_root: Path, cache_dir: Path | None = None,
     that cannot be rendered (bad math, a missing image) adds its error there instead of stopping."""
     rendered = []
     for slide in deck.slides:
-        if slide.kind == "title":
-            html, notes = title_html(deck), ""
-        elif errors is None:
-            html, notes = render_slide(deck, slide, project_root, cache_dir)
-        else:
-            try:
-                html, notes = render_slide(deck, slide, project_root, cache_dir)
-            except DeckError as err:
-                errors.append(err)
-                html, notes = "", ""
-        rendered.append(RenderedSlide(slide.index, slide.title, html, notes, slide.steps, slide.kind))
+        try:
+            rendered.append(render_one(deck, slide, project_root, cache_dir))
+        except DeckError as err:
+            if errors is None:
+                raise
+            errors.append(err)
+            rendered.append(RenderedSlide(slide.index, slide.title, "", "", slide.steps, slide.kind))
     return rendered
+
+
+def render_one(deck: Deck, slide: Slide, project_root: Path, cache_dir: Path | None = None) -> RenderedSlide:
+    """One slide of the executed deck as HTML (once its cells have run)."""
+    if slide.kind == "title":
+        html, notes = title_html(deck), ""
+    else:
+        html, notes = render_slide(deck, slide, project_root, cache_dir)
+    return RenderedSlide(slide.index, slide.title, html, notes, slide.steps, slide.kind)
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,9 +66,9 @@ def source_date() -> str:
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _css(theme: str, slides: list[RenderedSlide], screen_only: bool) -> str:
+def _screen_css(theme: str, slides: list[RenderedSlide]) -> str:
     max_steps = max((s.steps for s in slides), default=1)
-    return "\n".join([theme_css(theme), pygments_css(), step_css(max_steps, screen_only)])
+    return "\n".join([theme_css(theme), pygments_css(), step_css(max_steps, screen_only=True)])
 
 
 def html_document(deck: Deck, slides: list[RenderedSlide]) -> str:
@@ -71,14 +76,40 @@ def html_document(deck: Deck, slides: list[RenderedSlide]) -> str:
     theme = deck.front_matter.get("theme", "default")
     return _env().get_template("deck.html.j2").render(
         deck=deck, meta=deck.front_matter, slides=slides, total=len(slides), lang=deck.lang,
-        css=_css(theme, slides, screen_only=True), runtime_css=runtime_file("runtime.css"),
+        css=_screen_css(theme, slides), runtime_css=runtime_file("runtime.css"),
         runtime_js=runtime_file("deck.js"), theme=theme)
+
+
+@functools.lru_cache(maxsize=4)
+def print_css(theme: str) -> str:
+    """The print document's CSS apart from the step rules: the theme, code colours, page rules."""
+    own = (TEMPLATES / "print.css").read_text(encoding="utf-8")
+    return "\n".join([theme_css(theme), pygments_css(), own])
+
+
+def print_pages(slides: list[RenderedSlide], handout: bool = False) -> list[tuple[RenderedSlide, int, bool]]:
+    """(slide, step shown, first page of its slide) for each page: one per step, or one per slide
+    in its final state for a handout."""
+    return [(s, k, i == 0) for s in slides
+            for i, k in enumerate([s.steps] if handout else range(1, s.steps + 1))]
+
+
+def _print_html(deck: Deck, slides: list[RenderedSlide], handout: bool, css: str, created: str) -> str:
+    theme = deck.front_matter.get("theme", "default")
+    return _env().get_template("print.html.j2").render(created=created,
+        deck=deck, meta=deck.front_matter, pages=print_pages(slides, handout), total=len(deck.slides),
+        lang=deck.lang, css=css, theme=theme, handout=handout)
 
 
 def print_document(deck: Deck, slides: list[RenderedSlide], handout: bool = False) -> str:
     """One page per step (or per slide for a handout), for WeasyPrint. No notes, no script."""
     theme = deck.front_matter.get("theme", "default")
-    pages = [(s, k) for s in slides for k in ([s.steps] if handout else range(1, s.steps + 1))]
-    return _env().get_template("print.html.j2").render(created=source_date(),
-        deck=deck, meta=deck.front_matter, pages=pages, total=len(slides), lang=deck.lang,
-        css=_css(theme, slides, screen_only=False), theme=theme)
+    max_steps = max((s.steps for s in slides), default=1)
+    return _print_html(deck, slides, handout, "\n".join([print_css(theme), step_css(max_steps)]), source_date())
+
+
+def slide_print_html(deck: Deck, slide: RenderedSlide, handout: bool = False) -> str:
+    """The print document of one slide (its step pages), without its CSS: `print_css` and
+    `step_css(slide.steps)` are given to WeasyPrint beside it, parsed once for every slide. No date:
+    the deck's PDF gets its metadata when the slides are assembled (assemble.py)."""
+    return _print_html(deck, [slide], handout, "", "")

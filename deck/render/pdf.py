@@ -1,21 +1,85 @@
-"""The print document -> PDF with WeasyPrint.
+"""The print documents -> PDF with WeasyPrint, one slide at a time, reusing what did not change.
+
+Each slide (all its step pages) is laid out and drawn on its own and kept in the cache, under a key
+covering its print HTML, the print CSS, WeasyPrint's version, this module and the fonts installed:
+a prose edit re-renders one slide. The print CSS goes inside each slide's document, as in the HTML
+deck: WeasyPrint takes stylesheets given beside a document as *user* stylesheets, which lose to the
+width and height attributes of inline SVG figures (a figure then keeps its drawn size and pushes the
+slide onto a second page). The theme's fonts are loaded once per process for every slide.
+`assemble.py` joins the slides into the deck's PDF.
+
+While cells still run, finished slides are rendered by a helper process (`SlidePdfs.prefetch`), so
+a cold build costs about the longer of execution and rendering, not their sum; whatever is left at
+the end is shared between that process and this one.
 
 WeasyPrint may fetch only data: URIs (everything is inlined before): a stray URL in a document
 must never pull a file from the machine or the network into a PDF sent to students.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
+import json
+import logging
 import os
-from dataclasses import dataclass, field
+import pickle
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
 
+from ..execute.cache import sha
+from ..shared.files import write_atomic
 from .page_fit import Overflow, find_overflows
+
+# WeasyPrint warns about the CSS it does not know (font-synthesis, SVG's properties in inline figures):
+# it is deck's own CSS, made for Chromium too, nothing a lecturer could fix. Without this, its
+# warnings reach the terminal as soon as a library configures the root logger (ziafont does).
+logging.getLogger("weasyprint").propagate = False
+logging.getLogger("weasyprint").addHandler(logging.NullHandler())
+
+# Tagged (PDF/UA-1: a structure tree, the language, the title shown): searchable and readable aloud.
+RENDER_OPTIONS = {"pdf_variant": "pdf/ua-1"}
+# Below this many slides to render at the end of a build, a helper process would cost more to start
+# (Python, WeasyPrint, the print CSS: about 1 s of the other core) than it saves.
+HELPER_MIN_SLIDES = 12
+# This process, not yet warm (WeasyPrint imported, the CSS parsed: about 0.7 s), takes slides from
+# the helper's queue only when more than this many wait: fewer are done sooner by the helper alone.
+JOIN_HELPER_ABOVE = 4
 
 
 @dataclass
-class PdfResult:
+class SlideJob:
+    """One slide to render: its print HTML (no CSS) and what its layout must give."""
+
+    slide: int      # 1-based slide number
+    html: str
+    steps: int      # the step rules it needs (deck.render.steps)
+    pages: int      # pages it should fill: its steps, or 1 for a handout
+    css: str        # digest of the print CSS registered with `register_css`
+    key: str = ""
+
+    def __post_init__(self):
+        if not self.key:
+            from .steps import step_css
+
+            self.key = sha(engine_key(), self.css, step_css(self.steps), str(self.pages), self.html)
+
+
+@dataclass
+class SlidePdf:
+    """A rendered slide: its PDF, its page count, and how it overflows its page (page_fit.py)."""
+
+    slide: int
     pages: int
-    overflows: list[Overflow] = field(default_factory=list)
+    overflows: list[Overflow]
+    data: bytes
 
 
 def data_only_fetcher():
@@ -42,22 +106,334 @@ def reproducible_time():
 
 
 def layout(html: str):
-    """Lay the print document out into pages (WeasyPrint's Document)."""
+    """Lay a whole print document (CSS inside) out into pages (WeasyPrint's Document)."""
     from weasyprint import HTML
 
     with reproducible_time():  # fonts are converted (and timestamped) while laying out
         return HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).render()
 
 
-def check_layout(html: str, expected_pages: dict[int, int]) -> PdfResult:
-    document = layout(html)
-    return PdfResult(len(document.pages), find_overflows(document, expected_pages))
-
-
-def render_pdf(html: str, expected_pages: dict[int, int]) -> tuple[bytes, PdfResult]:
-    """The PDF of the print document, and what its layout showed (pages, slides that overflow)."""
-    document = layout(html)
-    result = PdfResult(len(document.pages), find_overflows(document, expected_pages))
+def write_pdf(document) -> bytes:
     with reproducible_time():
-        data = document.write_pdf()
-    return data, result
+        return document.write_pdf(**RENDER_OPTIONS)
+
+
+# --- what a slide's PDF depends on besides its HTML ------------------------------------------------
+# Where fontconfig finds the fonts that fill in glyphs the theme's fonts lack (and its settings):
+# a font installed or removed there changes the mtime of its folder, and so every slide's key.
+FONT_PLACES = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts", "~/.fonts", "~/.local/share/fonts")
+
+
+@functools.lru_cache(maxsize=1)
+def engine_key() -> str:
+    """WeasyPrint and the libraries it draws with, this module's code, the system's fonts; read
+    without importing WeasyPrint (a build whose slides are all cached never imports it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    parts = [Path(__file__).read_bytes()]
+    for dist in ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5"):
+        try:
+            parts.append(f"{dist}={version(dist)}")
+        except PackageNotFoundError:
+            parts.append(f"{dist}=none")
+    for place in FONT_PLACES:
+        for folder, dirs, _ in os.walk(os.path.expanduser(place)):
+            dirs.sort()
+            with contextlib.suppress(OSError):
+                parts.append(f"{folder}:{os.stat(folder).st_mtime_ns}")
+    return sha(*parts)
+
+
+_CSS: dict[str, str] = {}  # digest -> print CSS text (one per theme in practice)
+
+
+def register_css(css: str) -> str:
+    """Make a print CSS known to this process's renderer; returns the digest that jobs name it by."""
+    digest = sha(css)
+    _CSS[digest] = css
+    return digest
+
+
+class _Styles:
+    """The print CSS of a theme and its fonts, loaded once per process for every slide it renders."""
+
+    def __init__(self, css: str):
+        from weasyprint import CSS
+        from weasyprint.text.fonts import FontConfiguration
+
+        self.css = css
+        self.fonts = FontConfiguration()
+        with reproducible_time():  # the theme's fonts are fetched and kept in the configuration's folder
+            CSS(string=css, font_config=self.fonts, url_fetcher=data_only_fetcher())
+
+    def document(self, html: str, steps: int) -> str:
+        """A slide's print HTML with the print CSS and its step rules inside (author styles)."""
+        from .steps import step_css
+
+        style = f"<style>\n{self.css}\n{step_css(steps)}\n</style>\n"
+        head_end = html.find("</head>")
+        return html[:head_end] + style + html[head_end:] if head_end >= 0 else style + html
+
+    def release(self) -> None:
+        """Remove the theme's font files WeasyPrint wrote to a temporary folder for them."""
+        folder, self.fonts._folder = self.fonts._folder, None  # WeasyPrint has no public API for it
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+_STYLES: dict[str, _Styles] = {}  # digest of the print CSS -> its styles, the last two themes used
+
+
+def _styles(digest: str) -> _Styles:
+    if digest not in _STYLES:
+        while len(_STYLES) >= 2:
+            _STYLES.pop(next(iter(_STYLES))).release()
+        _STYLES[digest] = _Styles(_CSS[digest])
+    return _STYLES[digest]
+
+
+def warm_up() -> None:
+    """Parse the print CSS this process used last and draw a page of text with it, so that the next
+    slide to render does not wait for it (an idle --watch worker calls this between builds)."""
+    if _CSS and next(reversed(_CSS)) not in _STYLES:
+        digest = next(reversed(_CSS))
+        render_slide(SlideJob(1, '<html><body class="print"><section class="slide page"><p>deck <em>deck</em> '
+                                 '<strong>deck</strong> <code>deck</code></p></section></body></html>', 1, 1, digest))
+
+
+def release_styles() -> None:
+    """Forget the parsed styles and remove their font files: at the end of a command, whose build
+    process ends with os._exit (the supervisor's child, a pool's worker), which skips WeasyPrint's
+    own clean-up; a long-lived process (--watch) keeps them warm instead."""
+    while _STYLES:
+        _STYLES.popitem()[1].release()
+
+
+atexit.register(release_styles)
+
+
+def render_slide(job: SlideJob) -> SlidePdf:
+    """Lay one slide out and draw it (with the print CSS the job names)."""
+    from weasyprint import HTML
+
+    styles = _styles(job.css)
+    with reproducible_time():
+        document = HTML(string=styles.document(job.html, job.steps), base_url=None,
+                        url_fetcher=data_only_fetcher()).render(font_config=styles.fonts)
+        data = document.write_pdf(**RENDER_OPTIONS)
+    return SlidePdf(job.slide, len(document.pages), find_overflows(document, {job.slide: job.pages}), data)
+
+
+# --- the cache of rendered slides ------------------------------------------------------------------
+class SlideCache:
+    """Rendered slides on disk: `<cache>/slides/<key>.pdf` and a `.json` beside it (pages, overflows)."""
+
+    FORMAT = 1
+
+    def __init__(self, root: Path):
+        self.root = root / "slides"
+
+    def _path(self, key: str, suffix: str) -> Path:
+        return self.root / key[:2] / f"{key}{suffix}"
+
+    def load(self, job: SlideJob) -> SlidePdf | None:
+        try:
+            meta = json.loads(self._path(job.key, ".json").read_text(encoding="utf-8"))
+            data = self._path(job.key, ".pdf").read_bytes()
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(meta, dict) or meta.get("format") != self.FORMAT or meta.get("key") != job.key \
+                or meta.get("size") != len(data):
+            return None  # corrupt, foreign or half-replaced: render again
+        overflows = [Overflow(job.slide, kind, amount) for kind, amount in meta["overflows"]]
+        return SlidePdf(job.slide, meta["pages"], overflows, data)
+
+    def store(self, job: SlideJob, result: SlidePdf) -> None:
+        meta = {"format": self.FORMAT, "key": job.key, "pages": result.pages, "size": len(result.data),
+                "overflows": [[o.kind, o.amount] for o in result.overflows]}
+        # the PDF first: an entry is read only when its .json names a PDF of the right size
+        if write_atomic(self._path(job.key, ".pdf"), result.data, best_effort=True):
+            write_atomic(self._path(job.key, ".json"), json.dumps(meta), best_effort=True)
+
+
+# --- the helper process --------------------------------------------------------------------------
+def _send(stream, message) -> None:
+    blob = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(struct.pack("<Q", len(blob)) + blob)
+    stream.flush()
+
+
+def _receive(stream):
+    head = stream.read(8)
+    if len(head) < 8:
+        raise EOFError
+    blob = stream.read(struct.unpack("<Q", head)[0])
+    return pickle.loads(blob)
+
+
+def _helper_main() -> None:
+    """The helper process: renders the jobs it is sent, one at a time, until its input closes. It
+    stops quietly when the build goes away or a slide fails: the build then renders what it had not
+    got back itself (and reports a failure with its own traceback)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build decides when to stop
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # stray prints (from C libraries too) go to stderr, never into the results pipe
+    source = sys.stdin.buffer
+    try:
+        css, root = _receive(source)
+        cache = SlideCache(Path(root)) if root else None
+        _styles(register_css(css))  # WeasyPrint imported and the fonts loaded while the cells run
+        while True:
+            job = _receive(source)
+            result = render_slide(job)
+            if cache is not None:  # kept even if the build stops before it collects this slide
+                cache.store(job, result)
+            _send(out, result)
+    except (EOFError, OSError):
+        return
+    except Exception:
+        release_styles()
+        os._exit(1)
+
+
+class _Helper:
+    """A second process rendering slides for this one: jobs go in a queue; a thread here sends them
+    one at a time and collects the results, so the queue moves while this process runs cells. This process
+    takes jobs from the back of the queue meanwhile (`take_last`); if the helper dies, this process
+    renders what it had not finished."""
+
+    def __init__(self, css: str, cache: SlideCache | None):
+        package_parent = str(Path(__file__).resolve().parents[2])
+        code = f"import sys; sys.path.insert(0, {package_parent!r}); from deck.render.pdf import _helper_main; _helper_main()"
+        self.process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        _send(self.process.stdin, (css, str(cache.root.parent) if cache is not None else None))
+        self.queue: deque[SlideJob] = deque()
+        self.results: dict[str, SlidePdf] = {}
+        self.dead = False
+        self.changed = threading.Condition()
+        self.thread = threading.Thread(target=self._serve, name="deck-pdf-helper", daemon=True)
+        self.thread.start()
+
+    def submit(self, job: SlideJob) -> None:
+        with self.changed:
+            self.queue.append(job)
+            self.changed.notify_all()
+
+    def take_last(self, leave: int = 0) -> SlideJob | None:
+        """The last job the helper has not started, for this process to render, if more than `leave`
+        wait (None: the helper keeps the rest)."""
+        with self.changed:
+            return self.queue.pop() if len(self.queue) > leave else None
+
+    def result(self, job: SlideJob) -> SlidePdf | None:
+        """The helper's render of a job it took (None if it died first)."""
+        with self.changed:
+            self.changed.wait_for(lambda: job.key in self.results or self.dead)
+            return self.results.get(job.key)
+
+    def _serve(self) -> None:
+        try:
+            while True:
+                with self.changed:
+                    self.changed.wait_for(lambda: self.queue or self.dead)
+                    if self.dead:
+                        return
+                    job = self.queue.popleft()
+                _send(self.process.stdin, job)
+                result = _receive(self.process.stdout)
+                with self.changed:
+                    self.results[job.key] = result
+                    self.changed.notify_all()
+        except (EOFError, OSError, pickle.UnpicklingError):
+            pass
+        with self.changed:  # the helper died or was stopped: what it had not finished comes back
+            self.dead = True
+            self.changed.notify_all()
+
+    def close(self) -> None:
+        with self.changed:
+            self.dead = True
+            self.queue.clear()
+            self.changed.notify_all()
+        with contextlib.suppress(OSError):
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:  # a build that stopped early: its slide is not worth waiting for
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+        self.thread.join(timeout=5)
+
+
+class SlidePdfs:
+    """The PDFs of one deck's slides: from the cache, rendered here, or by a helper process."""
+
+    def __init__(self, css: str, cache: SlideCache | None = None):
+        self.css_text, self.css = css, register_css(css)
+        self.cache = cache
+        self.helper: _Helper | None = None
+        self.sent: dict[str, SlideJob] = {}  # key -> job given to the helper
+        self.found: dict[str, SlidePdf | None] = {}  # key -> what the cache holds
+        self.rendered: list[int] = []  # slides the last `results` had to render (not in the cache)
+
+    def job(self, slide: int, html: str, steps: int, pages: int) -> SlideJob:
+        return SlideJob(slide, html, steps, pages, self.css)
+
+    def _cached(self, job: SlideJob) -> SlidePdf | None:
+        if job.key not in self.found and self.cache is not None:
+            self.found[job.key] = self.cache.load(job)
+        return self.found.get(job.key)
+
+    def _give(self, job: SlideJob) -> None:
+        if self.helper is None:
+            self.helper = _Helper(self.css_text, self.cache)
+        if job.key not in self.sent:
+            self.sent[job.key] = job
+            self.helper.submit(job)
+
+    def prefetch(self, jobs: list[SlideJob]) -> None:
+        """Slides whose cells have all run, while later cells still run: the helper renders those
+        the cache lacks (it is started for the first one)."""
+        for job in jobs:
+            if job.key not in self.sent and self._cached(job) is None:
+                self._give(job)
+
+    def results(self, jobs: list[SlideJob]) -> list[SlidePdf]:
+        """Every slide's PDF, in order: cached, prefetched, or rendered now (here, and by the helper
+        for long decks: it takes them from the front, this process from the back)."""
+        done: dict[int, SlidePdf] = {}
+        missing = []
+        for i, job in enumerate(jobs):
+            found = self._cached(job) if job.key not in self.sent else None
+            if found is not None:
+                done[i] = found
+            else:
+                missing.append(i)
+        self.rendered = [jobs[i].slide for i in missing]
+        fresh = [i for i in missing if jobs[i].key not in self.sent]
+        if self.helper is None and len(fresh) < HELPER_MIN_SLIDES:
+            for i in missing:
+                done[i] = self._render_here(jobs[i])
+        else:
+            for i in fresh:
+                self._give(jobs[i])
+            mine = {}
+            while (job := self.helper.take_last(0 if self.css in _STYLES else JOIN_HELPER_ABOVE)) is not None:
+                mine[job.key] = self._render_here(job)
+            for i in missing:
+                key = jobs[i].key
+                done[i] = mine.get(key) or self.helper.result(self.sent[key]) or self._render_here(jobs[i])
+        return [done[i] for i in range(len(jobs))]
+
+    def _render_here(self, job: SlideJob) -> SlidePdf:
+        result = render_slide(job)
+        if self.cache is not None:
+            self.cache.store(job, result)
+        return result
+
+    def close(self) -> None:
+        """Stop the helper (slides it has not started are dropped; those it finished are cached)."""
+        if self.helper is not None:
+            self.helper.close()
+            self.helper = None

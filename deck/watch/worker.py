@@ -43,6 +43,7 @@ def worker_main(conn, preload_pdf: bool) -> None:
             return
         if message[0] == "build":
             conn.send(("result", _build_one(message[1], conn)))
+            warm = not preload_pdf  # with --pdf: once idle, the deck's print styles are made ready
 
 
 def _preload(pdf: bool) -> None:
@@ -51,12 +52,18 @@ def _preload(pdf: bool) -> None:
     import deck.pipeline  # noqa: F401
     import deck.render.documents  # noqa: F401
 
-    for name in ("torch", "matplotlib.pyplot", "weasyprint" if pdf else ""):
-        if name:
-            try:
-                __import__(name)
-            except Exception:  # an optional speed-up only
-                pass
+    for name in ("torch", "matplotlib.pyplot", *(("weasyprint", "pikepdf") if pdf else ())):
+        try:
+            __import__(name)
+        except Exception:  # an optional speed-up only
+            pass
+    if pdf:
+        from ..render.pdf import warm_up
+
+        try:
+            warm_up()
+        except Exception:  # an optional speed-up only: the next build reports a real problem
+            pass
 
 
 def _build_one(request: dict, conn) -> dict:
