@@ -65,6 +65,7 @@ class InlineExpr:
     location: Location
     claim: str | None = None
     text: str = ""  # the value as shown, filled by execution
+    answer_step: int | None = None  # a blank claim (`=> ?`): the step its answer replaces the blank at
 
 
 @dataclass
@@ -90,6 +91,7 @@ class Slide:
         cell's highlighted lines (`code-steps`), one group a step from the cell's own. Computed here only."""
         later = [c.options.callouts_step or 0 for c in self.cells]
         later += [r.answer_step or 0 for c in self.cells for r in c.replacements]
+        later += [e.answer_step or 0 for e in self.exprs]
         later += [c.step + len(c.code_steps) - 1 for c in self.cells if c.code_steps]
         return max([self.base_steps, *later, *self.answer_steps])
 

@@ -256,3 +256,29 @@ def test_the_exercise_option_is_gone(project):
                          cwd=project.root, capture_output=True, text=True)
     assert run.returncode == 2
     assert "slides_src/t.md:6 (slide 2): unknown cell option 'exercise'" in run.stderr
+
+
+def test_a_prose_blank_is_answered_one_step_later(project):
+    """`{py} expr => ?` in prose works as a blank in code: the question's step shows the blank, the
+    next one the answer (a lecturer projects the teacher version); the student version, the blank."""
+    from pypdf import PdfReader
+
+    source = project.deck("""
+        ---
+        title: T
+        ---
+        # Question
+
+        ::: incremental
+        - First, nothing to answer.
+        - Six times seven: `{py} 6 * 7 => ?`.
+        :::
+        """)
+    teacher = build_deck(source, project.options())
+    pages = [p.extract_text() for p in PdfReader(teacher.outputs[-1]).pages][1:]
+    assert len(pages) == 3  # the first item, the second with its blank, then the answer
+    assert "?" not in pages[0] and "?" in pages[1] and "42" not in pages[1]
+    assert "42" in pages[2] and "?" not in pages[2]
+    student = build_deck(source, project.options(student=True))
+    pages = [p.extract_text() for p in PdfReader(student.outputs[-1]).pages][1:]
+    assert len(pages) == 2 and "?" in pages[1] and "42" not in "".join(pages)

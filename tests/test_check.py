@@ -208,16 +208,17 @@ def test_exercise_blank_then_answer_and_student_version(project):
     assert teacher.returncode == 0, teacher.stderr
     pages = _pdf_pages(project.root / "build" / "t.pdf")
     assert len(pages) == 3  # title, question, answer
-    assert "Nb de poids : ?" in pages[1] and "( ... )" in pages[1] and "160" not in pages[1]
-    assert "Nb de poids : 160" in pages[2] and "(8, 16, 2551)" in pages[2] and "?" not in pages[2]
+    assert "Nb de poids : ?" in pages[1] and "( ... )" in pages[1] and "160" not in pages[1] and "320" not in pages[1]
+    assert "Nb de poids : 160" in pages[2] and "(8, 16, 2551)" in pages[2] and "320" in pages[2] and "?" not in pages[2]
     student = subprocess.run(BUILD + ["--student"], capture_output=True, text=True, cwd=project.root)
     assert student.returncode == 0, student.stderr
     spages = _pdf_pages(project.root / "build" / "t-student.pdf")
     assert len(spages) == 2 and "Nb de poids : ?" in spages[1] and "160" not in " ".join(spages)
     html = (project.root / "build" / "t-student.html").read_text(encoding="utf-8")
-    assert "2551" not in html and '<span class="computed">?</span> weights' in html
+    assert "2551" not in html and '<span class="blank">?</span> weights' in html
     teacher_html = (project.root / "build" / "t.html").read_text(encoding="utf-8")
-    assert '<span class="computed">320</span> weights' in teacher_html
+    assert ('<span class="answer" data-swap-in="2">320</span><span class="blank" data-swap-out="2">?</span> weights'
+            in teacher_html)
 
 
 def test_expected_error_must_keep_raising(project):

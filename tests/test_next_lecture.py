@@ -382,3 +382,25 @@ def test_files_a_cell_says_it_reads_and_volatile_results(project):
     again = build_html(project, verbose=True)
     assert again.deck.cells[0].display.endswith("# 9")
     assert any("cell 2 not cached: made up on the spot" in line for line in again.cache_log)
+
+
+def test_warnings_are_said_once_and_library_deprecations_are_not_the_lecturers(tmp_path):
+    """Showing a tensor with matplotlib in a loop (numpy 2 deprecates how torch hands it over): the
+    lecturer hears nothing of the library's deprecation; their own warning is said once, at its line."""
+    (tmp_path / "oldlib.py").write_text(
+        "import warnings\n\ndef old():\n    warnings.warn('old API', DeprecationWarning, stacklevel=1)\n",
+        encoding="utf-8")
+    deck, problems = run("""
+        # Loop
+        ```{python}
+        import sys, warnings
+        sys.path.insert(0, ".")
+        import oldlib
+        for k in range(4):
+            oldlib.old()
+            warnings.warn("check the units")
+        ```
+        """, tmp_path)
+    assert problems.items == []
+    assert [message for _, message in deck.cells[0].warnings] == ["check the units"]
+    assert deck.cells[0].warnings[0][0].line == deck.cells[0].lines[5].line

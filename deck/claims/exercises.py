@@ -22,7 +22,7 @@ def hide_answers(deck: Deck) -> None:
         slide.answer_steps = []
         for expr in slide.exprs:  # prose `{py} expr => ?`
             if expr.claim is not None and is_blank(expr.claim):
-                expr.text = expr.claim
+                expr.text, expr.answer_step = expr.claim, None
         for cell in slide.cells:
             lines = cell.display.split("\n")
             for r in sorted((r for r in cell.replacements if r.blank is not None), key=lambda r: -r.start):

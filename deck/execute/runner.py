@@ -339,8 +339,7 @@ class Executor:
                     raise CellError(f"cell did not finish within its time limit of {limit:g} s "
                                     "(set `#| timeout:` or front matter `execute: {timeout: ...}`)",
                                     _raise_location(cell, exc, filename)) from None
-        cell.warnings = [(_loc(cell, w.lineno) if w.filename == filename else cell.location, str(w.message))
-                         for w in caught]
+        cell.warnings = _shown_warnings(cell, caught, filename)
         cell.outputs = []
         asis = opts.output == "asis"  # printed text is Markdown, rendered in place of the output
         if asis and isinstance(last_value, str):
@@ -432,6 +431,21 @@ def _repl_text(value, lang: str) -> str:
     if hasattr(value, "_deck_text_"):
         return as_text(value, lang, in_code=True)
     return strip_addresses(repr(value))
+
+
+def _shown_warnings(cell: Cell, caught: list, filename: str) -> list[tuple[Location, str]]:
+    """What the lecturer is told of a cell's warnings: each once (a loop warns at every turn), and a
+    deprecation only when the cell's own code is deprecated, as Python shows them only for __main__:
+    a library's use of numpy's old API is not the lecturer's to fix."""
+    shown: list[tuple[Location, str]] = []
+    for w in caught:
+        own = w.filename == filename
+        if not own and issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        item = (_loc(cell, w.lineno) if own else cell.location, str(w.message))
+        if item not in shown:
+            shown.append(item)
+    return shown
 
 
 def _silenced(stmt: ast.stmt, lines: list[str]) -> bool:

@@ -54,6 +54,12 @@ def token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
     return lines
 
 
+# Callout labels under a line of code, in em of the code (base.css has the first row's values).
+CALLOUT_TOP = 1.55   # the first row's top, below the span
+CALLOUT_ROW = 1.6    # each further row (a label is about 1.3 em high)
+CALLOUT_ROOM = 1.75  # the room a line with one row of labels leaves under it
+
+
 def render_code(cell: Cell, slide_steps: int = 1) -> str:
     """The <pre> of a cell's displayed code with highlighting, computed values, callouts and the steps
     at which each line is lit (`code-steps`; the last group stays lit up to the slide's last step)."""
@@ -69,29 +75,40 @@ def render_code(cell: Cell, slide_steps: int = 1) -> str:
         else:
             marks.setdefault(r.line, []).append(Mark(r.start, r.end, '<span class="computed">', "</span>"))
     lines = text.split("\n")
-    callout_lines: set[int] = set()
+    found: dict[int, list[tuple[int, str, str]]] = {}  # line -> (column, span, label) of its callouts
     for span, label in cell.options.callouts.items():
         for i, line in enumerate(lines):
             at = line.find(span)
             if at >= 0:
-                # Only the frame and the label appear at the callout's step: the code stays put.
-                step = cell.options.callouts_step or cell.step
-                attr = f' data-step="{step}"' if step > 1 else ""
-                marks.setdefault(i, []).append(Mark(
-                    at, at + len(span), '<span class="callout">',
-                    f'<span class="callout-box"{attr}></span><span class="callout-label"{attr}>'
-                    f'{escape(label)}</span></span>'))
-                callout_lines.add(i)
+                found.setdefault(i, []).append((at, span, label))
                 break
         else:
             raise SourceError(f"callout text {span!r} is not in the cell's code", cell.location)
+    # Only the frame and the label appear at the callout's step: the code stays put.
+    step = cell.options.callouts_step or cell.step
+    attr = f' data-step="{step}"' if step > 1 else ""
+    callout_rows: dict[int, int] = {}  # line -> rows of labels under it
+    for i, spans in found.items():
+        # Labels of one line go one row each, left to right, so that close spans' labels never overlap
+        # (their widths are known only to the browser); a connector reaches down to each row.
+        for row, (at, span, label) in enumerate(sorted(spans)):
+            # lower rows under the upper ones: a connector passes behind the labels it crosses
+            lower = f' style="top: {CALLOUT_TOP + row * CALLOUT_ROW:.2f}em; z-index: 1"' if row else ""
+            stem = f'<span class="callout-stem" style="height: {row * CALLOUT_ROW:.2f}em"></span>' if row else ""
+            marks.setdefault(i, []).append(Mark(
+                at, at + len(span), '<span class="callout">',
+                f'<span class="callout-box"{attr}></span><span class="callout-label"{attr}{lower}>'
+                f'{stem}{escape(label)}</span></span>'))
+        callout_rows[i] = len(spans)
     lit = lit_steps(cell, len(lines), slide_steps)
     out = []
     for i, runs in enumerate(token_lines(text, cell.lang)):
         html = _render_line(runs, sorted(marks.get(i, []), key=lambda m: m.start))
         # A line with callouts is taller, leaving room for the labels under it.
-        classes = ["callout-line"] * (i in callout_lines) + ["code-line"] * bool(cell.code_steps)
+        classes = ["callout-line"] * (i in callout_rows) + ["code-line"] * bool(cell.code_steps)
         attr = f' data-lit="{" ".join(map(str, lit.get(i + 1, [])))}"' if cell.code_steps else ""
+        if callout_rows.get(i, 1) > 1:  # room for every row of labels under the line
+            attr += f' style="padding-bottom: {CALLOUT_ROOM + (callout_rows[i] - 1) * CALLOUT_ROW:.2f}em"'
         out.append(f'<span class="{" ".join(classes)}"{attr}>{html}</span>' if classes else html)
     body = "\n".join(out)
     return f'<pre class="code"><code class="language-{escape(cell.lang)}">{body}</code></pre>'

@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from markdown_it.common.normalize_url import validateLink
 from markdown_it.renderer import RendererHTML
 
+from ..claims.exercises import is_blank
 from ..document import Cell, Deck, Output, Slide
 from ..errors import CellError, Location, SourceError
 from ..execute.outputs import clean_html, strip_addresses
@@ -104,6 +105,11 @@ class SlideRenderer(RendererHTML):
         expr = tok.meta.get("expr")
         if expr is None:
             return f"<code>{escape(tok.content)}</code>"
+        if expr.claim is not None and is_blank(expr.claim):  # an exercise: the blank, then the answer
+            if expr.answer_step is None:  # the student version
+                return f'<span class="blank">{escape(expr.claim)}</span>'
+            return (f'<span class="answer" data-swap-in="{expr.answer_step}">{escape(expr.text)}</span>'
+                    f'<span class="blank" data-swap-out="{expr.answer_step}">{escape(expr.claim)}</span>')
         return f'<span class="computed">{escape(expr.text)}</span>'
 
     def math_inline(self, tokens, idx, options, env) -> str:

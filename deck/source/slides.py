@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..claims.exercises import is_blank
 from ..document import Deck, InlineExpr, Slide
 from ..errors import Location, SourceError
 from ..options import execute_defaults
@@ -108,6 +109,8 @@ def build_slide(slide: Slide) -> None:
                 child.map = child.map or tok.map  # children have no map: their paragraph's line locates them
                 if child.type == "code_inline" and INLINE_PREFIX.match(child.content):
                     expr = make_expr(child.content, _at(slide.lines, tok.map[0] if tok.map else 0, slide.index))
+                    if expr.claim is not None and is_blank(expr.claim):  # a question: answered a step later
+                        expr.answer_step = tok.meta.get("step", 1) + 1
                     child.meta["expr"] = expr
                     slide.exprs.append(expr)
                     slide.items.append(expr)
@@ -181,7 +184,7 @@ def assign_steps(tokens: list, slide: Slide) -> list:
             if not _first_item_of_first_list(tokens, i, incremental_levels[-1]):
                 step += 1
             tok.attrSet("data-step", str(step)) if step > 1 else None
-        if tok.type in ("fence", "code_block"):
+        if tok.type in ("fence", "code_block", "inline"):
             tok.meta["step"] = step
         out.append(tok)
         i += 1
