@@ -183,6 +183,21 @@ def test_callouts_are_drawn(tmp_path):
     assert re.search(r'<span class="callout">.*32.*<span class="callout-box"', out)
 
 
+def test_a_cells_caption_is_shown_under_its_figure(tmp_path):
+    out = html("""
+        # F
+        ```{python}
+        #| echo: false
+        #| caption: Loss & accuracy, epoch by epoch
+        from matplotlib.figure import Figure
+        fig = Figure(figsize=(3, 2)); fig.add_subplot().plot([1, 0.5, 0.2])
+        fig
+        ```
+        """, tmp_path)
+    assert re.search(r'<figure class="figure captioned"><svg role="img" aria-label="Loss &amp; accuracy, epoch by epoch"'
+                     r'.*</svg><figcaption>Loss &amp; accuracy, epoch by epoch</figcaption></figure>', out, re.S)
+
+
 def test_two_columns_with_figure(tmp_path):
     out = html("""
         # Cols

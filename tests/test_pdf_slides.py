@@ -272,3 +272,38 @@ def test_same_pdf_from_another_checkout_with_slides_from_the_cache(tmp_path):
         outputs.append((root / "build" / "t.pdf").read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
     assert str(tmp_path).encode() not in outputs[0]
+
+
+FIGURE_IN_A_COLUMN = """---
+title: Une figure en colonne
+---
+# Une figure en colonne
+
+:::: columns
+::: column 45%
+- drawn larger than its column
+- the theme gives it its size
+:::
+::: column
+```{python}
+#| echo: false
+from matplotlib.figure import Figure
+big = Figure(figsize=(5, 4.5)); big.add_subplot().plot([3, 1, 2])
+big
+```
+:::
+::::
+"""
+
+
+def test_a_figure_keeps_the_size_the_theme_gives_it(project, tmp_path):
+    """A figure's SVG carries its drawn size; the theme's rules must win over it in a slide's PDF as
+    in the whole document (WeasyPrint ranks stylesheets given beside a document below it)."""
+    project.deck(FIGURE_IN_A_COLUMN)
+    report = build_deck(project.root / "slides_src" / "t.md", project.options())
+    assert [w for w in report.warnings if "does not fit" in w] == []
+    assembled = Path(report.outputs[-1]).read_bytes()
+    whole = whole_document_pdf(project)
+    assert len(PdfReader(io.BytesIO(assembled)).pages) == len(PdfReader(io.BytesIO(whole)).pages) == 2
+    for a, b in zip(raster(assembled, tmp_path, "assembled"), raster(whole, tmp_path, "whole"), strict=True):
+        assert ImageChops.difference(a, b).getbbox() is None

@@ -83,7 +83,7 @@ class SlideRenderer(RendererHTML):
         for output in cell.outputs:
             try:
                 parts.append(self._markdown_output(output.content, cell, options, env) if output.kind == "markdown"
-                             else render_output(output))
+                             else render_output(output, cell.options.caption))
             except (ValueError, SyntaxError) as exc:  # ElementTree's ParseError is a SyntaxError
                 raise CellError(f"the figure the cell shows is not a valid SVG document: {exc}", cell.location) from None
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
@@ -225,11 +225,12 @@ def split_notes(tokens: list) -> tuple[list, list]:
     return body, notes
 
 
-def render_output(output: Output) -> str:
+def render_output(output: Output, caption: str = "") -> str:
     """An output as the slide shows it, made safe here whatever its origin (a cell now, or the cache):
-    SVG and HTML cleaned to what may sit in a deck, text escaped and without memory addresses."""
+    SVG and HTML cleaned to what may sit in a deck, text escaped and without memory addresses; a
+    figure with the cell's caption under it."""
     if output.kind == "svg":
-        return figure_html(output.content, output.alt)
+        return figure_html(output.content, output.alt, caption)
     if output.kind == "html":
         return f'<div class="output-html">{clean_html(output.content)}</div>'
     cls = "output error" if output.kind == "error" else "output"

@@ -2,10 +2,8 @@
 
 Each slide (all its step pages) is laid out and drawn on its own and kept in the cache, under a key
 covering its print HTML, the print CSS, WeasyPrint's version, this module and the fonts installed:
-a prose edit re-renders one slide. The print CSS goes inside each slide's document, as in the HTML
-deck: WeasyPrint takes stylesheets given beside a document as *user* stylesheets, which lose to the
-width and height attributes of inline SVG figures (a figure then keeps its drawn size and pushes the
-slide onto a second page). The theme's fonts are loaded once per process for every slide.
+a prose edit re-renders one slide. The theme's fonts (most of the print CSS by size) are decoded
+once per process for every slide; the rules go inside each slide's document (see `_Styles`).
 `assemble.py` joins the slides into the deck's PDF.
 
 While cells still run, finished slides are rendered by a helper process (`SlidePdfs.prefetch`), so
@@ -155,22 +153,33 @@ def register_css(css: str) -> str:
 
 
 class _Styles:
-    """The print CSS of a theme and its fonts, loaded once per process for every slide it renders."""
+    """The print CSS of a theme, for every slide a process renders: its fonts loaded once, its rules
+    put inside each slide's document."""
 
     def __init__(self, css: str):
+        import tinycss2
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        self.css = css
+        # The theme's fonts (data: URIs, most of the CSS by size) are decoded and registered once,
+        # as a stylesheet given beside each slide: where a @font-face comes from does not matter. The
+        # rules go inside the document, as author styles like the HTML deck's: WeasyPrint ranks
+        # stylesheets given beside a document as *user* styles, below the width and height attributes
+        # of inline SVG figures (a figure would keep its drawn size and push the slide onto a page more).
+        faces, rules = [], []
+        for rule in tinycss2.parse_stylesheet(css):
+            is_face = rule.type == "at-rule" and rule.lower_at_keyword == "font-face"
+            (faces if is_face else rules).append(rule)
+        self.rules = tinycss2.serialize(rules)
         self.fonts = FontConfiguration()
-        with reproducible_time():  # the theme's fonts are fetched and kept in the configuration's folder
-            CSS(string=css, font_config=self.fonts, url_fetcher=data_only_fetcher())
+        with reproducible_time():
+            self.faces = CSS(string=tinycss2.serialize(faces), font_config=self.fonts, url_fetcher=data_only_fetcher())
 
     def document(self, html: str, steps: int) -> str:
-        """A slide's print HTML with the print CSS and its step rules inside (author styles)."""
+        """A slide's print HTML with the print rules and its step rules inside."""
         from .steps import step_css
 
-        style = f"<style>\n{self.css}\n{step_css(steps)}\n</style>\n"
+        style = f"<style>\n{self.rules}\n{step_css(steps)}\n</style>\n"
         head_end = html.find("</head>")
         return html[:head_end] + style + html[head_end:] if head_end >= 0 else style + html
 
@@ -219,7 +228,8 @@ def render_slide(job: SlideJob) -> SlidePdf:
     styles = _styles(job.css)
     with reproducible_time():
         document = HTML(string=styles.document(job.html, job.steps), base_url=None,
-                        url_fetcher=data_only_fetcher()).render(font_config=styles.fonts)
+                        url_fetcher=data_only_fetcher()).render(stylesheets=[styles.faces],
+                                                               font_config=styles.fonts)
         data = document.write_pdf(**RENDER_OPTIONS)
     return SlidePdf(job.slide, len(document.pages), find_overflows(document, {job.slide: job.pages}), data)
 

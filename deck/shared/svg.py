@@ -266,11 +266,13 @@ def _write(node: ET.Element, out: list[str], top: bool = False) -> None:
     out.append(f"</{tag}>")
 
 
-def figure_html(svg: str, alt: str) -> str:
+def figure_html(svg: str, alt: str, caption: str = "") -> str:
     """How a figure's SVG sits in a slide (HTML deck and print document alike): inline, so that its
-    text is set in the page's fonts. Its size is the theme's (`.figure svg` in base.css: the space the
-    slide's text leaves, the drawing's ratio kept)."""
+    text is set in the page's fonts, with its caption under it. Its size is the theme's (`.figure svg`
+    in base.css: the space the slide's text and the caption leave, the drawing's ratio kept)."""
     svg = safe_svg(svg)
     attrs = f'role="img" aria-label="{html.escape(alt)}"'
     svg = re.sub(r"^<svg\b", f"<svg {attrs}", svg, count=1)
+    if caption:
+        return f'<figure class="figure captioned">{svg}<figcaption>{html.escape(caption)}</figcaption></figure>'
     return f'<figure class="figure">{svg}</figure>'
