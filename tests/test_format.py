@@ -217,7 +217,7 @@ def test_two_columns_with_figure(tmp_path):
         ::::
         """, tmp_path)
     assert '<div class="columns">' in out and 'style="flex:0 0 40%"' in out
-    assert '<figure class="figure"><svg ' in out and 'aria-label="a line"' in out
+    assert '<figure class="figure captioned"><svg ' in out and 'aria-label="a line"' in out
 
 
 def test_notes_in_html_never_in_print(tmp_path):
