@@ -56,3 +56,13 @@ def test_prose_is_not_a_value(text):
                                         ("tensor([1., 1.])   each row sums to 1", "tensor([1., 1.])")])
 def test_a_value_may_carry_a_remark(text, value):
     assert split_remark(text, "en")[0] == value
+
+
+@pytest.mark.parametrize("written, value, holds_", [
+    ("about 1e-3", 0.0012, True), ("about 5k weights", 5130, True), ("about 5k weights", 6200, False),
+    ("environ 1,2 M", 1_250_000, True), ("roughly 22.6", 22.43, False), ("around 22.4", 22.43, True),
+])
+def test_about_in_words_is_a_tilde(written, value, holds_):
+    from deck.claims.compare import holds
+
+    assert holds(written, value, "fr" if "environ" in written else "en") is holds_

@@ -404,3 +404,72 @@ def test_warnings_are_said_once_and_library_deprecations_are_not_the_lecturers(t
     assert problems.items == []
     assert [message for _, message in deck.cells[0].warnings] == ["check the units"]
     assert deck.cells[0].warnings[0][0].line == deck.cells[0].lines[5].line
+
+
+def test_tuples_and_dicts_of_floats_hold_at_their_written_precision(tmp_path):
+    """`x.mean(), x.std()  # (0.50, 0.36)`: as a list, each number at the precision it is written."""
+    source = """
+        # Mean and std
+        ```{python}
+        #| output: comment
+        import torch
+        x = torch.tensor([0.2, 0.4, 0.9])
+        x.mean(), x.std()                       # (0.50, 0.36)
+        x.mean().item(), x.std().item()         # (0.50, 0.36)
+        (x.mean(), x.std())                     # (tensor(0.50), tensor(0.36))
+        {"mean": x.mean().item(), "n": 3}       # {'mean': 0.50, 'n': 3}
+        (0.5, 0.2512)                           # (0.5, 0.25)
+        ```
+        """
+    deck, problems = run(source, tmp_path, check=True)
+    assert problems.items == [] and len(problems.claims) == 5
+    for right, wrong in [("# (0.50, 0.36)", "# (0.50, 0.30)"), ("tensor(0.50), tensor(0.36)", "tensor(0.40), tensor(0.36)"),
+                         ("'n': 3}", "'n': 4}"), ("# (0.5, 0.25)", "# (0.5, 0.24)")]:
+        _, problems = run(source.replace(right, wrong, 1), tmp_path, check=True)
+        assert len(problems.items) == 1, wrong
+
+
+def test_nothing_to_count_and_classes_are_values_too(tmp_path):
+    """memory() of a fresh optimizer, of a layer without weights or of an empty tensor is 0 B; a
+    class (`type(x)`, `torch.Tensor`) is shown as Python shows it, never taken for a tensor."""
+    deck, problems = run("""
+        # Nothing yet
+        ```{python}
+        #| output: comment
+        import torch
+        from torch import nn
+        opt = torch.optim.Adam(nn.Linear(4, 2).parameters())
+        memory(opt)              # 0 B
+        memory(nn.ReLU())        # 0 B
+        memory(torch.empty(0))   # 0 B
+        type(torch.zeros(2))
+        nn.Linear
+        ```
+        """, tmp_path, check=True)
+    assert problems.items == [] and len(problems.claims) == 3
+    assert comment_lines(deck)[-2:] == ["type(torch.zeros(2))  # <class 'torch.Tensor'>",
+                                        "nn.Linear  # <class 'torch.nn.modules.linear.Linear'>"]
+
+
+def test_a_prose_claim_is_located_at_its_own_line_of_the_paragraph(project):
+    source = project.deck("""
+        ---
+        title: T
+        ---
+        # Two-line paragraph
+
+        ```{python}
+        #| echo: false
+        std = [0.229, 0.224, 0.225]
+        ```
+
+        Red is scaled by `{py} std[0] => 0.229`,
+        blue by `{py} std[2] => 0.224`.
+        """)
+    def check(*extra):
+        return subprocess.run([sys.executable, str(ROOT / "build.py"), "--check", *extra, "t"], capture_output=True,
+                              text=True, cwd=project.root)
+
+    assert check().stderr.startswith("error: slides_src/t.md:12 (slide 2): claim is false: `std[2]` is 0.225")
+    assert check("--fix").returncode == 0
+    assert source.read_text(encoding="utf-8").endswith("blue by `{py} std[2] => 0.225`.\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+from ..shared.values import is_tensor
 from .grammar import SPACES, Boolean, Dtype, Elements, Formula, Literal, Number, Shape, Value, read_value
 
 
@@ -31,7 +32,7 @@ def value_holds(claim: Value, value) -> bool:
     if isinstance(claim, Elements):
         return elements_hold(claim.items, value)
     if isinstance(claim, Literal):
-        return type(claim.value) is type(value) and claim.value == value
+        return literal_holds(claim.pattern, value)
     if isinstance(claim, Formula) and claim.factors and shape_of(value) is not None:
         return shape_of(value) == claim.factors  # `64 × 10` for a (64, 10) shape
     if isinstance(claim, Boolean):
@@ -50,6 +51,27 @@ def value_holds(claim: Value, value) -> bool:
     return False
 
 
+def literal_holds(pattern, value) -> bool:
+    """A literal's pattern (grammar._pattern) against a value: the same structure, each written float
+    within its precision (a 0-d tensor is its number), everything else equal and of the same type."""
+    kind, written = pattern
+    if kind == "number":
+        number = number_of(value)
+        return number is not None and not isinstance(value, bool) and _match(written, number)
+    if kind in ("tuple", "list"):
+        if is_tensor(value) and kind == "list":
+            value = _elements_of(value)
+        return (isinstance(value, tuple if kind == "tuple" else list) and len(value) == len(written)
+                and all(literal_holds(p, v) for p, v in zip(written, value)))
+    if kind == "dict":
+        return (isinstance(value, dict) and value.keys() == written.keys()
+                and all(literal_holds(written[k], value[k]) for k in written))
+    if isinstance(written, int) and not isinstance(written, bool) and not isinstance(value, bool):
+        number = number_of(value)  # a whole number: exact, from an int or a 0-d tensor
+        return number is not None and number == written
+    return type(written) is type(value) and written == value
+
+
 def elements_hold(items, value) -> bool:
     """Each written number (with its tolerance) against the tensor's or list's element at its place."""
     actual = _elements_of(value)
@@ -57,7 +79,7 @@ def elements_hold(items, value) -> bool:
 
 
 def _elements_of(value):
-    if hasattr(value, "tolist") and hasattr(value, "device"):  # a tensor (grad_fn and dtype aside)
+    if is_tensor(value):  # grad_fn and dtype aside
         if value.device.type == "meta":
             return None  # shapes only: there are no values to compare
         return value.detach().tolist()

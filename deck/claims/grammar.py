@@ -3,7 +3,7 @@
 A text reads as a value when it is, as a whole (spaces around it aside):
 - a number in any spelling lecturers use: `524 800`, `524,800`, `1,5` / `1.5` (a decimal comma or
   point, in either language), `1e-5`, `1.0e-05`, `10^-5`, `1 × 10⁻⁵`, `2,5 × 10⁻⁴`, `~ 250 M`,
-  `≈ 0.86`, `1,01 Go`, `1.01 GB`, `86 %`, `tensor(2.3026)`, optionally followed by one word, its
+  `≈ 0.86`, `about 5k`, `environ 1,2 M`, `1,01 Go`, `1.01 GB`, `86 %`, `tensor(2.3026)`, optionally followed by one word, its
   unit (`160 poids`, `524,800 weights`);
 - a shape: `(8, 16, 2551)`, `(32,)`, `[8, 16]`, `torch.Size([8, 16])`;
 - a formula: `1024 × 512 + 512`, `64 × (3 × 7² + 1)`, `2 * 3`, possibly with its result
@@ -36,12 +36,14 @@ BYTES = {"o": 1, "B": 1, "ko": 1e3, "Ko": 1e3, "kB": 1e3, "KB": 1e3, "Mo": 1e6, 
          "To": 1e12, "TB": 1e12, "Kio": 1024, "KiB": 1024, "Mio": 1024**2, "MiB": 1024**2, "Gio": 1024**3,
          "GiB": 1024**3, "Tio": 1024**4, "TiB": 1024**4}
 
+# `~`, in words: `about 5k weights`, `environ 1,2 M`
+APPROX_WORDS = r"(?:about|around|roughly|approx\.?|approximately|environ|env\.|près de|autour de)"
 _DIGITS = r"\d(?:[\d\s\u00a0\u202f\u2009'.,]*\d)?"
 _EXPONENT = (r"(?:[eE](?P<e>[-+]?\d+)"                                   # 1e-5, 1.0E-05
              r"|\s*[×x*·]\s*10\s*(?:\^|\*\*)\s*(?P<p>[-+]?\d+)"           # 1 × 10^-5, 2.5 * 10**-4
              r"|\s*[×x*·]\s*10(?P<s>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))")              # 1 × 10⁻⁵
 NUMBER = re.compile(
-    r"^(?P<approx>[~≈]\s*)?(?P<sign>[-+]\s*)?"
+    r"^(?P<approx>[~≈≃]\s*|" + APPROX_WORDS + r"\s+)?(?P<sign>[-+]\s*)?"
     r"(?:(?P<mant>" + _DIGITS + r")" + _EXPONENT + r"?"
     r"|10\s*(?:(?:\^|\*\*)\s*(?P<bp>[-+]?\d+)|(?P<bs>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"      # 10^-5, 10⁻⁵
     r"\s*(?P<unit>%|[KkMGT]i?[oB]|[oB]|Md|[kKMGBT])?"
@@ -92,7 +94,12 @@ class Boolean:
 
 @dataclass(frozen=True)
 class Literal:
+    """A Python literal: `'relu'`, `None`, `{'mean': 0.50}`, `(0.50, tensor(0.36))`. `pattern` is the
+    same structure with each number as (value, tolerance of its written precision), so that a tuple
+    or dict of floats reads as the lecturer means it, as a list does."""
+
     value: object
+    pattern: object = None
 
 
 Value = Number | Shape | Formula | Dtype | Boolean | Elements | Literal
@@ -179,14 +186,37 @@ def _element(token: str):
 
 
 def read_literal(text: str) -> Literal | None:
-    """A Python literal that is not a number: `'relu'`, `{'a': 1}`, `None`."""
+    """A Python literal that is not a number: `'relu'`, `{'a': 1}`, `None`, `(0.50, 0.29)`, and
+    tuples of PyTorch's 0-d tensors as it prints them, `(tensor(0.50), tensor(0.29))`."""
     if not text[:1] in "'\"{[(N":
+        return None
+    try:
+        tree = ast.parse(text, mode="eval")
+        pattern = _pattern(tree.body, text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
-    return Literal(value)
+        value = None  # tensors inside: only the pattern says what is written
+    return Literal(value, pattern)
+
+
+def _pattern(node: ast.AST, text: str):
+    """The literal's structure, each number as (value, tolerance) from its written digits."""
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return type(node).__name__.lower(), [_pattern(e, text) for e in node.elts]
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise ValueError("** in a literal")
+        return "dict", {ast.literal_eval(k): _pattern(v, text) for k, v in zip(node.keys, node.values)}
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tensor"
+            and len(node.args) == 1 and not node.keywords):
+        return _pattern(node.args[0], text)  # a 0-d tensor as printed: its number
+    number = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) else node
+    if isinstance(number, ast.Constant) and isinstance(number.value, float):
+        return "number", _element(ast.get_source_segment(text, node).replace(" ", ""))
+    return "exact", ast.literal_eval(node)
 
 
 def read_shape(inside: str) -> Shape | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..shared.locale import current_lang, format_approx, format_bytes, format_number
+from ..shared.values import is_module, is_tensor
 
 __all__ = ["shape", "nparams", "formula", "numel", "memory", "approx", "num", "Shape", "Formula"]
 
@@ -84,12 +85,12 @@ def memory(x, dtype_bytes: int | None = None) -> Quantity:
 
 
 def _bytes(x, dtype_bytes: int | None, seen: set[int]) -> int:
-    if hasattr(x, "element_size") and hasattr(x, "numel"):  # a tensor (meta tensors too)
+    if is_tensor(x):  # meta tensors too
         if id(x) in seen:
             return 0
         seen.add(id(x))
         return int(x.numel()) * (dtype_bytes or x.element_size())
-    if hasattr(x, "parameters") and hasattr(x, "buffers"):  # a module
+    if is_module(x):
         return sum(_bytes(t, dtype_bytes, seen) for t in [*x.parameters(), *x.buffers()])
     if hasattr(x, "state") and hasattr(x, "param_groups"):  # an optimizer: its state per weight
         return sum(_bytes(v, dtype_bytes, seen) for state in x.state.values() for v in state.values())

@@ -5,6 +5,7 @@ import re
 
 from ..document import Output
 from ..shared.locale import format_number
+from ..shared.values import is_module, is_tensor
 
 
 def as_text(value, lang: str, in_code: bool = False) -> str:
@@ -24,7 +25,7 @@ def as_text(value, lang: str, in_code: bool = False) -> str:
         from .cell_api import Shape
 
         return str(Shape(value))
-    if _is_tensor(value):
+    if is_tensor(value):
         if value.device.type == "meta":
             return f"tensor(shape={tuple(value.shape)}, device='meta')"
         if value.numel() == 1 and not value.is_complex():
@@ -47,10 +48,10 @@ def short_text(value, lang: str, in_code: bool = False) -> str:
     if "\n" not in text and len(text) <= ONE_LINE:
         return text
     fr = lang == "fr"
-    if _is_tensor(value):
+    if is_tensor(value):
         kind = "tenseur de forme" if fr else "tensor of shape"
         return f"{kind} {tuple(value.shape)}, {str(value.dtype).removeprefix('torch.')}"
-    if hasattr(value, "parameters") and hasattr(value, "named_modules"):  # an nn.Module
+    if is_module(value):
         n = sum(p.numel() for p in value.parameters())
         unit = "paramètres" if fr else "parameters"
         return f"{type(value).__name__}(…), {format_number(n, lang, in_code=in_code)} {unit}"
@@ -59,10 +60,6 @@ def short_text(value, lang: str, in_code: bool = False) -> str:
         return f"{type(value).__name__} ({format_number(len(value), lang)} {unit})"
     first = text.strip().split("\n")[0]
     return first[:ONE_LINE - 1].rstrip() + "…"
-
-
-def _is_tensor(value) -> bool:
-    return hasattr(value, "dim") and hasattr(value, "numel") and hasattr(value, "device")
 
 
 def _is_scalar_array(value) -> bool:

@@ -46,7 +46,9 @@ def format_number(value: int | float, lang: str | None = None, digits: int | Non
     grouped = abs(value) >= GROUP_FROM
     if isinstance(value, int) or (value.is_integer() and digits is None and abs(value) < SCIENTIFIC_FROM):
         return format_decimal(int(value), locale=locale, group_separator=grouped)
-    if value != 0 and not SCIENTIFIC_BELOW <= abs(value) < SCIENTIFIC_FROM:
+    if value == 0:  # 0.0 B: no digits to count (an optimizer before its first step holds nothing)
+        return format_decimal(0, locale=locale)
+    if not SCIENTIFIC_BELOW <= abs(value) < SCIENTIFIC_FROM:
         return _scientific(value, digits or SIGNIFICANT, lang, in_code)
     whole = len(str(int(abs(value)))) if abs(value) >= 1 else 0
     significant = max(digits or SIGNIFICANT, whole)

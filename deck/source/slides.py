@@ -105,10 +105,13 @@ def build_slide(slide: Slide) -> None:
             slide.cells.append(make_cell(tok, slide))
             slide.items.append(slide.cells[-1])
         elif tok.type == "inline":
+            line = tok.map[0] if tok.map else 0
             for child in tok.children or []:
                 child.map = child.map or tok.map  # children have no map: their paragraph's line locates them
+                if child.type in ("softbreak", "hardbreak"):  # the paragraph's next source line
+                    line += 1
                 if child.type == "code_inline" and INLINE_PREFIX.match(child.content):
-                    expr = make_expr(child.content, _at(slide.lines, tok.map[0] if tok.map else 0, slide.index))
+                    expr = make_expr(child.content, _at(slide.lines, line, slide.index))
                     if expr.claim is not None and is_blank(expr.claim):  # a question: answered a step later
                         expr.answer_step = tok.meta.get("step", 1) + 1
                     child.meta["expr"] = expr
