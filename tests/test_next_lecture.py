@@ -473,3 +473,29 @@ def test_a_prose_claim_is_located_at_its_own_line_of_the_paragraph(project):
     assert check().stderr.startswith("error: slides_src/t.md:12 (slide 2): claim is false: `std[2]` is 0.225")
     assert check("--fix").returncode == 0
     assert source.read_text(encoding="utf-8").endswith("blue by `{py} std[2] => 0.225`.\n")
+
+
+def test_a_printed_value_with_a_result_comment_is_a_claim(tmp_path):
+    """`print(nparams(lstm))  # 18000` states what is printed: checked like the value of an expression
+    (the argument evaluated once); a print without a comment, or with words, is left alone."""
+    source = """
+        # LSTM
+        ```{python}
+        #| output: comment
+        import torch
+        from torch import nn
+        lstm = nn.LSTM(10, 64)
+        calls = []
+        def counted(n):
+            calls.append(n)
+            return n
+        print(counted(nparams(lstm)))     # 19 456
+        print(nparams(lstm))
+        print("hidden size", 64)          # the hidden size
+        ```
+        """
+    deck, problems = run(source, tmp_path, check=True)
+    assert problems.items == [] and len(problems.claims) == 1
+    assert deck.cells[0].outputs[0].content.split("\n") == ["19456", "19456", "hidden size 64"]
+    _, problems = run(source.replace("# 19 456", "# 18 000"), tmp_path, check=True)
+    assert [p.location.line for p in problems.items] == [deck.cells[0].lines[7].line]

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..claims.exercises import is_blank
-from ..claims.result_comments import result_comment
+from ..claims.result_comments import comment_column, result_comment
 from ..claims.verify import Problems, verify, verify_expected_error
 from ..document import Cell, Deck, InlineExpr, Output, Replacement, Slide
 from ..errors import CellError, DeckError, Location, SourceError
@@ -322,7 +322,15 @@ class Executor:
             code_lines = cell.code.split("\n")
             for stmt in tree.body:
                 try:
-                    if isinstance(stmt, ast.Expr):
+                    printed = _printed_value(stmt, ns)
+                    if printed is not None and comment_column(code_lines[stmt.end_lineno - 1]) is not None:
+                        # `print(nparams(lstm))  # 18 944`: the comment states what is printed; the
+                        # argument is evaluated once, then printed, as print itself would do
+                        value = eval(compile(ast.Expression(printed), filename, "eval"), ns)
+                        print(value)
+                        values[stmt.end_lineno - 1] = value
+                        last_value = None
+                    elif isinstance(stmt, ast.Expr):
                         value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
                         if _silenced(stmt, code_lines):  # `net.eval();`: as in Jupyter, the value is not shown
                             value = None
@@ -431,6 +439,18 @@ def _repl_text(value, lang: str) -> str:
     if hasattr(value, "_deck_text_"):
         return as_text(value, lang, in_code=True)
     return strip_addresses(repr(value))
+
+
+def _printed_value(stmt: ast.stmt, ns: dict) -> ast.expr | None:
+    """The argument of a statement `print(x)` (one argument, the built-in print), else None."""
+    import builtins
+
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"
+            and len(call.args) == 1 and not call.keywords and not isinstance(call.args[0], ast.Starred)
+            and ns.get("print", builtins.print) is builtins.print):
+        return call.args[0]
+    return None
 
 
 def _shown_warnings(cell: Cell, caught: list, filename: str) -> list[tuple[Location, str]]:
