@@ -51,6 +51,14 @@ def test_code_escaping_its_column_is_reported_at_its_line_with_a_hint(project):
         "shorten it, or write `#| code-size: small` in the cell"]
 
 
+def test_a_warm_check_says_what_a_cold_one_says(project):
+    """The laid-out slides come from the cache the second time: the problem keeps its cell, line and hint."""
+    deck = project.deck(COLUMN.format(option=""))
+    cold = first_lines(check(deck, project.root).problems)
+    warm = check(deck, project.root)
+    assert warm.rendered == [] and first_lines(warm.problems) == cold and cold[0].startswith("slides_src/t.md:12 ")
+
+
 def test_small_code_fits_where_normal_code_does_not(project):
     deck = project.deck(COLUMN.format(option="\n#| code-size: small"))
     assert check(deck, project.root).problems == []

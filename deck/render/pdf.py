@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -238,7 +239,7 @@ def render_slide(job: SlideJob) -> SlidePdf:
 class SlideCache:
     """Rendered slides on disk: `<cache>/slides/<key>.pdf` and a `.json` beside it (pages, overflows)."""
 
-    FORMAT = 1
+    FORMAT = 2
 
     def __init__(self, root: Path):
         self.root = root / "slides"
@@ -255,12 +256,16 @@ class SlideCache:
         if not isinstance(meta, dict) or meta.get("format") != self.FORMAT or meta.get("key") != job.key \
                 or meta.get("size") != len(data):
             return None  # corrupt, foreign or half-replaced: render again
-        overflows = [Overflow(job.slide, kind, amount) for kind, amount in meta["overflows"]]
+        try:
+            overflows = [Overflow(job.slide, **fields) for fields in meta["overflows"]]
+        except TypeError:
+            return None
         return SlidePdf(job.slide, meta["pages"], overflows, data)
 
     def store(self, job: SlideJob, result: SlidePdf) -> None:
         meta = {"format": self.FORMAT, "key": job.key, "pages": result.pages, "size": len(result.data),
-                "overflows": [[o.kind, o.amount] for o in result.overflows]}
+                # every field of an overflow: a warm check names the cell and line a cold one does
+                "overflows": [{k: v for k, v in dataclasses.asdict(o).items() if k != "slide"} for o in result.overflows]}
         # the PDF first: an entry is read only when its .json names a PDF of the right size
         if write_atomic(self._path(job.key, ".pdf"), result.data, best_effort=True):
             write_atomic(self._path(job.key, ".json"), json.dumps(meta), best_effort=True)
