@@ -499,3 +499,24 @@ def test_a_printed_value_with_a_result_comment_is_a_claim(tmp_path):
     assert deck.cells[0].outputs[0].content.split("\n") == ["19456", "19456", "hidden size 64"]
     _, problems = run(source.replace("# 19 456", "# 18 000"), tmp_path, check=True)
     assert [p.location.line for p in problems.items] == [deck.cells[0].lines[7].line]
+
+
+def test_fix_keeps_a_formula_whose_arithmetic_holds(project):
+    source = project.deck("""
+        ---
+        title: T
+        ---
+        # GRU
+        ```{python}
+        #| output: comment
+        from torch import nn
+        nparams(nn.GRU(8, 64))      # 3 × (64 × 72 + 128) = 14336
+        nparams(nn.Linear(8, 4))    # 8 × 4 + 5 = 37
+        ```
+        """)
+    fix = subprocess.run([sys.executable, str(ROOT / "build.py"), "--check", "--fix", "t"], capture_output=True,
+                         text=True, cwd=project.root)
+    assert fix.returncode == 0, fix.stderr
+    text = source.read_text(encoding="utf-8")
+    assert "# 3 × (64 × 72 + 128) = 14,208\n" in text  # the result was wrong, the formula right
+    assert "# 36\n" in text  # the formula itself was wrong: the value alone

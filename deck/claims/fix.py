@@ -57,7 +57,7 @@ def fix_sources(reports, project_root: Path) -> tuple[str, int, list[DeckError]]
                 continue
             i = p.location.line - 1
             body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
-            new = replace_last(body, p.written, p.true.replace("\u202f", " ")) if body else None
+            new = replace_last(body, p.written, in_written_form(p.written, p.true.replace("\u202f", " "))) if body else None
             if new is None:
                 unfixable.append(_refused(p, "the written value is not literally on this line "
                                              "(made by Jinja?): change it by hand"))
@@ -72,6 +72,20 @@ def fix_sources(reports, project_root: Path) -> tuple[str, int, list[DeckError]]
             name = display_path(path)
             diff.extend(difflib.unified_diff(before.splitlines(True), after.splitlines(True), name, name))
     return "".join(diff), fixed, unfixable
+
+
+def in_written_form(written: str, true: str) -> str:
+    """The true value as the lecturer wrote the false one, where that can be kept: a formula whose
+    arithmetic holds keeps it (`3 × (64 × 72 + 128) = 14336` -> `... = 14208`); else the value alone."""
+    from .grammar import Formula, read_value
+
+    if "=" in written:
+        candidate = f"{written.rsplit('=', 1)[0].rstrip()} = {true}"
+        for lang in ("en", "fr"):  # the digits of `true` are written as the deck writes them
+            claim = read_value(candidate, lang)
+            if isinstance(claim, Formula) and max(claim.values) - min(claim.values) <= 1e-9 * max(map(abs, claim.values)):
+                return candidate
+    return true
 
 
 def _split_ending(line: str) -> tuple[str, str]:
