@@ -36,7 +36,7 @@ PEERS = Path(os.environ.get("DECK_PEERS", ROOT.parent / "shared" / "peers"))
 PEERS_VENV = Path(os.environ.get("VENV", "/tmp/peers-venv"))
 MARP = Path(os.environ.get("MARP", "/tmp/marp/node_modules/.bin/marp"))
 FLAGSHIP = "recap2_convnets"
-PROSE = ("Deux exemples « star »", "Deux exemples « star » ({k})")  # a prose edit on the 13th slide
+PROSE = ("Deux exemples « star »", "Deux exemples « star » ({k})")  # a prose edit on one slide (its table of ResNet depths)
 
 
 def run_once(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float]:
