@@ -541,8 +541,15 @@
       for (var i = 0; i < total; i++) applyStep(slides[i], stepCounts[i]);
       render();
       var s = slides[state.slide - 1];
-      if (s && state.slide > 1) s.scrollIntoView({ block: "start" });
-      else window.scrollTo(0, 0);
+      if (s && state.slide > 1) {
+        s.scrollIntoView({ block: "start" });
+        /* the slides above are set again once the deck's fonts are ready (their text takes another
+           height than in the fallback font): the slide the URL names goes back to the top */
+        var anchored = state.slide;
+        if (doc.fonts && doc.fonts.ready) doc.fonts.ready.then(function () {
+          if (scrollView && state.slide === anchored) slides[anchored - 1].scrollIntoView({ block: "start" });
+        });
+      } else window.scrollTo(0, 0);
     } else {
       render();
       fitAll();
