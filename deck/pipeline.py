@@ -173,7 +173,8 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     """Build one deck; raise DeckError on the first source error (collect all in check mode)."""
     from .claims.exercises import hide_answers
     from .execute.cache import Cache
-    from .render.documents import print_css, render_one
+    from .render.assets import font_css
+    from .render.documents import render_one
 
     start = time.perf_counter()
     if not options.check:
@@ -194,8 +195,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
 
         # slides are laid out (the PDFs, or the page-fit check) one at a time, the first version's
         # while later cells still run
-        pdfs = SlidePdfs(print_css(deck.front_matter.get("theme", "default")),
-                         SlideCache(cache.root) if options.cache else None)
+        pdfs = SlidePdfs(font_css(), SlideCache(cache.root) if options.cache else None)
 
         def prefetched_job(slide):
             if first.student:
@@ -216,8 +216,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
 def _slide_job(pdfs, deck: Deck, rendered, handout: bool):
     from .render.documents import slide_print_html
 
-    return pdfs.job(rendered.index, slide_print_html(deck, rendered, handout), rendered.steps,
-                    1 if handout else rendered.steps)
+    return pdfs.job(rendered.index, slide_print_html(deck, rendered, handout), 1 if handout else rendered.steps)
 
 
 def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, math_cache, hooks: list,

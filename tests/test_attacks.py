@@ -178,12 +178,12 @@ def test_a_missing_theme_font_is_said(tmp_path, monkeypatch):
     fonts[0].unlink()
     monkeypatch.setattr(assets, "PACKAGE", package)
     monkeypatch.setattr(assets, "THEMES", package / "themes")
-    assets.theme_css.cache_clear()
+    assets.font_css.cache_clear()
     try:
         with pytest.raises(DeckError, match=rf"deck's theme file .*{fonts[0].name} is missing: reinstall deck"):
             assets.theme_css("default")
     finally:
-        assets.theme_css.cache_clear()
+        assets.font_css.cache_clear()
 
 
 def _supervise(main, env: dict[str, str] | None = None) -> tuple[int, str]:

@@ -26,15 +26,26 @@ def data_uri(data: bytes, mime: str) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-@functools.lru_cache(maxsize=16)
 def theme_css(theme: str) -> str:
-    """The theme's CSS (base + theme), with its font files inlined."""
-    parts = []
-    for path in (THEMES / "base.css", THEMES / theme / "theme.css"):
-        if path.is_file():
-            css = path.read_text(encoding="utf-8")
-            parts.append(CSS_URL.sub(lambda m, base=path.parent: _inline_css_url(m, base), css))
-    return "\n".join(parts)
+    """The theme's whole CSS: its fonts and its rules."""
+    return font_css() + "\n" + theme_rules(theme)
+
+
+@functools.lru_cache(maxsize=1)
+def font_css() -> str:
+    """The @font-face rules of the fonts every theme uses, their files inlined."""
+    return _inlined(THEMES / "fonts.css")
+
+
+@functools.lru_cache(maxsize=16)
+def theme_rules(theme: str) -> str:
+    """The theme's rules (base + theme), without the fonts."""
+    return "\n".join(_inlined(path) for path in (THEMES / "base.css", THEMES / theme / "theme.css") if path.is_file())
+
+
+def _inlined(path: Path) -> str:
+    css = path.read_text(encoding="utf-8")
+    return CSS_URL.sub(lambda m: _inline_css_url(m, path.parent), css)
 
 
 def _inline_css_url(match: re.Match, base: Path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..document import Deck, Slide
 from ..errors import DeckError
 from ..shared.locale import format_date
-from .assets import runtime_file, theme_css
+from .assets import font_css, runtime_file, theme_css, theme_rules
 from .highlight import pygments_css
 from .html import RenderedSlide, render_slide
 from .steps import step_css
@@ -81,10 +81,11 @@ def html_document(deck: Deck, slides: list[RenderedSlide]) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def print_css(theme: str) -> str:
-    """The print document's CSS apart from the step rules: the theme, code colours, page rules."""
+def print_rules(theme: str) -> str:
+    """The print document's rules apart from the fonts and the step rules: the theme, code colours,
+    page rules."""
     own = (TEMPLATES / "print.css").read_text(encoding="utf-8")
-    return "\n".join([theme_css(theme), pygments_css(), own])
+    return "\n".join([theme_rules(theme), pygments_css(), own])
 
 
 def print_pages(slides: list[RenderedSlide], handout: bool = False) -> list[tuple[RenderedSlide, int, bool]]:
@@ -105,11 +106,16 @@ def print_document(deck: Deck, slides: list[RenderedSlide], handout: bool = Fals
     """One page per step (or per slide for a handout), for WeasyPrint. No notes, no script."""
     theme = deck.front_matter.get("theme", "default")
     max_steps = max((s.steps for s in slides), default=1)
-    return _print_html(deck, slides, handout, "\n".join([print_css(theme), step_css(max_steps)]), source_date())
+    css = "\n".join([font_css(), print_rules(theme), step_css(max_steps)])
+    return _print_html(deck, slides, handout, css, source_date())
 
 
 def slide_print_html(deck: Deck, slide: RenderedSlide, handout: bool = False) -> str:
-    """The print document of one slide (its step pages), without its CSS: `print_css` and
-    `step_css(slide.steps)` are given to WeasyPrint beside it, parsed once for every slide. No date:
-    the deck's PDF gets its metadata when the slides are assembled (assemble.py)."""
-    return _print_html(deck, [slide], handout, "", "")
+    """The print document of one slide (its step pages), with its rules but not the fonts: the PDF
+    renderer loads `font_css()` once per process and gives it beside every slide (where a @font-face
+    comes from does not matter). The rules must be inside the document: WeasyPrint ranks stylesheets
+    given beside it as *user* styles, below the width and height attributes of inline SVG figures (a
+    figure would keep its drawn size). No date: the deck's PDF gets its metadata when the slides are
+    assembled (assemble.py)."""
+    css = "\n".join([print_rules(deck.front_matter.get("theme", "default")), step_css(slide.steps)])
+    return _print_html(deck, [slide], handout, css, "")

@@ -12,6 +12,7 @@ from html import escape
 
 from ..document import Cell
 from ..errors import SourceError
+from .steps import answer_marks
 
 
 @dataclass
@@ -66,12 +67,8 @@ def render_code(cell: Cell, slide_steps: int = 1) -> str:
     text = cell.display if cell.display or not cell.code else cell.code
     marks: dict[int, list[Mark]] = {}
     for r in cell.replacements:
-        if r.blank is not None and r.answer_step is None:  # the student version: the blank, no answer
-            marks.setdefault(r.line, []).append(Mark(r.start, r.end, '<span class="blank">', "</span>"))
-        elif r.blank is not None:
-            blank = f'<span class="blank" data-swap-out="{r.answer_step}">{escape(r.blank)}</span>'
-            marks.setdefault(r.line, []).append(Mark(r.start, r.end, f'<span class="answer" data-swap-in="{r.answer_step}">',
-                                                     "</span>" + blank))
+        if r.blank is not None:  # an exercise (its text is the blank itself in the student version)
+            marks.setdefault(r.line, []).append(Mark(r.start, r.end, *answer_marks(r.blank, r.answer_step)))
         else:
             marks.setdefault(r.line, []).append(Mark(r.start, r.end, '<span class="computed">', "</span>"))
     lines = text.split("\n")

@@ -26,6 +26,7 @@ from ..source.markdown import markdown
 from ..source.slides import INLINE_PREFIX, PAUSE
 from .assets import image_uri
 from .highlight import render_code
+from .steps import answer_marks
 from .math import render_math
 
 
@@ -106,10 +107,8 @@ class SlideRenderer(RendererHTML):
         if expr is None:
             return f"<code>{escape(tok.content)}</code>"
         if expr.claim is not None and is_blank(expr.claim):  # an exercise: the blank, then the answer
-            if expr.answer_step is None:  # the student version
-                return f'<span class="blank">{escape(expr.claim)}</span>'
-            return (f'<span class="answer" data-swap-in="{expr.answer_step}">{escape(expr.text)}</span>'
-                    f'<span class="blank" data-swap-out="{expr.answer_step}">{escape(expr.claim)}</span>')
+            before, after = answer_marks(expr.claim, expr.answer_step)
+            return before + escape(expr.text) + after
         return f'<span class="computed">{escape(expr.text)}</span>'
 
     def math_inline(self, tokens, idx, options, env) -> str:

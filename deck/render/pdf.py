@@ -1,9 +1,9 @@
 """The print documents -> PDF with WeasyPrint, one slide at a time, reusing what did not change.
 
 Each slide (all its step pages) is laid out and drawn on its own and kept in the cache, under a key
-covering its print HTML, the print CSS, WeasyPrint's version, this module and the fonts installed:
-a prose edit re-renders one slide. The theme's fonts (most of the print CSS by size) are decoded
-once per process for every slide; the rules go inside each slide's document (see `_Styles`).
+covering its print HTML (its rules inside), the theme's fonts, WeasyPrint's version, this module and
+the fonts installed: a prose edit re-renders one slide. The theme's fonts (most of the CSS by size)
+are decoded once per process for every slide (`_Styles`).
 `assemble.py` joins the slides into the deck's PDF.
 
 While cells still run, finished slides are rendered by a helper process (`SlidePdfs.prefetch`), so
@@ -46,7 +46,7 @@ logging.getLogger("weasyprint").addHandler(logging.NullHandler())
 # Tagged (PDF/UA-1: a structure tree, the language, the title shown): searchable and readable aloud.
 RENDER_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 # Below this many slides to render at the end of a build, a helper process would cost more to start
-# (Python, WeasyPrint, the print CSS: about 1 s of the other core) than it saves.
+# (Python, WeasyPrint, the fonts: about 1 s of the other core) than it saves.
 HELPER_MIN_SLIDES = 12
 # This process, not yet warm (WeasyPrint imported, the CSS parsed: about 0.7 s), takes slides from
 # the helper's queue only when more than this many wait: fewer are done sooner by the helper alone.
@@ -58,17 +58,14 @@ class SlideJob:
     """One slide to render: its print HTML (no CSS) and what its layout must give."""
 
     slide: int      # 1-based slide number
-    html: str
-    steps: int      # the step rules it needs (deck.render.steps)
+    html: str       # its print document, rules and step rules inside (documents.slide_print_html)
     pages: int      # pages it should fill: its steps, or 1 for a handout
-    css: str        # digest of the print CSS registered with `register_css`
+    css: str        # digest of the fonts' CSS registered with `register_css`
     key: str = ""
 
     def __post_init__(self):
         if not self.key:
-            from .steps import step_css
-
-            self.key = sha(engine_key(), self.css, step_css(self.steps), str(self.pages), self.html)
+            self.key = sha(engine_key(), self.css, str(self.pages), self.html)
 
 
 @dataclass
@@ -143,46 +140,27 @@ def engine_key() -> str:
     return sha(*parts)
 
 
-_CSS: dict[str, str] = {}  # digest -> print CSS text (one per theme in practice)
+_CSS: dict[str, str] = {}  # digest -> the fonts' CSS text (one in practice)
 
 
 def register_css(css: str) -> str:
-    """Make a print CSS known to this process's renderer; returns the digest that jobs name it by."""
+    """Make the fonts' CSS known to this process's renderer; returns the digest that jobs name it by."""
     digest = sha(css)
     _CSS[digest] = css
     return digest
 
 
 class _Styles:
-    """The print CSS of a theme, for every slide a process renders: its fonts loaded once, its rules
-    put inside each slide's document."""
+    """The theme's fonts, decoded and registered once per process for every slide it renders (the
+    rules are inside each slide's document: documents.slide_print_html)."""
 
     def __init__(self, css: str):
-        import tinycss2
         from weasyprint import CSS
         from weasyprint.text.fonts import FontConfiguration
 
-        # The theme's fonts (data: URIs, most of the CSS by size) are decoded and registered once,
-        # as a stylesheet given beside each slide: where a @font-face comes from does not matter. The
-        # rules go inside the document, as author styles like the HTML deck's: WeasyPrint ranks
-        # stylesheets given beside a document as *user* styles, below the width and height attributes
-        # of inline SVG figures (a figure would keep its drawn size and push the slide onto a page more).
-        faces, rules = [], []
-        for rule in tinycss2.parse_stylesheet(css):
-            is_face = rule.type == "at-rule" and rule.lower_at_keyword == "font-face"
-            (faces if is_face else rules).append(rule)
-        self.rules = tinycss2.serialize(rules)
         self.fonts = FontConfiguration()
         with reproducible_time():
-            self.faces = CSS(string=tinycss2.serialize(faces), font_config=self.fonts, url_fetcher=data_only_fetcher())
-
-    def document(self, html: str, steps: int) -> str:
-        """A slide's print HTML with the print rules and its step rules inside."""
-        from .steps import step_css
-
-        style = f"<style>\n{self.rules}\n{step_css(steps)}\n</style>\n"
-        head_end = html.find("</head>")
-        return html[:head_end] + style + html[head_end:] if head_end >= 0 else style + html
+            self.faces = CSS(string=css, font_config=self.fonts, url_fetcher=data_only_fetcher())
 
     def release(self) -> None:
         """Remove the theme's font files WeasyPrint wrote to a temporary folder for them."""
@@ -191,7 +169,7 @@ class _Styles:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-_STYLES: dict[str, _Styles] = {}  # digest of the print CSS -> its styles, the last two themes used
+_STYLES: dict[str, _Styles] = {}  # digest of the fonts' CSS -> its styles, the last two used
 
 
 def _styles(digest: str) -> _Styles:
@@ -203,12 +181,12 @@ def _styles(digest: str) -> _Styles:
 
 
 def warm_up() -> None:
-    """Parse the print CSS this process used last and draw a page of text with it, so that the next
-    slide to render does not wait for it (an idle --watch worker calls this between builds)."""
+    """Load the fonts this process used last and draw a page of text with them, so that the next
+    slide to render does not wait for them (an idle --watch worker calls this between builds)."""
     if _CSS and next(reversed(_CSS)) not in _STYLES:
         digest = next(reversed(_CSS))
         render_slide(SlideJob(1, '<html><body class="print"><section class="slide page"><p>deck <em>deck</em> '
-                                 '<strong>deck</strong> <code>deck</code></p></section></body></html>', 1, 1, digest))
+                                 '<strong>deck</strong> <code>deck</code></p></section></body></html>', 1, digest))
 
 
 def release_styles() -> None:
@@ -223,14 +201,13 @@ atexit.register(release_styles)
 
 
 def render_slide(job: SlideJob) -> SlidePdf:
-    """Lay one slide out and draw it (with the print CSS the job names)."""
+    """Lay one slide out and draw it (with the fonts the job names)."""
     from weasyprint import HTML
 
     styles = _styles(job.css)
     with reproducible_time():
-        document = HTML(string=styles.document(job.html, job.steps), base_url=None,
-                        url_fetcher=data_only_fetcher()).render(stylesheets=[styles.faces],
-                                                               font_config=styles.fonts)
+        document = HTML(string=job.html, base_url=None, url_fetcher=data_only_fetcher()).render(
+            stylesheets=[styles.faces], font_config=styles.fonts)
         data = document.write_pdf(**RENDER_OPTIONS)
     return SlidePdf(job.slide, len(document.pages), find_overflows(document, {job.slide: job.pages}), data)
 
@@ -392,8 +369,8 @@ class SlidePdfs:
         self.found: dict[str, SlidePdf | None] = {}  # key -> what the cache holds
         self.rendered: list[int] = []  # slides the last `results` had to render (not in the cache)
 
-    def job(self, slide: int, html: str, steps: int, pages: int) -> SlideJob:
-        return SlideJob(slide, html, steps, pages, self.css)
+    def job(self, slide: int, html: str, pages: int) -> SlideJob:
+        return SlideJob(slide, html, pages, self.css)
 
     def _cached(self, job: SlideJob) -> SlidePdf | None:
         if job.key not in self.found and self.cache is not None:

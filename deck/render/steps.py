@@ -8,6 +8,18 @@ in the theme's line colours (`--line-bg`, `--line-edge`).
 """
 from __future__ import annotations
 
+from html import escape
+
+
+def answer_marks(blank: str, step: int | None) -> tuple[str, str]:
+    """The markup around an exercise's answer, in code or in prose: (before it, after it). At `step`
+    the answer replaces its blank; without a step (the student version) only the blank is shown, in
+    place of the answer."""
+    if step is None:
+        return '<span class="blank">', "</span>"
+    return (f'<span class="answer" data-swap-in="{step}">',
+            f'</span><span class="blank" data-swap-out="{step}">{escape(blank)}</span>')
+
 
 def step_css(max_steps: int, screen_only: bool = False) -> str:
     """The rules for slides of up to `max_steps` steps. `screen_only`: for the HTML deck, whose
