@@ -7,14 +7,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from .document import Cell, Deck
+from .claims.exercises import student_slide, student_version
+from .document import Cell, Deck, Slide
 from .errors import DeckError, LayoutProblem, UsageError
 from .execute.runner import ExecutionHooks
 from .options import DEFAULT_TIMEOUT
 from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path, publish
 from .source import parse_file
+
+if TYPE_CHECKING:
+    from .render.html import RenderedSlide
 
 
 @dataclass
@@ -130,18 +134,45 @@ class _CellProgress(ExecutionHooks):
             self.options.emit("cell", index=item.index + 1, total=self.total)
 
 
+@dataclass(frozen=True)
+class Renderer:
+    """Renders a version of the executed deck. Pure: the student version is made while rendering
+    (claims.exercises.student_version), so the executed deck serves every version, in any order."""
+
+    project_root: Path
+    math_cache: Path | None
+
+    def slide(self, deck: Deck, slide: Slide, variant: Variant) -> RenderedSlide:
+        from .render.documents import render_one
+
+        if variant.student:  # the slide's cells are found through the deck (by their index)
+            slide = student_slide(slide)
+            deck = dataclasses.replace(deck, slides=[slide if s.index == slide.index else s for s in deck.slides])
+        return render_one(deck, slide, self.project_root, self.math_cache)
+
+    def deck(self, deck: Deck, variant: Variant, errors: list | None = None) -> list[RenderedSlide]:
+        from .render.documents import render_slides
+
+        return render_slides(version_of(deck, variant), self.project_root, self.math_cache, errors=errors)
+
+
+def version_of(deck: Deck, variant: Variant) -> Deck:
+    """The deck as a version shows it: the student version has no answers and no notes."""
+    return student_version(deck) if variant.student else deck
+
+
 class _RenderWhileRunning(ExecutionHooks):
-    """The pipelined build: a slide whose items have all run is handed to the PDF helper process
-    (pdf.SlidePdfs) when the next cell starts, so that its rendering overlaps the cells still to run.
-    By then its last item's result is recorded in the cell cache, so hiding answers (--student) on
-    the slide changes nothing stored. A slide that cannot be rendered yet is left to the final pass,
+    """The pipelined build: a slide whose items have all run is rendered (the first version's) and
+    handed to the PDF helper process (pdf.SlidePdfs) when the next cell starts, so that its layout
+    overlaps the cells still to run. A slide that cannot be rendered yet is left to the final pass,
     which renders it (and reports its error in order)."""
 
-    def __init__(self, make_job: Callable, pdfs, deck: Deck):
-        self.make_job, self.pdfs = make_job, pdfs
+    def __init__(self, deck: Deck, renderer: Renderer, variant: Variant, pdfs):
+        self.deck, self.renderer, self.variant, self.pdfs = deck, renderer, variant, pdfs
         self.left = {s.index: len(s.items) for s in deck.slides}
         self.slide_of = {id(item): s for s in deck.slides for item in s.items}
         self.ready = [s for s in deck.slides if not s.items]
+        self.early: dict[int, tuple] = {}  # slide -> (its results, its HTML)
 
     def on_end(self, item) -> None:
         slide = self.slide_of.get(id(item))
@@ -157,10 +188,18 @@ class _RenderWhileRunning(ExecutionHooks):
         jobs = []
         for slide in ready:
             try:
-                jobs.append(self.make_job(slide))
+                rendered = self.renderer.slide(self.deck, slide, self.variant)
             except Exception:  # rendered again by the final pass, which reports the error
                 continue
+            self.early[slide.index] = (_results_of(slide), rendered)
+            jobs.append(_slide_job(self.pdfs, self.deck, rendered, self.variant.handout))
         self.pdfs.prefetch(jobs)
+
+    def rendered(self, slide: Slide) -> RenderedSlide | None:
+        """The slide's early HTML if its results are still those it was rendered with (a snapshot
+        restore re-runs earlier cells, which may give a figure drawn anew)."""
+        early = self.early.get(slide.index)
+        return early[1] if early is not None and early[0] == _results_of(slide) else None
 
 
 def _results_of(slide) -> tuple:
@@ -170,122 +209,27 @@ def _results_of(slide) -> tuple:
 
 
 def build_deck(path: Path, options: BuildOptions) -> DeckReport:
-    """Build one deck; raise DeckError on the first source error (collect all in check mode)."""
-    from .claims.exercises import hide_answers
-    from .execute.cache import Cache
-    from .render.assets import font_css
-    from .render.documents import render_one
-
+    """Build one deck: parse -> execute (claims verified as values arrive) -> for each version: render
+    -> lay out -> collect -> publish. Raises DeckError on the first source error; check mode
+    (`check_deck`) collects every problem instead and writes nothing."""
     start = time.perf_counter()
     if not options.check:
         complete_publications(options.output_dir)  # outputs a killed build left half renamed
-    report = DeckReport(path.stem, path)
     deck = parse_file(path, options.project_root)
-    report.deck = deck
+    report = DeckReport(path.stem, path, deck=deck)
     options.emit("deck", name=deck.name, cells=len(deck.cells))
-    # --no-cache reads nothing from the cache, but refreshes it with what this run computes
-    cache = Cache(cache_root(options.project_root), read=options.cache)
-    math_cache = cache.root if options.cache else None
-    first = options.variants()[0]
-    hooks = [_CellProgress(options, len(deck.cells)), *options.hooks]
-    pdfs = None
-    early: dict[int, tuple] = {}  # slide -> (its results, its HTML) when rendered while cells ran
-    if options.layout if options.check else any(v.pdf for v in options.variants()):
-        from .render.pdf import SlideCache, SlidePdfs
-
-        # slides are laid out (the PDFs, or the page-fit check) one at a time, the first version's
-        # while later cells still run
-        pdfs = SlidePdfs(font_css(), SlideCache(cache.root) if options.cache else None)
-
-        def prefetched_job(slide):
-            if first.student:
-                hide_answers(dataclasses.replace(deck, slides=[slide]))
-            rendered = render_one(deck, slide, options.project_root, math_cache)
-            early[slide.index] = (_results_of(slide), rendered)
-            return _slide_job(pdfs, deck, rendered, first.handout)
-
-        if first.pdf or options.check:
-            hooks.append(_RenderWhileRunning(prefetched_job, pdfs, deck))
-    try:
-        return _finish_deck(deck, report, options, cache, math_cache, hooks, pdfs, early, start)
-    finally:
-        if pdfs is not None:
-            pdfs.close()
-
-
-def _slide_job(pdfs, deck: Deck, rendered, handout: bool):
-    from .render.documents import slide_print_html
-
-    return pdfs.job(rendered.index, slide_print_html(deck, rendered, handout), 1 if handout else rendered.steps)
-
-
-def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, math_cache, hooks: list,
-                 pdfs, early: dict, start: float) -> DeckReport:
-    """Execute, render, lay out and publish (build_deck's body, inside the PDF helper's lifetime)."""
-    from .claims.exercises import hide_answers
-    from .execute import execute
-    from .render.documents import html_document, render_one, render_slides, source_date
-    from .render.index import Listed
-
-    timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
-    token = current_cache_root.set(cache_root(options.project_root))
-    base = display_base.set(Path.cwd())
-    try:
-        problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=cache,
-                           log=report.cache_log.append if options.verbose else None,
-                           hooks=hooks, project_root=options.project_root)
-    finally:
-        current_cache_root.reset(token)
-        display_base.reset(base)
-    report.checked, report.claims = problems.claims, len(problems.claims)
-    report.problems = problems.items
-    report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
-    report.slides, report.cells = len(deck.slides), len(deck.cells)
-    report.listed = Listed.of(deck)
-    variants = options.variants()
-    if variants[0].student:
-        hide_answers(deck)
-    report.pages = deck.pages if not variants[0].handout else len(deck.slides)
-    report.seconds = time.perf_counter() - start
-    if options.check:  # check mode lists every problem: slides that cannot be drawn too
-        slides = render_slides(deck, options.project_root, math_cache, errors=report.problems)
-    if report.problems and (not options.check or any(p.kind != "claim" for p in report.problems)):
-        return report  # a false number never reaches an output; a broken deck cannot be laid out
-    options.emit("render")
-    if not options.check:
-        # a slide rendered while cells ran is reused if its results are still those it was rendered
-        # with (a snapshot restore re-runs earlier cells, which may give a figure drawn anew)
-        slides = [early[s.index][1] if s.index in early and early[s.index][0] == _results_of(s)
-                  else render_one(deck, s, options.project_root, math_cache) for s in deck.slides]
     if options.check:
-        if pdfs is not None:
-            laid_out = pdfs.results([_slide_job(pdfs, deck, s, variants[0].handout) for s in slides])
-            report.problems.extend(layout_problem(deck, o) for r in laid_out for o in r.overflows)
-            report.rendered = list(pdfs.rendered)
-        report.seconds = time.perf_counter() - start
-        return report
-    from .render.assemble import SlidePages, assemble
-
-    outputs: dict[Path, bytes] = {}
-    first_pdf = True
-    for variant in variants:
-        if variant.student and variant is not variants[0]:
-            hide_answers(deck)
-            slides = render_slides(deck, options.project_root, math_cache)
-        name = options.output_dir / f"{deck.name}{variant.suffix}"
-        if variant.html:
-            outputs[name.with_suffix(".html")] = html_document(deck, slides).encode("utf-8")
-        if variant.pdf:
-            jobs = [_slide_job(pdfs, deck, s, variant.handout) for s in slides]
-            options.emit("pdf", pages=sum(j.pages for j in jobs))
-            laid_out = pdfs.results(jobs)
-            outputs[name.with_suffix(".pdf")] = assemble([SlidePages(r.data, str(r.slide)) for r in laid_out],
-                                                         source_date())
-            if first_pdf:  # the pages and the overflows a reader of the summary means: the first PDF's
-                report.pages, first_pdf = sum(r.pages for r in laid_out), False
-                report.rendered = list(pdfs.rendered)
-                report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0]
-                                       for r in laid_out for o in r.overflows)
+        return check_deck(deck, report, options, start)
+    variants = options.variants()
+    with _Layout(deck, options, variants[0], wanted=any(v.pdf for v in variants)) as layout:
+        execute_deck(deck, report, options, layout)
+        if report.problems:
+            report.seconds = time.perf_counter() - start
+            return report  # a false number never reaches an output
+        options.emit("render")
+        outputs: dict[Path, bytes] = {}
+        for variant in variants:
+            outputs.update(write_version(deck, variant, layout, report, options))
     if options.course:
         report.files = outputs  # published with every other deck's and the index, together
     else:
@@ -294,6 +238,118 @@ def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, m
     report.seconds = time.perf_counter() - start
     options.emit("done", report=report)
     return report
+
+
+def check_deck(deck: Deck, report: DeckReport, options: BuildOptions, start: float) -> DeckReport:
+    """Check mode: every problem of the deck (false claims, errors, slides that cannot be drawn,
+    pages that overflow), and no output written."""
+    variant = options.variants()[0]
+    with _Layout(deck, options, variant, wanted=options.layout) as layout:
+        execute_deck(deck, report, options, layout)
+        report.seconds = time.perf_counter() - start
+        slides = layout.renderer.deck(deck, variant, errors=report.problems)
+        if any(p.kind != "claim" for p in report.problems):
+            return report  # a broken deck cannot be laid out
+        if layout.pdfs is not None:
+            laid_out = layout.pdfs.results([_slide_job(layout.pdfs, deck, s, variant.handout) for s in slides])
+            report.problems.extend(layout_problem(deck, o) for r in laid_out for o in r.overflows)
+            report.rendered = list(layout.pdfs.rendered)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+class _Layout:
+    """What lays the slides out for one deck's build: the PDF helper process (pdf.SlidePdfs) when
+    pages are wanted, fed while cells run, and the renderer of the deck's versions."""
+
+    def __init__(self, deck: Deck, options: BuildOptions, first: Variant, wanted: bool):
+        from .execute.cache import Cache
+
+        # --no-cache reads nothing from the cache, but refreshes it with what this run computes
+        self.cache = Cache(cache_root(options.project_root), read=options.cache)
+        self.renderer = Renderer(options.project_root, self.cache.root if options.cache else None)
+        self.hooks: list[ExecutionHooks] = [_CellProgress(options, len(deck.cells)), *options.hooks]
+        self.pdfs = None
+        self.early: _RenderWhileRunning | None = None
+        if wanted:
+            from .render.assets import font_css
+            from .render.pdf import SlideCache, SlidePdfs
+
+            self.pdfs = SlidePdfs(font_css(), SlideCache(self.cache.root) if options.cache else None)
+            if first.pdf or options.check:
+                self.early = _RenderWhileRunning(deck, self.renderer, first, self.pdfs)
+                self.hooks.append(self.early)
+
+    def __enter__(self) -> "_Layout":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pdfs is not None:
+            self.pdfs.close()
+
+    def slides(self, deck: Deck, variant: Variant, first: bool) -> list[RenderedSlide]:
+        """The version's slides as HTML; the first version reuses what was rendered while cells ran."""
+        if not first or self.early is None:
+            return self.renderer.deck(deck, variant)
+        return [self.early.rendered(s) or self.renderer.slide(deck, s, variant) for s in deck.slides]
+
+
+def execute_deck(deck: Deck, report: DeckReport, options: BuildOptions, layout: _Layout) -> None:
+    """Run the deck's cells and inline expressions (from the cache where still valid), verifying
+    claims as values arrive; what came out goes into the report."""
+    from .execute import execute
+    from .render.index import Listed
+
+    timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
+    token = current_cache_root.set(cache_root(options.project_root))
+    base = display_base.set(Path.cwd())
+    try:
+        problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=layout.cache,
+                           log=report.cache_log.append if options.verbose else None,
+                           hooks=layout.hooks, project_root=options.project_root)
+    finally:
+        current_cache_root.reset(token)
+        display_base.reset(base)
+    report.checked, report.claims = problems.claims, len(problems.claims)
+    report.problems = problems.items
+    report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
+    report.slides, report.cells = len(deck.slides), len(deck.cells)
+    report.listed = Listed.of(deck)
+    first = options.variants()[0]
+    report.pages = version_of(deck, first).pages if not first.handout else len(deck.slides)
+
+
+def write_version(deck: Deck, variant: Variant, layout: _Layout, report: DeckReport,
+                  options: BuildOptions) -> dict[Path, bytes]:
+    """One version's files: `<deck><suffix>.html` and/or `.pdf`, as bytes to publish."""
+    from .render.assemble import SlidePages, assemble
+    from .render.documents import html_document, source_date
+
+    first = variant == options.variants()[0]
+    slides = layout.slides(deck, variant, first)
+    name = options.output_dir / f"{deck.name}{variant.suffix}"
+    outputs: dict[Path, bytes] = {}
+    if variant.html:
+        outputs[name.with_suffix(".html")] = html_document(version_of(deck, variant), slides).encode("utf-8")
+    if variant.pdf and layout.pdfs is not None:
+        jobs = [_slide_job(layout.pdfs, deck, s, variant.handout) for s in slides]
+        options.emit("pdf", pages=sum(j.pages for j in jobs))
+        laid_out = layout.pdfs.results(jobs)
+        outputs[name.with_suffix(".pdf")] = assemble([SlidePages(r.data, str(r.slide)) for r in laid_out],
+                                                     source_date())
+        if variant == next(v for v in options.variants() if v.pdf):
+            # the pages and the overflows a reader of the summary means: the first PDF's
+            report.pages = sum(r.pages for r in laid_out)
+            report.rendered = list(layout.pdfs.rendered)
+            report.warnings.extend(str(layout_problem(deck, o)).splitlines()[0]
+                                   for r in laid_out for o in r.overflows)
+    return outputs
+
+
+def _slide_job(pdfs, deck: Deck, rendered, handout: bool):
+    from .render.documents import slide_print_html
+
+    return pdfs.job(rendered.index, slide_print_html(deck, rendered, handout), 1 if handout else rendered.steps)
 
 
 def publish_outputs(outputs: dict[Path, bytes], options: BuildOptions) -> None:

@@ -231,12 +231,27 @@ def test_answer_block_shows_one_step_after_the_question(tmp_path):
 
 def test_answer_steps_are_counted_and_dropped_for_students(tmp_path):
     from helpers_for_tests import run
-    from deck.claims.exercises import hide_answers
+    from deck.claims.exercises import student_version
 
     deck, _ = run("# Q\nHow many?\n\n::: answer\nSeven.\n\n. . .\n\nAnd why.\n:::\n", tmp_path)
     assert deck.slides[1].steps == 3  # the answer one step after, its own pause one more
-    hide_answers(deck)
-    assert deck.slides[1].steps == 1
+    student = student_version(deck)
+    assert student.slides[1].steps == 1
+    assert deck.slides[1].steps == 3  # the executed deck is left as it was: every version renders from it
+
+
+def test_student_version_leaves_the_executed_deck_as_it_was(tmp_path):
+    from helpers_for_tests import run
+    from deck.claims.exercises import student_version
+
+    deck, _ = run("# Q\n```{python}\nx = 6 * 7\nx  # ?\n```\n\nAnd `{py} x => ?` too.\n", tmp_path)
+    before = (deck.cells[0].display, repr(deck.cells[0].replacements), [e.text for e in deck.slides[1].exprs])
+    student = student_version(deck)
+    assert [r.text for r in deck.cells[0].replacements] == ["42"]
+    assert [r.text for r in student.cells[0].replacements] == ["?"]
+    assert [e.text for e in student.slides[1].exprs] == ["?"]
+    assert (deck.cells[0].display, repr(deck.cells[0].replacements), [e.text for e in deck.slides[1].exprs]) == before
+    assert student.slides[1].tokens is not deck.slides[1].tokens
 
 
 def test_student_presenter_view_has_no_notes(browser, exercises, tmp_path):

@@ -6,7 +6,9 @@ lecturer's notes often hold the answers, and the presenter view would show them)
 """
 from __future__ import annotations
 
-from ..document import Deck
+import dataclasses
+
+from ..document import Cell, Deck, InlineExpr, Slide
 
 BLANKS = ("?", "( ... )", "(...)", "...", "…")
 
@@ -15,20 +17,54 @@ def is_blank(written: str) -> bool:
     return written.strip() in BLANKS
 
 
-def hide_answers(deck: Deck) -> None:
-    """Student version: every exercise keeps its blank; answer blocks, answer steps and notes disappear."""
-    for slide in deck.slides:
-        slide.tokens = _without_containers(slide.tokens, ("answer", "notes"))
-        slide.answer_steps = []
-        for expr in slide.exprs:  # prose `{py} expr => ?`
-            if expr.claim is not None and is_blank(expr.claim):
-                expr.text, expr.answer_step = expr.claim, None
-        for cell in slide.cells:
-            lines = cell.display.split("\n")
-            for r in sorted((r for r in cell.replacements if r.blank is not None), key=lambda r: -r.start):
-                lines[r.line] = lines[r.line][:r.start] + r.blank + lines[r.line][r.end:]
-                r.text, r.end, r.answer_step = r.blank, r.start + len(r.blank), None  # a blank without answer
-            cell.display = "\n".join(lines)
+def student_version(deck: Deck) -> Deck:
+    """The student version of an executed deck, as a new deck (the executed one is left as it is, so
+    that every version renders from it in any order): every exercise keeps its blank; answer blocks,
+    answer steps and notes disappear."""
+    return dataclasses.replace(deck, slides=[student_slide(s) for s in deck.slides])
+
+
+def student_slide(slide: Slide) -> Slide:
+    """One slide of the student version, as a new slide: its tokens point to its new cells and
+    expressions (the renderer finds them there)."""
+    swap: dict[int, object] = {id(c): _student_cell(c) for c in slide.cells}
+    swap.update({id(e): _student_expr(e) for e in slide.exprs})
+    return dataclasses.replace(
+        slide, tokens=_pointing_to(_without_containers(slide.tokens, ("answer", "notes")), swap),
+        answer_steps=[], cells=[swap[id(c)] for c in slide.cells], exprs=[swap[id(e)] for e in slide.exprs],
+        items=[swap.get(id(i), i) for i in slide.items])
+
+
+def _pointing_to(tokens: list, swap: dict[int, object]) -> list:
+    """The tokens, copied where they (or their children) carry a cell or an expression to swap."""
+    out = []
+    for tok in tokens:
+        children = _pointing_to(tok.children, swap) if tok.children else tok.children
+        moved = any(a is not b for a, b in zip(children or [], tok.children or []))
+        if moved or any(k in ("cell", "expr") and id(v) in swap for k, v in tok.meta.items()):
+            meta = {k: swap.get(id(v), v) if k in ("cell", "expr") else v for k, v in tok.meta.items()}
+            tok = tok.copy(children=children, meta=meta)
+        out.append(tok)
+    return out
+
+
+def _student_expr(expr: InlineExpr) -> InlineExpr:
+    """Prose `{py} expr => ?` shows its blank, with no answer step."""
+    if expr.claim is not None and is_blank(expr.claim):
+        return dataclasses.replace(expr, text=expr.claim, answer_step=None)
+    return expr
+
+
+def _student_cell(cell: Cell) -> Cell:
+    """A cell whose blanks stay blanks: each answer span becomes its blank, without an answer step."""
+    lines = cell.display.split("\n")
+    replacements = list(cell.replacements)
+    for i in sorted((i for i, r in enumerate(replacements) if r.blank is not None),
+                    key=lambda i: -replacements[i].start):
+        r = replacements[i]
+        lines[r.line] = lines[r.line][:r.start] + r.blank + lines[r.line][r.end:]
+        replacements[i] = dataclasses.replace(r, text=r.blank, end=r.start + len(r.blank), answer_step=None)
+    return dataclasses.replace(cell, display="\n".join(lines), replacements=replacements)
 
 
 def _without_containers(tokens: list, names: tuple[str, ...]) -> list:
