@@ -244,7 +244,7 @@ def test_student_version_leaves_the_executed_deck_as_it_was(tmp_path):
     from helpers_for_tests import run
     from deck.claims.exercises import student_version
 
-    deck, _ = run("# Q\n```{python}\nx = 6 * 7\nx  # ?\n```\n\nAnd `{py} x => ?` too.\n", tmp_path)
+    deck, _ = run("# Q\n```{python}\n#| output: comment\nx = 6 * 7\nx  # Answer: ?\n```\n\nAnd `{py} x => ?` too.\n", tmp_path)
     before = (deck.cells[0].display, repr(deck.cells[0].replacements), [e.text for e in deck.slides[1].exprs])
     student = student_version(deck)
     assert [r.text for r in deck.cells[0].replacements] == ["42"]
