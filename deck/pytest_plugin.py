@@ -46,7 +46,7 @@ class DeckFile(pytest.File):
             return
         for slide in deck.slides:
             name = f"slide-{slide.index:02d}"
-            yield SlideItem.from_parent(self, name=name, slide=slide.index)
+            yield SlideItem.from_parent(self, name=name, slide=slide.index, line=slide.location.line)
         yield SlideItem.from_parent(self, name="deck", slide=None)
 
     def _project_root(self) -> Path:
@@ -62,9 +62,14 @@ class DeckFile(pytest.File):
 
 
 class SlideItem(pytest.Item):
-    def __init__(self, *, slide: int | None, **kw):
+    def __init__(self, *, slide: int | None, line: int = 1, **kw):
         super().__init__(**kw)
-        self.slide = slide
+        self.slide, self.line = slide, line
+
+    def reportinfo(self):
+        """What a failure's header names: the deck and the slide's test id (`recap3.md::slide-07`),
+        at the slide's first line."""
+        return self.path, self.line - 1, f"{self.path.name}::{self.name}"
 
     def runtest(self):
         mine = [p for p in self.parent.problems() if self._owns(p)]

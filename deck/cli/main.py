@@ -188,12 +188,16 @@ def summary(reports, seconds: float, check: bool) -> str:
         claims = sum(r.claims for r in reports)
         return (f"checked {_counts(reports)} in {seconds:.1f} s; {claims} written claim{'s' * (claims != 1)} verified"
                 + (f"; {problems} problem{'s' * (problems != 1)}" if problems else "; every claim holds"))
-    built = [r for r in reports if not r.problems]
+    built = [r for r in reports if not r.problems and r.outputs]
+    held = [r for r in reports if not r.problems and not r.outputs]  # a course is written whole or not at all
     failed = [r for r in reports if r.problems]
     lines = []
     if built:
         lines.append(f"built {_counts(built)} in {seconds:.1f} s")
         lines += [f"  -> {display_path(o)}" for r in built for o in r.outputs]
+    if held:
+        lines.append(f"not written: {', '.join(r.name for r in held)} (no problem, but the course is published "
+                     f"whole and another deck failed); previous outputs are unchanged")
     if failed:
         problems = sum(len(r.problems) for r in failed)
         names = ", ".join(r.name for r in failed)
