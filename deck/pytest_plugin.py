@@ -67,9 +67,9 @@ class SlideItem(pytest.Item):
         self.slide, self.line = slide, line
 
     def reportinfo(self):
-        """What a failure's header names: the deck and the slide's test id (`slides_src/recap3.md::slide-07`),
+        """What a failure's header names: the deck and the slide's test id (`slide-07`; the error under it names the file; pytest reads dots in it as `::`),
         at the slide's first line."""
-        return self.path, self.line - 1, self.nodeid
+        return self.path, self.line - 1, self.name
 
     def runtest(self):
         mine = [p for p in self.parent.problems() if self._owns(p)]
