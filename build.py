@@ -11,7 +11,7 @@ if __name__ == "__main__" and os.environ.get("PYTHONHASHSEED") != "0":
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
 
 from deck.cli import main  # noqa: E402
-from deck.execute.supervise import supervised  # noqa: E402
+from deck.processes.supervisor import supervised  # noqa: E402
 
 if __name__ == "__main__":
     sys.exit(supervised(main))

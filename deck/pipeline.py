@@ -414,7 +414,7 @@ def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
             return [build_deck(path, options) for path in paths]
         finally:
             release_styles()
-    from .execute.supervise import run_in_processes
+    from .processes.supervisor import run_in_processes
 
     # One watched process per deck, forked from this light process (torch is imported in each): a
     # deck whose cell crashes its process is named with that cell, and the other decks are built.

@@ -99,6 +99,7 @@ class DeckCheckFailure(Exception):
 def check_deck(path: Path, project_root: Path) -> list:
     """The problems `--check` finds in a deck, found in a separate process (under its supervisor)."""
     from deck.errors import DeckError, Location
+    from deck.processes.exits import describe_exit
 
     with tempfile.TemporaryDirectory(prefix="deck-check-") as tmp:
         out = Path(tmp) / "problems.pickle"
@@ -108,14 +109,14 @@ def check_deck(path: Path, project_root: Path) -> list:
                              env=env, capture_output=True, text=True)
         if out.is_file():
             return pickle.loads(out.read_bytes())
-    return [DeckError(f"checking the deck stopped without a result (exit status {run.returncode})",
+    return [DeckError(f"checking the deck stopped without a result ({describe_exit(run.returncode)})",
                       Location(path, 1), detail=(run.stderr or run.stdout).strip())]
 
 
 def check_in_child(path: str, project_root: str, out: str) -> None:
     """The separate process: check the deck in a watched process (a cell that kills it is named),
     then write its problems, pickled, to `out`."""
-    from deck.execute.supervise import run_in_processes
+    from deck.processes.supervisor import run_in_processes
     from deck.pipeline import BuildOptions, build_deck
 
     def check(hooks):

@@ -188,7 +188,7 @@ def test_a_missing_theme_font_is_said(tmp_path, monkeypatch):
 
 def _supervise(main, env: dict[str, str] | None = None) -> tuple[int, str]:
     """supervised(main) in a fresh interpreter: its exit code and its stderr."""
-    code = f"import sys; from deck.execute.supervise import supervised\n{main}\nsys.exit(supervised(main))"
+    code = f"import sys; from deck.processes.supervisor import supervised\n{main}\nsys.exit(supervised(main))"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
                          env={**os.environ, **(env or {})})
     return run.returncode, run.stderr

@@ -26,7 +26,7 @@ import pytest
 
 from deck.watch.changes import plan_rebuild
 from deck.watch.server import DeckState, inject, live_script
-from deck.watch.worker import describe_exit
+from deck.processes.exits import describe_exit
 from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, default_sigint, small_deck, write
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,6 +1,6 @@
 """Stage 2, execution: the deck's cells and inline expressions run in one namespace, their results
 written into the deck, claims verified. The cache is a layer around the executor (`cached.py`); the
-supervisor (`supervise.py`) watches from another process; `cell_api.py` is what cells call."""
+supervisor (`deck/processes/supervisor.py`) watches from another process; `cell_api.py` is what cells call."""
 from __future__ import annotations
 
 from pathlib import Path

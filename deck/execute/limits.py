@@ -1,7 +1,7 @@
 """Time limits of cells and inline expressions, inside the process (Python's alarm).
 
 A cell stuck in native code, where the alarm cannot interrupt it, is stopped from outside by the
-supervisor (`supervise.py`), which hears each item's limit through the executor's hooks.
+supervisor (`deck/processes/supervisor.py`), which hears each item's limit through the executor's hooks.
 """
 from __future__ import annotations
 

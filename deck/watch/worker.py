@@ -9,17 +9,7 @@ import traceback
 from pathlib import Path
 from types import SimpleNamespace
 
-
-def describe_exit(code: int | None) -> str:
-    if code is None:
-        return "no exit status"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = "unknown signal"
-        return f"killed by signal {-code}, {name}"
-    return f"exit code {code}"
+from ..processes.exits import describe_exit
 
 
 class WorkerDied(Exception):
@@ -68,7 +58,7 @@ def _preload(pdf: bool) -> None:
 
 def _build_one(request: dict, conn) -> dict:
     from ..errors import DeckError
-    from ..execute.supervise import Breadcrumbs
+    from ..processes.supervisor import Breadcrumbs
     from ..pipeline import BuildOptions, build_deck
 
     def progress(event: str, **info) -> None:
@@ -147,7 +137,7 @@ class Worker:
 
     def build(self, deck: str, request: dict, on_progress) -> dict:
         """Send one build; forward its progress events; return its result or raise WorkerDied."""
-        from ..execute.supervise import Watchdog
+        from ..processes.supervisor import Watchdog
 
         if self.process is None or not self.process.is_alive():
             self.start()

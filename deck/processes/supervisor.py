@@ -29,7 +29,8 @@ from typing import Callable
 from ..errors import EXIT_ERROR, CellError, DeckError, Location
 from ..shared.files import complete_publication, display_path
 from ..shared.signals import die_with_parent
-from .runner import ExecutionHooks
+from ..execute.runner import ExecutionHooks
+from .exits import describe_status
 
 GRACE_SECONDS = float(os.environ.get("DECK_TIMEOUT_GRACE", "15"))  # after a cell's limit, before the kill
 BUG = "deck stopped on an unexpected error: this is a bug in deck, please report it with what follows"
@@ -269,13 +270,7 @@ class Forked:
         if self.stuck:
             return self.watchdog.stuck_error("the build was stopped")
         where = self.watchdog.location
-        status = self.status or 0
-        if os.WIFSIGNALED(status):
-            sig = os.WTERMSIG(status)
-            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
-            how = f"died from {name}" + (" (the system may have run out of memory)" if sig == signal.SIGKILL else "")
-        else:
-            how = f"ended with exit status {os.waitstatus_to_exitcode(status)} (os._exit?)"
+        how = describe_status(self.status or 0)
         at = f"while running the cell at {where}" if where else "outside any cell"
         message = f"the build process {how} {at}; {self.outputs_note()}"
         return CellError(message, where) if where else DeckError(message)
