@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Callable
 from .claims.exercises import student_slide, student_version
 from .document import Cell, Deck, Slide
 from .errors import DeckError, LayoutProblem, UsageError
-from .execute.runner import ExecutionHooks
+from .observe import BuildObserver
 from .options import DEFAULT_TIMEOUT
 from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path, publish
 from .source import parse_file
@@ -37,14 +37,12 @@ class BuildOptions:
     timeout: float = DEFAULT_TIMEOUT     # default time limit of each cell, in seconds
     cache: bool = True                   # reuse cell results from .deck_cache/ when still valid
     verbose: bool = False                # report why each cell re-ran
-    # Called as progress(event, **info) at each stage, for a progress display:
-    # deck(name, cells), cell(index, total), render(), pdf(pages), done(report).
-    progress: Callable[..., None] | None = None
-    hooks: list[ExecutionHooks] = field(default_factory=list)  # observers of execution (supervisor)
+    # who hears the build: its execution, progress and publication (deck.observe)
+    hooks: list[BuildObserver] = field(default_factory=list)
 
     def emit(self, event: str, **info) -> None:
-        if self.progress is not None:
-            self.progress(event, **info)
+        for hook in self.hooks:
+            hook.on_progress(event, **info)
 
     @property
     def source_dir(self) -> Path:
@@ -123,7 +121,7 @@ def find_decks(options: BuildOptions) -> list[Path]:
     return paths
 
 
-class _CellProgress(ExecutionHooks):
+class _CellProgress(BuildObserver):
     """Execution hooks feeding the progress display: one tick per cell done."""
 
     def __init__(self, options: BuildOptions, total: int):
@@ -161,7 +159,7 @@ def version_of(deck: Deck, variant: Variant) -> Deck:
     return student_version(deck) if variant.student else deck
 
 
-class _RenderWhileRunning(ExecutionHooks):
+class _RenderWhileRunning(BuildObserver):
     """The pipelined build: a slide whose items have all run is rendered (the first version's) and
     handed to the PDF helper process (pdf.SlidePdfs) when the next cell starts, so that its layout
     overlaps the cells still to run. A slide that cannot be rendered yet is left to the final pass,
@@ -268,7 +266,7 @@ class _Layout:
         # --no-cache reads nothing from the cache, but refreshes it with what this run computes
         self.cache = Cache(cache_root(options.project_root), read=options.cache)
         self.renderer = Renderer(options.project_root, self.cache.root if options.cache else None)
-        self.hooks: list[ExecutionHooks] = [_CellProgress(options, len(deck.cells)), *options.hooks]
+        self.hooks: list[BuildObserver] = [_CellProgress(options, len(deck.cells)), *options.hooks]
         self.pdfs = None
         self.early: _RenderWhileRunning | None = None
         if wanted:
@@ -357,7 +355,7 @@ def publish_outputs(outputs: dict[Path, bytes], options: BuildOptions) -> None:
     it can finish the renames if this process is killed among them, and say what was written)."""
     def announce(stage: str, journal: Path) -> None:
         for hook in options.hooks:
-            getattr(hook, "on_publish", lambda *a: None)(stage, journal)
+            hook.on_publish(stage, journal)
 
     try:
         publish(outputs, announce)
@@ -418,7 +416,7 @@ def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
 
     # One watched process per deck, forked from this light process (torch is imported in each): a
     # deck whose cell crashes its process is named with that cell, and the other decks are built.
-    local = dataclasses.replace(options, progress=None, hooks=[])
+    local = dataclasses.replace(options, hooks=[])
 
     def ended(index: int, outcome: tuple) -> None:
         if outcome[0] == "ok":

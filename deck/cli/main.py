@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     from .progress import for_terminal
 
     display = for_terminal()  # bars on a terminal; nothing at all in a pipe, a log or under NO_COLOR
-    options.progress = display
+    if display is not None:
+        options.hooks.append(display)
     start = time.perf_counter()
     try:
         with display or contextlib.nullcontext():

@@ -26,6 +26,7 @@ from ..claims.result_comments import comment_column, result_comment
 from ..claims.verify import Problems, verify, verify_expected_error
 from ..document import Cell, Deck, InlineExpr, Output, Replacement, Slide
 from ..errors import CellError, DeckError, Location, SourceError
+from ..observe import BuildObserver
 from ..options import DEFAULT_TIMEOUT
 from ..shared.locale import current_lang
 from ..shared.inputs import CellInputs, recording
@@ -36,22 +37,6 @@ from .outputs import as_text, figure_svg, rich_output, short_text, strip_address
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
 # deck's own code and figures/ are part of every cache key already: not "the project's modules"
 ENGINE = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2] / "figures")
-
-
-class ExecutionHooks:
-    """What an observer of execution hears. Every method is optional (these do nothing)."""
-
-    def on_start(self, item: Cell | InlineExpr, time_limit: float | None) -> None:
-        """An item starts running (a cell, or an inline expression), with its time limit."""
-
-    def on_stop(self, item: Cell | InlineExpr) -> None:
-        """The item's code stopped running, whatever the outcome."""
-
-    def on_end(self, item: Cell | InlineExpr) -> None:
-        """An item's result is ready: it ran, or its result came from the cache."""
-
-    def on_error(self, item: Cell | InlineExpr, error: DeckError) -> None:
-        """An item failed (the error is also collected or raised)."""
 
 
 def new_namespace() -> dict:
@@ -70,7 +55,7 @@ class Executor:
     """Runs one deck's items; fills in what the slides show and collects problems."""
 
     def __init__(self, deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: bool = False,
-                 hooks: list[ExecutionHooks] | tuple = (), project_root: Path | None = None):
+                 hooks: list[BuildObserver] | tuple = (), project_root: Path | None = None):
         self.deck = deck
         self.lang = deck.lang
         self.timeout = timeout              # default limit of a cell; `#| timeout:` overrides it

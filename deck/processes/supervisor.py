@@ -29,18 +29,19 @@ from typing import Callable
 from ..errors import EXIT_ERROR, CellError, DeckError, Location
 from ..shared.files import complete_publication, display_path
 from ..shared.signals import die_with_parent
-from ..execute.runner import ExecutionHooks
+from ..observe import BuildObserver
 from .exits import describe_status
 
 GRACE_SECONDS = float(os.environ.get("DECK_TIMEOUT_GRACE", "15"))  # after a cell's limit, before the kill
 BUG = "deck stopped on an unexpected error: this is a bug in deck, please report it with what follows"
 
 
-class Breadcrumbs(ExecutionHooks):
+class Breadcrumbs(BuildObserver):
     """Execution hooks that tell a watching process which item runs now, and for how long at most."""
 
-    def __init__(self, send):
-        self.send = send  # send(kind, location, limit): kind is "start" or "end"
+    def send(self, kind: str, location: Location | None, limit: float | None) -> None:
+        """Tell the watching process: kind is "start" (with the item's location and limit) or "end"."""
+        raise NotImplementedError
 
     def on_start(self, item, time_limit) -> None:
         self.send("start", item.location, time_limit)
@@ -60,7 +61,6 @@ class PipeBreadcrumbs(Breadcrumbs):
         self._write([kind, where, limit])
 
     def on_publish(self, stage: str, journal: Path) -> None:
-        """Outputs are being renamed into place ("publishing", with their journal), or are ("published")."""
         self._write([stage, str(journal), None])
 
     def _write(self, record: list) -> None:
@@ -222,7 +222,7 @@ class Forked:
         else:
             self.published += self.publishing.pop(str(journal), [])
         for hook in self.forward:
-            getattr(hook, "on_publish", lambda *a: None)(stage, journal)
+            hook.on_publish(stage, journal)
 
     # --- its end ----------------------------------------------------------------------------
     def ended(self) -> bool:

@@ -100,7 +100,7 @@ class Watcher:
 
         def on_progress(event: str, **info) -> None:
             if display is not None and event != "done":  # the "built ..." line below says it
-                display(event, **info)
+                display.on_progress(event, **info)
 
         began = time.time()
         try:
