@@ -7,14 +7,15 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .claims.exercises import student_slide, student_version
 from .document import Cell, Deck, Slide
 from .errors import DeckError, LayoutProblem, UsageError
 from .observe import BuildObserver
 from .options import DEFAULT_TIMEOUT
-from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path, publish
+from .settings import Settings, building
+from .shared.files import complete_publications, display_path, publish
 from .source import parse_file
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class BuildOptions:
     verbose: bool = False                # report why each cell re-ran
     # who hears the build: its execution, progress and publication (deck.observe)
     hooks: list[BuildObserver] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings.from_environment)  # what the environment says
 
     def emit(self, event: str, **info) -> None:
         for hook in self.hooks:
@@ -210,6 +212,11 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     """Build one deck: parse -> execute (claims verified as values arrive) -> for each version: render
     -> lay out -> collect -> publish. Raises DeckError on the first source error; check mode
     (`check_deck`) collects every problem instead and writes nothing."""
+    with building(options.settings.for_project(options.project_root)):
+        return _build_deck(path, options)
+
+
+def _build_deck(path: Path, options: BuildOptions) -> DeckReport:
     start = time.perf_counter()
     if not options.check:
         complete_publications(options.output_dir)  # outputs a killed build left half renamed
@@ -264,7 +271,7 @@ class _Layout:
         from .execute.cache import Cache
 
         # --no-cache reads nothing from the cache, but refreshes it with what this run computes
-        self.cache = Cache(cache_root(options.project_root), read=options.cache)
+        self.cache = Cache(options.settings.cache_root(options.project_root), read=options.cache)
         self.renderer = Renderer(options.project_root, self.cache.root if options.cache else None)
         self.hooks: list[BuildObserver] = [_CellProgress(options, len(deck.cells)), *options.hooks]
         self.pdfs = None
@@ -299,15 +306,9 @@ def execute_deck(deck: Deck, report: DeckReport, options: BuildOptions, layout: 
     from .render.index import Listed
 
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
-    token = current_cache_root.set(cache_root(options.project_root))
-    base = display_base.set(Path.cwd())
-    try:
-        problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=layout.cache,
-                           log=report.cache_log.append if options.verbose else None,
-                           hooks=layout.hooks, project_root=options.project_root)
-    finally:
-        current_cache_root.reset(token)
-        display_base.reset(base)
+    problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=layout.cache,
+                       log=report.cache_log.append if options.verbose else None,
+                       hooks=layout.hooks, project_root=options.project_root)
     report.checked, report.claims = problems.claims, len(problems.claims)
     report.problems = problems.items
     report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
@@ -334,7 +335,7 @@ def write_version(deck: Deck, variant: Variant, layout: _Layout, report: DeckRep
         options.emit("pdf", pages=sum(j.pages for j in jobs))
         laid_out = layout.pdfs.results(jobs)
         outputs[name.with_suffix(".pdf")] = assemble([SlidePages(r.data, str(r.slide)) for r in laid_out],
-                                                     source_date())
+                                                     source_date(options.settings.source_date_epoch))
         if variant == next(v for v in options.variants() if v.pdf):
             # the pages and the overflows a reader of the summary means: the first PDF's
             report.pages = sum(r.pages for r in laid_out)

@@ -106,20 +106,20 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     problem = watch_usage_error(args)
     if problem:
         parser.error(problem)  # exits with status 2
-    if args.offline:
-        os.environ["DECK_OFFLINE"] = "1"  # read by figures/ when a figure needs pretrained weights
     if args.fix and not args.check:
         args.check = True
     from ..pipeline import BuildOptions, build
+    from ..settings import Settings
 
     options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
                            check=args.check, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
-                           hooks=list(hooks), course=whole_course(args))
+                           hooks=list(hooks), course=whole_course(args),
+                           settings=Settings.from_environment(**({"offline": True} if args.offline else {})))
     if not 0 < args.timeout < float("inf"):  # also refuses nan
         parser.error(f"--timeout {args.timeout:g}: a time limit is a positive, finite number of seconds")
-    problem = source_date_problem(os.environ.get("SOURCE_DATE_EPOCH", ""))
+    problem = source_date_problem(options.settings.source_date_epoch)
     if problem:
         parser.error(problem)
     if args.watch:

@@ -77,7 +77,7 @@ class Watcher:
 
     def request(self, deck: DeckState, clear: bool) -> dict:
         o = self.options
-        keys = ("project_root", "sources", "html", "pdf", "handout", "student", "cache", "verbose")
+        keys = ("project_root", "sources", "html", "pdf", "handout", "student", "cache", "verbose", "settings")
         return {"path": str(self.given.get(deck.name, deck.source)), "clear_caches": clear,
                 "options": {k: getattr(o, k) for k in keys} | {"decks": [str(deck.source)], "check": False,
                                                                "out_dir": self.out_dir}}
