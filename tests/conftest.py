@@ -33,7 +33,6 @@ from browser import browser  # noqa: F401  (one Chromium for the whole session)
 from built_decks import built_flagship, built_small_decks  # noqa: F401  (decks built once for the session)
 from runtime_pages import deck_path, page  # noqa: F401  (the runtime fixture deck, opened)
 
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class Project:

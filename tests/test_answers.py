@@ -14,7 +14,7 @@ from browser import page_for
 from deck.claims.exercises import is_blank
 from deck.pipeline import BuildOptions, build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 # Every kind of answer a deck can hold: result-comment blanks, `{py} => ?` in code and in prose,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from test_hardening import BUILD, ROOT, run_build
+from helpers_for_tests import BUILD, ROOT, run_build
 from watch_process import default_sigint
 
 FRONT = "---\ntitle: T\n---\n"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 FIXTURES = ROOT / "tests" / "fixtures"
 DECKS = sorted(p for p in (ROOT / "slides_src").glob("*.md") if not p.name.startswith("_")) + \
     sorted(FIXTURES.glob("*.md"))

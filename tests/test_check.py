@@ -13,7 +13,7 @@ import pytest
 
 from deck.pipeline import BuildOptions, build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUILD = [sys.executable, str(ROOT / "build.py")]
 

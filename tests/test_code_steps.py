@@ -54,7 +54,7 @@ def test_the_grammar():
 def test_a_bad_value_is_located(tmp_path, value, message):
     with pytest.raises(DeckError) as err:
         stepped(tmp_path, value)
-    assert str(err.value).startswith(f"slides_src/t.md:10 (slide 2): cell option 'code-steps'")
+    assert str(err.value).startswith("slides_src/t.md:10 (slide 2): cell option 'code-steps'")
     assert message in str(err.value)
 
 

@@ -5,14 +5,13 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from figures import labels, number_format, output, palette
 from figures.output import SVGFigure
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 
 def test_svgfigure_contract():

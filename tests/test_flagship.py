@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 

@@ -5,7 +5,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,14 +12,8 @@ import pytest
 
 from watch_process import default_sigint
 
-ROOT = Path(__file__).resolve().parents[1]
-BUILD = [sys.executable, str(ROOT / "build.py")]
+from helpers_for_tests import BUILD, run_build
 GOOD = "---\ntitle: T\n---\n# Fine\nAll good `{py} 6 * 7`.\n"
-
-
-def run_build(project, *args, env=None, timeout=120):
-    return subprocess.run(BUILD + list(args), cwd=project.root, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def good_outputs(project) -> dict[str, bytes]:

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from deck.pipeline import build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 DECK = """---
 title: Des diapositives à part

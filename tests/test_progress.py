@@ -17,7 +17,7 @@ import pytest
 from deck.cli import progress
 from deck.cli.progress import TerminalProgress, deck_line, for_terminal, interactive
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 ESC = "\x1b"
 # a plain `python build.py` builds the course: the deck's four files and the index page

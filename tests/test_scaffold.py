@@ -4,14 +4,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from deck.cli import main
 from deck.cli.new_deck import TEMPLATE, ScaffoldError, check_name, scaffold
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
 # Each element of the format (README's authoring guide) and a piece of source text that writes it.

@@ -11,12 +11,9 @@ import os
 import pty
 import re
 import select
-import signal
 import socket
 import subprocess
-import sys
 import termios
-import textwrap
 import threading
 import time
 import urllib.request
@@ -29,7 +26,7 @@ from deck.watch.server import DeckState, inject, live_script
 from deck.processes.exits import describe_exit
 from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, default_sigint, small_deck, write
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 
 # --------------------------------------------------------------------------------- units
