@@ -15,9 +15,20 @@ from pathlib import Path
 
 import pytest
 
-_SESSION_TMP = Path(tempfile.mkdtemp(prefix="deck-tests-"))
-atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
+# One session folder for the whole run: made by the first process that loads this file (pytest-xdist's
+# controller, or the only process), inherited by the workers through the environment, so that they
+# share the cache of the decks the session builds (the flagship built by one worker is a cache hit
+# for the other).
+if os.environ.get("DECK_TEST_SESSION_DIR"):
+    _SESSION_TMP = Path(os.environ["DECK_TEST_SESSION_DIR"])
+else:
+    _SESSION_TMP = Path(tempfile.mkdtemp(prefix="deck-tests-"))
+    os.environ["DECK_TEST_SESSION_DIR"] = str(_SESSION_TMP)
+    atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
 os.environ["DECK_CACHE_DIR"] = str(_SESSION_TMP / "cache")
+# One thread per torch (and each build it starts): the workers already fill the cores, and OpenMP
+# threads spinning against each other made a training cell 10 times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 # Pretrained weights are never downloaded by the suite (its download tests serve their own file)
 os.environ["DECK_OFFLINE"] = "1"
 
