@@ -45,7 +45,6 @@ from built_decks import built_flagship, built_small_decks  # noqa: F401  (decks 
 from runtime_pages import deck_path, page  # noqa: F401  (the runtime fixture deck, opened)
 
 
-
 class Project:
     def __init__(self, root: Path):
         self.root = root
@@ -77,3 +76,12 @@ def project(tmp_path, monkeypatch) -> Project:
 def _in_tmp_dir(tmp_path, monkeypatch):
     """Messages name files relative to the working folder, as a lecturer running deck sees them."""
     monkeypatch.chdir(tmp_path)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A deck's check (`python -m pytest` on slides_src/) builds the whole lecture: slow."""
+    from deck.pytest_plugin import SlideItem
+
+    for item in items:
+        if isinstance(item, SlideItem):
+            item.add_marker(pytest.mark.slow)

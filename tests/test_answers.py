@@ -183,6 +183,7 @@ def test_student_build_of_the_exercise_deck_leaks_no_answer(exercises, tmp_path)
         assert "Nb de poids : ?" in shown and "( ... )" in shown and "Et la suite" in shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("deck", _decks(), ids=lambda p: p.stem)
 def test_student_build_of_every_course_deck_leaks_no_answer(deck, tmp_path):
     answers, written, _ = _answers_and_written(deck, ROOT, tmp_path)
@@ -273,6 +274,7 @@ def test_the_exercise_option_is_gone(project):
     assert "slides_src/t.md:6 (slide 2): unknown cell option 'exercise'" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_prose_blank_is_answered_one_step_later(project):
     """`{py} expr => ?` in prose works as a blank in code: the question's step shows the blank, the
     next one the answer (a lecturer projects the teacher version); the student version, the blank."""

@@ -61,6 +61,7 @@ def html_of(root: Path, deck: Path, cache: bool) -> bytes:
     return (root / "build" / f"{deck.stem}.html").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("deck", MADE_FOR_IT, ids=lambda p: p.name)
 def test_cached_build_after_any_one_cell_edit_equals_a_fresh_run(deck, tmp_path, monkeypatch):
     assert_cached_equals_fresh(deck, tmp_path, monkeypatch, every_cell=True)

@@ -108,6 +108,7 @@ def lit(line: dict) -> bool:
     return css_rgba(line["bg"])[3] > 0
 
 
+@pytest.mark.slow
 def test_the_html_deck_lights_each_group_in_turn(browser, built_small_decks):
     built = built_small_decks["meteofrance"]
     n = stepped_slide(built)  # "|1|2-3": none, then line 1, then lines 2 and 3

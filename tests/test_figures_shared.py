@@ -78,6 +78,7 @@ def test_ids_are_scoped_per_figure():
     assert "<style type=\"text/css\">*{" not in a.svg
 
 
+@pytest.mark.slow
 def test_same_bytes_across_processes():
     """Hash randomisation or dict order must not leak into the SVG."""
     code = textwrap.dedent(

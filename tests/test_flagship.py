@@ -29,6 +29,7 @@ def flagship(tmp_path_factory):
     return report, pages, out
 
 
+@pytest.mark.slow
 def test_one_page_per_step(flagship):
     report, pages, _ = flagship
     assert len(pages) == sum(s.steps for s in report.deck.slides)

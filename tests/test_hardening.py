@@ -41,6 +41,7 @@ def test_endless_loop_ends_with_a_located_error(project):
     assert_unchanged(project, before)
 
 
+@pytest.mark.slow
 def test_inline_expression_time_limit(project):
     project.deck("---\ntitle: T\nexecute: {timeout: 1}\n---\n# Loop\n`{py} next(i for i in iter(int, 1) if i)`\n")
     run = run_build(project, "--html-only")
@@ -56,6 +57,7 @@ def test_inline_expression_time_limit(project):
     ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "may have run out of memory"),
     ("import os\nos.abort()", "died from SIGABRT"),
 ])
+@pytest.mark.slow
 def test_cell_that_kills_its_process_is_named(project, code, expect):
     before = good_outputs(project)
     project.deck(f"---\ntitle: T\n---\n# Crash\n```{{python}}\nx = 1\n{code}\n```\n")
@@ -165,6 +167,7 @@ Inline: `{py} "<i>not italic</i> & <script>x</script>"`
 
 
 # --- killed builds ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_kill_9_at_any_point_keeps_previous_outputs_and_cache(project):
     source = """---
 title: T

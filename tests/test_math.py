@@ -78,6 +78,7 @@ def test_bad_tex_is_a_located_error(tex, problem, tmp_path):
     assert err.value.location == Location(tmp_path / "d.md", 7, 2)
 
 
+@pytest.mark.slow
 def test_matrices_in_the_html_deck_and_the_pdf(project):
     project.deck("""
         ---

@@ -161,6 +161,7 @@ def run_in_terminal(cwd: Path, env: dict, timeout: float = 120) -> tuple[int, st
     return status, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
 
 
+@pytest.mark.slow
 def test_terminal_shows_progress_and_NO_COLOR_turns_it_off(deck_project):
     env = dict(os.environ, DECK_CACHE_DIR=str(deck_project / ".deck_cache"), TERM="xterm-256color",
                COLUMNS="100")

@@ -57,6 +57,7 @@ def test_template_shows_every_element(element):
     assert ELEMENTS[element] in TEMPLATE.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_scaffold_builds_html_and_pdf_and_passes_check(tmp_path):
     env = dict(os.environ, DECK_CACHE_DIR=str(tmp_path / ".deck_cache"))
     made = subprocess.run([*BUILD, "new", "intro_course"], cwd=tmp_path, env=env, capture_output=True,
