@@ -20,6 +20,7 @@ from .source import parse_file
 
 if TYPE_CHECKING:
     from .render.html import RenderedSlide
+    from .render.index import Listed
 
 
 @dataclass
@@ -95,7 +96,7 @@ class DeckReport:
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
     files: dict[Path, bytes] = field(default_factory=dict)  # course builds: published with the index
-    listed: object = None                # what the index page shows of the deck (render.index.Listed)
+    listed: "Listed | None" = None       # what the index page shows of the deck
     warnings: list[str] = field(default_factory=list)
     problems: list[DeckError] = field(default_factory=list)
     claims: int = 0                      # literal claims verified
@@ -397,7 +398,7 @@ def publish_course(reports: list[DeckReport], options: BuildOptions) -> None:
         return
     files = {path: data for r in reports for path, data in r.files.items()}
     index = options.output_dir / INDEX
-    files[index] = index_html([r.listed for r in reports]).encode("utf-8")
+    files[index] = index_html([r.listed for r in reports if r.listed is not None]).encode("utf-8")
     publish_outputs(files, options)
     reports[-1].outputs.append(index)  # the summary lists it after the last deck's files
     for r in reports:

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 import time
 from pathlib import Path
 
 from ..errors import EXIT_ERROR, DeckError, exit_status
+from ..settings import Settings
 from ..options import DEFAULT_TIMEOUT
 from ..shared.files import display_path
 
@@ -109,14 +111,13 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     if args.fix and not args.check:
         args.check = True
     from ..pipeline import BuildOptions, build
-    from ..settings import Settings
 
     options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
                            check=args.check, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
                            hooks=list(hooks), course=whole_course(args),
-                           settings=Settings.from_environment(**({"offline": True} if args.offline else {})))
+                           settings=_settings(args))
     if not 0 < args.timeout < float("inf"):  # also refuses nan
         parser.error(f"--timeout {args.timeout:g}: a time limit is a positive, finite number of seconds")
     problem = source_date_problem(options.settings.source_date_epoch)
@@ -154,6 +155,12 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     print(summary(reports, time.perf_counter() - start, options.check),
           file=sys.stderr if args.format == "json" else sys.stdout)
     return exit_status([p for r in reports for p in r.problems])
+
+
+def _settings(args) -> Settings:
+    """The environment, read once, with what the command line overrides."""
+    settings = Settings.from_environment()
+    return dataclasses.replace(settings, offline=True) if args.offline else settings
 
 
 def report_problems(reports, fmt: str, list_claims: bool = False) -> None:

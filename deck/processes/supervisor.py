@@ -96,6 +96,7 @@ class Watchdog:
         return str(self.current[0]) if self.current else None
 
     def stuck_error(self, then: str) -> CellError:
+        assert self.current is not None, "only a process that is running a cell can be stuck in it"
         where, limit, _ = self.current
         return CellError(f"cell did not stop within its time limit of {limit:g} s (stuck in native code); {then}",
                          where)
@@ -169,10 +170,12 @@ class Forked:
             pass
         for fd in (crumbs_r, results_r):
             os.set_blocking(fd, False)
-        self.pid, self.crumbs, self.results = pid, crumbs_r, results_r
+        self.pid = pid
+        self.crumbs: int | None = crumbs_r   # the pipes, until the process has ended
+        self.results: int | None = results_r
         self.forward = list(forward)          # hooks that hear this process's publications too
         self.label = label                    # what it builds (a deck of a parallel build), if not everything
-        self.pidfd = _pidfd(pid)
+        self.pidfd: int | None = _pidfd(pid)
         self.watchdog = Watchdog()
         self.buffer, self.data = b"", bytearray()
         self.publishing: dict[str, list[Path]] = {}  # journal -> outputs being renamed now
@@ -316,15 +319,13 @@ def run_in_processes(tasks: list[Callable], workers: int, forward: list | tuple 
     (located at the cell that was running). `forward`: hooks that hear the tasks' publications;
     `labels`: what each task builds, as messages name it; `on_start(i)`, `on_end(i, outcome)`: told
     as each task starts and ends."""
-    outcomes: list[tuple | None] = [None] * len(tasks)
+    outcomes: list[tuple] = [()] * len(tasks)
     running: dict[Forked, int] = {}
-    queued = iter(enumerate(tasks))
+    queued = list(enumerate(tasks))[::-1]
     try:
         while True:
-            while len(running) < max(workers, 1):
-                index, task = next(queued, (None, None))
-                if task is None:
-                    break
+            while len(running) < max(workers, 1) and queued:
+                index, task = queued.pop()
                 running[Forked(task, forward, labels[index] if labels else None)] = index
                 if on_start:
                     on_start(index)
@@ -382,8 +383,9 @@ def supervised(main) -> int:
             signal.signal(sig, handler)
     outcome = child.outcome()
     if outcome is None:
-        if os.WIFSIGNALED(child.status) and os.WTERMSIG(child.status) in forwarded and not child.stuck:
-            return 128 + os.WTERMSIG(child.status)  # stopped on request (Ctrl-C, SIGTERM): nothing to explain
+        status = child.status or 0  # set: _watch returned, so the child has ended
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in forwarded and not child.stuck:
+            return 128 + os.WTERMSIG(status)  # stopped on request (Ctrl-C, SIGTERM): nothing to explain
         print(f"error: {child.death()}", file=sys.stderr)
         return EXIT_ERROR
     return _exit_code(outcome)

@@ -8,6 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from ..processes.exits import describe_exit
 
@@ -127,8 +128,8 @@ class Worker:
         self.preload_pdf = preload_pdf
         self.on_start = on_start  # called with the new worker's pid
         self.context = multiprocessing.get_context("spawn")
-        self.process = None
-        self.conn = None
+        self.process: Any = None   # the SpawnProcess while a worker runs
+        self.conn: Any = None      # its end of the pipe
 
     def start(self) -> None:
         parent, child = self.context.Pipe()
