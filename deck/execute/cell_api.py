@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from ..shared.locale import current_lang, format_approx, format_bytes, format_number
 from ..shared.values import is_module, is_tensor
 
-__all__ = ["shape", "nparams", "formula", "numel", "memory", "approx", "num", "Shape", "Formula"]
+__all__ = ["shape", "nparams", "formula", "numel", "memory", "approx", "num", "Shape", "Formula",
+           "macs", "flops", "receptive_field", "out_size", "size_formula", "stage_shapes"]
 
 
 class Shape(tuple):
@@ -59,6 +60,7 @@ class Quantity:
     value: float
     text: str
     code_text: str = ""
+    kind: str | None = None
 
     def __str__(self) -> str:
         return self.text
@@ -175,3 +177,7 @@ def formula(layer) -> Formula:
     if value != real:
         raise ValueError(f"formula {text} = {value} but the layer has {real} weights")
     return Formula(text, value)
+
+
+# The ConvNet helpers live in their own module, which builds on the value types above.
+from .convnet_helpers import flops, macs, out_size, receptive_field, size_formula, stage_shapes  # noqa: E402
