@@ -81,8 +81,16 @@ def _count_flops(model, input_size) -> int:
 
 
 # --- running a model on stand-in weights -----------------------------------------------------------
-def _named_tensors(model):
-    return [*model.named_parameters(remove_duplicate=False), *model.named_buffers(remove_duplicate=False)]
+def _stand_ins(model, make) -> dict:
+    """Every parameter and buffer of `model` by name (shared ones under each of their names), each
+    replaced by `make(name, tensor)`; a tensor shared by two layers gets one stand-in."""
+    made: dict[int, object] = {}
+    state = {}
+    for name, t in [*model.named_parameters(remove_duplicate=False), *model.named_buffers(remove_duplicate=False)]:
+        if id(t) not in made:
+            made[id(t)] = make(name, t)
+        state[name] = made[id(t)]
+    return state
 
 
 @contextlib.contextmanager
@@ -111,7 +119,7 @@ def _forward(model, input_size):
     import torch
     from torch.func import functional_call
 
-    state = {name: torch.empty_like(t, device="meta") for name, t in _named_tensors(model)}
+    state = _stand_ins(model, lambda name, t: torch.empty_like(t, device="meta"))
     with _evaluating(model), torch.no_grad():
         return functional_call(model, state, (_input(input_size, "meta"),))
 
@@ -364,7 +372,7 @@ def _measured_field(model, input_size) -> PerAxis:
     import torch.nn as nn
     from torch.func import functional_call
 
-    state = {name: _probe_tensor(name, t) for name, t in _named_tensors(model)}
+    state = _stand_ins(model, _probe_tensor)
     pools = (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AdaptiveMaxPoolNd)
     handles = [m.register_forward_hook(_spread_max_pool) for m in model.modules() if isinstance(m, pools)]
     x = _input(input_size, "cpu", torch.float64).requires_grad_(True)
