@@ -16,7 +16,7 @@ import torchvision
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from deck.execute.cell_api import formula, nparams
+from deck.execute.cell_api import formula
 from deck.execute.convnet_helpers import (PerAxis, flops, in_kind, macs, operations_convention, out_size,
                                           receptive_field, size_formula, stage_shapes)
 from deck.shared.locale import current_lang
@@ -31,7 +31,8 @@ def evaluate(text: str) -> float:
     ceil, a superscript a power (deck's own claim reader is what the claims code tests)."""
     python = (text.replace("×", "*").replace("−", "-").replace("⌊", "math.floor(").replace("⌋", ")")
               .replace("⌈", "math.ceil(").replace("⌉", ")"))
-    python = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "**" + m.group(1).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")), python)
+    digits = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+    python = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "**" + m.group(1).translate(digits), python)
     return eval(python, {"math": math})
 
 
@@ -56,7 +57,8 @@ def test_macs_are_torchvision_model_cards_gflops(name):
 
 def test_flops_are_what_flop_counter_mode_counts_on_a_real_forward():
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 16 * 16, 10))
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                        nn.Linear(8 * 16 * 16, 10))
     counter = FlopCounterMode(display=False)
     with counter:
         net(torch.randn(2, 3, 32, 32))
@@ -79,7 +81,8 @@ def test_operation_counts_read_as_a_lecturer_writes_them_in_both_languages():
     convention = operations_convention(macs(model, IMAGE))
     assert convention.startswith("macs() counts multiply-adds: 1.81\u00a0GMACs = 3.63\u00a0GFLOPs")
     assert "torchvision's \"GFLOPS\" are MACs" in convention
-    assert operations_convention(en).startswith("flops() counts floating-point operations: 3.63\u00a0GFLOPs = 1.81\u00a0GMACs")
+    assert operations_convention(en).startswith(
+        "flops() counts floating-point operations: 3.63\u00a0GFLOPs = 1.81\u00a0GMACs")
     assert in_kind(en, "macs") == macs(model, IMAGE).value
 
 
@@ -341,7 +344,8 @@ def test_a_meta_cell_that_cannot_build_its_model_says_what_to_do(tmp_path):
         """, tmp_path, check=True)
     [error] = problems.items
     assert "Cannot copy out of meta tensor" in str(error)
-    assert "build the model in a cell without `meta: true` first; a later `meta: true` cell sees its meta copy" in str(error)
+    assert ("build the model in a cell without `meta: true` first; a later `meta: true` cell sees its meta copy"
+            in str(error))
     deck, problems = run("""
         # S
         ```{python}

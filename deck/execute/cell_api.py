@@ -234,7 +234,8 @@ def _rnn_formula(layer) -> tuple[str, int]:
         term = inner if gates == 1 else f"{gates} × {_grouped(inner)}"
         if layer.proj_size:
             term = f"{term} + {h} × {r}"
-        value += directions * (gates * (h * (inputs + r) + (2 * h if layer.bias else 0)) + (h * r if layer.proj_size else 0))
+        per_direction = gates * (h * (inputs + r) + (2 * h if layer.bias else 0)) + (h * r if layer.proj_size else 0)
+        value += directions * per_direction
         terms.append(f"2 × {_grouped(term)}" if directions == 2 else term)
     if len(terms) > 2:  # the layers after the first have the same input: written once, times their count
         terms = [terms[0], f"{len(terms) - 1} × {_grouped(terms[1])}"]

@@ -281,8 +281,6 @@ def _pointwise(module) -> bool:
 def _axes(module) -> int | None:
     """How many spatial axes a layer of a chain works on: 0 for a pointwise layer, None when the
     field cannot be computed from its hyperparameters (a transposed convolution, adaptive pooling…)."""
-    import torch.nn as nn
-
     if _pointwise(module):
         return 0
     return None if getattr(module, "transposed", False) else _window_axes(module)
