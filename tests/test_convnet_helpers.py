@@ -98,6 +98,26 @@ def test_counting_leaves_a_real_model_as_it_was():
     assert all(p.device.type == "cpu" for p in net.parameters())
 
 
+class NeedsValues(nn.Module):
+    """A forward that reads a value: it cannot run on the meta device."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.fc(x) * (2 if x.sum().item() > 0 else 1)
+
+
+def test_a_forward_that_needs_values_runs_for_real_or_says_why():
+    net = NeedsValues()
+    assert macs(net, (3, 4)).value == 3 * 4 * 2
+    with torch.device("meta"):
+        ghost = NeedsValues()
+    with pytest.raises(RuntimeError, match="needs values, which meta tensors do not have.*without `meta: true`"):
+        macs(ghost, (3, 4))
+
+
 def test_a_sample_tensor_gives_its_shape_and_dtype():
     emb = nn.Sequential(nn.Embedding(100, 16), nn.Linear(16, 4))
     assert macs(emb, torch.zeros(2, 7, dtype=torch.long)).value == 2 * 7 * 16 * 4

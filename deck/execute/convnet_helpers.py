@@ -74,10 +74,14 @@ def _operation_text(count: float, kind: str, in_code: bool) -> str:
 def _count_flops(model, input_size) -> int:
     from torch.utils.flop_counter import FlopCounterMode
 
-    counter = FlopCounterMode(display=False)
-    with counter:
-        _forward(model, input_size)
-    return int(counter.get_total_flops())
+    counters = []
+
+    def counting():  # a new counter for each attempt: a meta pass that failed half-way counts nothing
+        counters.append(FlopCounterMode(display=False))
+        return counters[-1]
+
+    _forward(model, input_size, counting)
+    return int(counters[-1].get_total_flops())
 
 
 # --- running a model on stand-in weights -----------------------------------------------------------
@@ -114,14 +118,27 @@ def _input(input_size, device: str, dtype=None):
     return torch.ones(size, dtype=dtype or torch.float32, device=device)
 
 
-def _forward(model, input_size):
-    """The model's output for an input of `input_size`, computed on the meta device."""
+def _forward(model, input_size, around=contextlib.nullcontext):
+    """The model's output for an input of `input_size`, computed on the meta device; a model whose
+    forward needs values (`.item()`, data-dependent shapes) runs for real when its weights are real."""
     import torch
     from torch.func import functional_call
 
     state = _stand_ins(model, lambda name, t: torch.empty_like(t, device="meta"))
     with _evaluating(model), torch.no_grad():
-        return functional_call(model, state, (_input(input_size, "meta"),))
+        try:
+            with around():
+                return functional_call(model, state, (_input(input_size, "meta"),))
+        except (NotImplementedError, RuntimeError) as exc:
+            if "meta" not in str(exc):
+                raise
+            tensors = [*model.parameters(), *model.buffers()]
+            if any(t.device.type == "meta" for t in tensors):
+                raise RuntimeError(f"this model's forward needs values, which meta tensors do not have ({exc}): "
+                                   "build the model in a cell without `meta: true`") from None
+            device = tensors[0].device.type if tensors else "cpu"
+            with around():
+                return model(_input(input_size, device))
 
 
 def _first_tensor(obj):
