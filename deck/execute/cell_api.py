@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from ..shared.locale import current_lang, format_approx, format_bytes, format_number
 from ..shared.values import is_module, is_tensor
 
-__all__ = ["shape", "nparams", "formula", "numel", "memory", "approx", "num", "Shape", "Formula"]
+__all__ = ["shape", "nparams", "formula", "numel", "memory", "approx", "num", "Shape", "Formula",
+           "macs", "flops", "receptive_field", "out_size", "size_formula", "stage_shapes"]
 
 
 class Shape(tuple):
@@ -59,6 +60,7 @@ class Quantity:
     value: float
     text: str
     code_text: str = ""
+    kind: str | None = None
 
     def __str__(self) -> str:
         return self.text
@@ -153,25 +155,126 @@ def _kernel_text(kernel: tuple[int, ...]) -> tuple[str, int]:
 
 
 def formula(layer) -> Formula:
-    """Weight formula of a Linear or ConvNd layer; raises if it disagrees with the real count."""
-    import torch.nn as nn
-
-    has_bias = getattr(layer, "bias", None) is not None
-    if isinstance(layer, nn.Linear):
-        text = f"{layer.in_features} × {layer.out_features}" + (f" + {layer.out_features}" if has_bias else "")
-        value = layer.in_features * layer.out_features + (layer.out_features if has_bias else 0)
-    elif isinstance(layer, nn.modules.conv._ConvNd):
-        per_group_in = layer.in_channels // layer.groups
-        ktext, ksize = _kernel_text(tuple(layer.kernel_size))
-        inner = f"{per_group_in} × {ktext}"
-        if has_bias:
-            text = f"{layer.out_channels} × ({inner} + 1)"
-        else:
-            text = f"{layer.out_channels} × {inner}"
-        value = layer.out_channels * (per_group_in * ksize + (1 if has_bias else 0))
-    else:
-        raise TypeError(f"formula() knows Linear and ConvNd layers, not {type(layer).__name__}")
+    """Weight formula of a layer from its hyperparameters (Linear, ConvNd, BatchNorm, LayerNorm,
+    GroupNorm, Embedding, RNN/LSTM/GRU, MultiheadAttention, Transformer encoder and decoder layers);
+    raises if it disagrees with the real count."""
+    text, value = _formula_parts(layer)
     real = nparams(layer)
     if value != real:
         raise ValueError(f"formula {text} = {value} but the layer has {real} weights")
     return Formula(text, value)
+
+
+def _formula_parts(layer) -> tuple[str, int]:
+    import torch.nn as nn
+
+    kinds = [(nn.Linear, _linear_formula), (nn.modules.conv._ConvNd, _conv_formula),
+             (nn.modules.batchnorm._NormBase, _batchnorm_formula), (nn.LayerNorm, _layernorm_formula),
+             (nn.GroupNorm, _groupnorm_formula), (nn.Embedding, _embedding_formula),
+             (nn.RNNBase, _rnn_formula), (nn.MultiheadAttention, _attention_formula),
+             ((nn.TransformerEncoderLayer, nn.TransformerDecoderLayer), _transformer_layer_formula)]
+    for kind, parts in kinds:
+        if isinstance(layer, kind):
+            return parts(layer)
+    raise TypeError(f"formula() knows Linear, ConvNd, BatchNorm, LayerNorm, GroupNorm, Embedding, "
+                    f"RNN/LSTM/GRU, MultiheadAttention and Transformer layers, not {type(layer).__name__}")
+
+
+def _linear_formula(layer) -> tuple[str, int]:
+    has_bias = layer.bias is not None
+    text = f"{layer.in_features} × {layer.out_features}" + (f" + {layer.out_features}" if has_bias else "")
+    return text, layer.in_features * layer.out_features + (layer.out_features if has_bias else 0)
+
+
+def _conv_formula(layer) -> tuple[str, int]:
+    has_bias = layer.bias is not None
+    per_group_in = layer.in_channels // layer.groups
+    ktext, ksize = _kernel_text(tuple(layer.kernel_size))
+    inner = f"{per_group_in} × {ktext}"
+    text = f"{layer.out_channels} × ({inner} + 1)" if has_bias else f"{layer.out_channels} × {inner}"
+    return text, layer.out_channels * (per_group_in * ksize + (1 if has_bias else 0))
+
+
+def _batchnorm_formula(layer) -> tuple[str, int]:
+    """A scale γ and a shift β per channel; the running statistics are buffers, not weights."""
+    return (f"2 × {layer.num_features}", 2 * layer.num_features) if layer.affine else ("0", 0)
+
+
+def _layernorm_formula(layer) -> tuple[str, int]:
+    """γ (and β) per element of the normalised shape."""
+    if not layer.elementwise_affine:
+        return "0", 0
+    size = numel(layer.normalized_shape)
+    shape = " × ".join(str(d) for d in layer.normalized_shape)
+    if layer.bias is None:
+        return shape, size
+    return (f"2 × {shape}" if len(layer.normalized_shape) == 1 else f"2 × ({shape})"), 2 * size
+
+
+def _groupnorm_formula(layer) -> tuple[str, int]:
+    return (f"2 × {layer.num_channels}", 2 * layer.num_channels) if layer.affine else ("0", 0)
+
+
+def _embedding_formula(layer) -> tuple[str, int]:
+    return f"{layer.num_embeddings} × {layer.embedding_dim}", layer.num_embeddings * layer.embedding_dim
+
+
+RNN_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+def _rnn_formula(layer) -> tuple[str, int]:
+    """Per layer and direction: each gate has h × (input + hidden) weights and two biases of h
+    (PyTorch keeps b_ih and b_hh); an LSTM with proj_size adds its h × r projection."""
+    gates, h, r = RNN_GATES[layer.mode], layer.hidden_size, layer.proj_size or layer.hidden_size
+    directions = 2 if layer.bidirectional else 1
+    terms, value = [], 0
+    for index in range(layer.num_layers):
+        inputs = layer.input_size if index == 0 else directions * r
+        inner = f"{h} × ({inputs} + {r})" + (f" + 2 × {h}" if layer.bias else "")
+        term = inner if gates == 1 else f"{gates} × {_grouped(inner)}"
+        if layer.proj_size:
+            term = f"{term} + {h} × {r}"
+        per_direction = gates * (h * (inputs + r) + (2 * h if layer.bias else 0)) + (h * r if layer.proj_size else 0)
+        value += directions * per_direction
+        terms.append(f"2 × {_grouped(term)}" if directions == 2 else term)
+    if len(terms) > 2:  # the layers after the first have the same input: written once, times their count
+        terms = [terms[0], f"{len(terms) - 1} × {_grouped(terms[1])}"]
+    return " + ".join(terms), value
+
+
+def _grouped(text: str) -> str:
+    """A term in parentheses when it is a sum at its top level (what × binds to must be all of it)."""
+    depth = 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and text[i:i + 3] in (" + ", " − "):
+            return f"({text})"
+    return text
+
+
+def _attention_formula(layer) -> tuple[str, int]:
+    """The query, key and value projections and the output projection, each E × E + E when the keys
+    and values have E features: 4 × (E × E + E)."""
+    e, has_bias = layer.embed_dim, layer.in_proj_bias is not None
+    if layer._qkv_same_embed_dim:
+        text = f"4 × ({e} × {e} + {e})" if has_bias else f"4 × {e} × {e}"
+        value = 4 * (e * e + (e if has_bias else 0))
+    else:
+        text = f"{e} × ({e} + {layer.kdim} + {layer.vdim})" + (f" + 3 × {e}" if has_bias else "")
+        text += f" + {e} × {e}" + (f" + {e}" if layer.out_proj.bias is not None else "")
+        value = e * (e + layer.kdim + layer.vdim) + (3 * e if has_bias else 0) + e * e
+        value += e if layer.out_proj.bias is not None else 0
+    if layer.bias_k is not None:
+        text, value = f"{text} + 2 × {e}", value + 2 * e
+    return text, value
+
+
+def _transformer_layer_formula(layer) -> tuple[str, int]:
+    """The sum of its parts, each written by its own formula: attention(s), the two linear layers of
+    the feed-forward block, the layer norms."""
+    parts = [_formula_parts(child) for _, child in layer.named_children() if nparams(child)]
+    return " + ".join(_grouped(text) for text, _ in parts), sum(v for _, v in parts)
+
+
+# The ConvNet helpers live in their own module, which builds on the value types above.
+from .convnet_helpers import flops, macs, out_size, receptive_field, size_formula, stage_shapes  # noqa: E402

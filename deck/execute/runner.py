@@ -341,8 +341,8 @@ class Executor:
             if verify_expected_error(opts.raises, raised, where, problems):
                 cell.outputs.append(Output("error", f"{type(raised).__name__}: {raised}"))
         elif raised is not None:
-            raise CellError(f"cell raised {type(raised).__name__}: {raised}", _raise_location(cell, raised, filename),
-                            detail=_cell_traceback(raised, filename))
+            raise CellError(f"cell raised {type(raised).__name__}: {raised}{_meta_hint(raised, opts.meta)}",
+                            _raise_location(cell, raised, filename), detail=_cell_traceback(raised, filename))
         shown_figures = []
         if opts.output in ("below", "asis") and last_value is not None:
             rich = rich_output(last_value, opts.caption)
@@ -390,6 +390,15 @@ def _run_statement(stmt: ast.stmt, ns: dict, filename: str, code_lines: list[str
         return value
     exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
     return None
+
+
+def _meta_hint(raised: BaseException, meta: bool) -> str:
+    """What to do when a model cannot be built on the meta device (its initialisation reads values,
+    as torchvision's RegNet does)."""
+    if meta and "meta tensor" in str(raised):
+        return (" (this code needs real values, which a `meta: true` cell does not have: build the model "
+                "in a cell without `meta: true` first; a later `meta: true` cell sees its meta copy)")
+    return ""
 
 
 def eval_expression(expr: str, ns: dict, location: Location):
