@@ -163,8 +163,9 @@ def report_problems(reports, fmt: str, list_claims: bool = False) -> None:
             print(f"warning: {w}", file=sys.stderr)
     if list_claims and fmt != "json":  # --check -v: every value deck checked, so none is checked by surprise
         for r in reports:
-            for location, written in r.checked:
-                print(f"claim: {location}: {written}")
+            for claim in r.checked:
+                kind = getattr(claim, "kind", "")
+                print(f"claim: {claim[0]}: {claim[1]}" + (f" ({kind})" if kind else ""))
     if fmt == "json":
         from ..claims.report import as_json
 
