@@ -154,3 +154,27 @@ n, k, p, s = 6, 3, 1, 2
             "(k, n, p, s: names where numbers are expected)\n") in run.stderr
     assert ("warning: slides_src/t.md:11 (slide 2): not read as a claim: (6 + 2 - 3) / 2 + 1 = 3 pixels wide "
             "(pixels, wide: names where numbers are expected)\n") in run.stderr
+
+
+def test_a_table_cell_is_located_at_its_row_and_a_loop_row_can_be_marked(project):
+    table = """\
+---
+title: T
+lang: en
+sizes: [32, 16]
+---
+# Table
+
+| level | grid |
+|---|---|
+| one | 256 |
+{% for s in sizes %}
+| x {MARK}| {{ s }} |
+{% endfor %}
+"""
+    report = check(project, table.replace("{MARK}", ""))
+    assert [(u.location.line, u.number) for u in report.unchecked] == [(10, "256"), (12, "32"), (12, "16")]
+    report = check(project, table.replace("{MARK}", "{# typed #}"), name="u")
+    assert [(u.location.line, u.number) for u in report.unchecked] == [(10, "256")]
+    # first on its line, the mark would take the line's location with it (templating.add_markers):
+    # the mark belongs next to the number

@@ -85,21 +85,26 @@ def unchecked_numbers(deck, claims) -> list[Unchecked]:
 
 def prose_numbers(slide) -> list[Unchecked]:
     """Numbers in the slide's text: paragraphs, headings, items, table cells, captions (not notes)."""
-    found, notes, heading = [], 0, False
+    found, notes, heading, row = [], 0, False, None
     for tok in slide.tokens:
-        if tok.type == "container_notes_open":
+        if tok.type == "tr_open":
+            row = tok.map  # a table cell's inline token is located by its row
+        elif tok.type == "container_notes_open":
             notes += 1
         elif tok.type == "container_notes_close":
             notes -= 1
         elif tok.type in ("heading_open", "heading_close"):
             heading = tok.type == "heading_open"
         elif tok.type == "inline" and not notes:
-            found += _inline_numbers(tok, slide, heading)
+            found += _inline_numbers(tok, slide, heading, row)
+        elif tok.type == "tr_close":
+            row = None
     return found
 
 
-def _inline_numbers(tok, slide, heading: bool) -> list[Unchecked]:
-    found, line = [], tok.map[0] if tok.map else 0
+def _inline_numbers(tok, slide, heading: bool, row) -> list[Unchecked]:
+    at = row or tok.map
+    found, line = [], at[0] if at else 0
     children = list(tok.children or [])
     for i, child in enumerate(children):
         if child.type in ("softbreak", "hardbreak"):
@@ -109,9 +114,9 @@ def _inline_numbers(tok, slide, heading: bool) -> list[Unchecked]:
         for text in texts:
             first = i == 0 and text is child
             for number in numbers_in(text.content, numbered=first and heading):
-                at = min(line, len(slide.lines) - 1)
-                context = slide.markdown.split("\n")[at] if tok.map else text.content
-                found.append(Unchecked(slide.lines[at].on_slide(slide.index), number, " ".join(context.split())))
+                where = min(line, len(slide.lines) - 1)
+                context = slide.markdown.split("\n")[where] if at else text.content
+                found.append(Unchecked(slide.lines[where].on_slide(slide.index), number, " ".join(context.split())))
     return found
 
 
