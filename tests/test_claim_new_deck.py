@@ -6,8 +6,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
 from deck.pipeline import BuildOptions, build_deck
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "separable_en.md"
@@ -35,5 +33,5 @@ def test_the_new_deck_holds_and_its_typed_numbers_are_listed(project):
         text = text.replace(right, wrong)
     report = check(project, text)
     assert [p.location.line for p in report.problems] == [line for *_, line, _ in MISTAKES]
-    for problem, (*_, said) in zip(report.problems, MISTAKES):
+    for problem, (*_, said) in zip(report.problems, MISTAKES, strict=True):
         assert said in problem.message, problem.message

@@ -3,10 +3,10 @@ a product of different factors stays a formula (deck/claims/compare.py)."""
 from __future__ import annotations
 
 import pytest
+from helpers_for_tests import run
 
 from deck.claims.compare import holds
 from deck.claims.grammar import read_value
-from helpers_for_tests import run
 
 
 @pytest.mark.parametrize("written,value", [

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 import torch.nn as nn
+from helpers_for_tests import run
 
 from deck.claims.compare import holds
 from deck.claims.grammar import read_value
 from deck.execute.cell_api import Quantity, approx, memory, nparams
-from helpers_for_tests import run
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = [sys.executable, str(ROOT / "build.py")]
@@ -109,7 +109,7 @@ def test_the_written_precision_sets_the_tolerance(written, holds_for, fails_for)
 def test_memory_and_nparams_carry_their_kind():
     assert memory(LAYER).kind == "bytes"
     assert read_value("1 MB", "en").kind == "bytes" and read_value("1 k poids", "fr").kind == "count"
-    assert getattr(nparams(LAYER), "_deck_kind_") == "count" and approx(nparams(LAYER)).kind == "count"
+    assert nparams(LAYER)._deck_kind_ == "count" and approx(nparams(LAYER)).kind == "count"
     assert read_value("10 % du chemin", "fr") is None  # a number followed by words stays prose
 
 

@@ -3,11 +3,12 @@
 A text reads as a value when it is, as a whole (spaces around it aside):
 - a number in any spelling lecturers use: `524 800`, `524,800`, `1,5` / `1.5` (a decimal comma or
   point, in either language), `1e-5`, `1.0e-05`, `10^-5`, `1 × 10⁻⁵`, `2,5 × 10⁻⁴`, `~ 250 M`,
-  `≈ 0.86`, `about 5k`, `environ 1,2 M`, `1,01 Go`, `1.01 GB`, `86 %`, `tensor(2.3026)`, optionally followed by one word, its
-  unit (`160 poids`, `524,800 weights`);
+  `≈ 0.86`, `about 5k`, `environ 1,2 M`, `1,01 Go`, `1.01 GB`, `86 %`, `4.1 GFLOPs`, `3.7 billion`,
+  `tensor(2.3026)`, optionally followed by a scale word and one word, its unit (`160 poids`,
+  `60 millions de poids`); the unit says the kind of quantity (read_unit);
 - a shape: `(8, 16, 2551)`, `(32,)`, `[8, 16]`, `torch.Size([8, 16])`;
-- a formula: `1024 × 512 + 512`, `64 × (3 × 7² + 1)`, `2 * 3`, possibly with its result
-  (`1024 x 512 + 512 = 524 800`);
+- a formula: `1024 × 512 + 512`, `64 × (3 × 7² + 1)`, `2 * 3`, `⌊(224 + 6 − 7) / 2⌋ + 1`, possibly
+  with its result (`1024 x 512 + 512 = 524 800`) and a unit word (`11 × 11 pixels`);
 - a dtype: `torch.float32`, `float64`, `int64`;
 - `True` or `False`;
 - a tensor as PyTorch prints it, or a list of numbers: `tensor([0.09, 0.24, 0.67])`, `tensor(1.)`,
