@@ -162,6 +162,8 @@ FRONT_OPTIONS: tuple[Option, ...] = (
     Option("title_slide", bool, True, frozenset({FRONT}), "`false` omits the generated title page", "`true` / `false`"),
     Option("execute", dict, None, frozenset({FRONT}), "deck-wide defaults of cell options (see the cell options table)",
            "`{meta: true, timeout: 10}`"),
+    Option("check", str, None, frozenset({FRONT}), "`--check` fails on every number typed on a slide that no "
+           "claim verifies, as `--check --strict` does (see Claim coverage)", "`strict`", choices=("strict",)),
 )
 
 CELL_BY_ATTR = {o.attr: o for o in CELL_OPTIONS}

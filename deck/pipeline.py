@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .claims.coverage import as_problem, unchecked_numbers
 from .claims.exercises import student_slide, student_version
 from .document import Cell, Deck, Slide
 from .errors import DeckError, LayoutProblem, UsageError
@@ -33,6 +34,7 @@ class BuildOptions:
     pdf: bool = True
     handout: bool = False
     check: bool = False                  # verify everything, write no PDF, collect all problems
+    strict: bool = False                 # in check mode, a number on a slide that nothing checks is a problem
     layout: bool = True                  # in check mode, also lay pages out to find overflowing slides
     student: bool = False                # exercises show their blanks only (no answers)
     course: bool = False                 # the whole course: every output of each deck, and index.html
@@ -101,6 +103,7 @@ class DeckReport:
     problems: list[DeckError] = field(default_factory=list)
     claims: int = 0                      # literal claims verified
     checked: list = field(default_factory=list)  # (location, written) of each literal claim
+    unchecked: list = field(default_factory=list)  # numbers typed on slides that no claim verifies (check mode)
     cache_log: list[str] = field(default_factory=list)  # why each cell ran (with --verbose)
     rendered: list[int] = field(default_factory=list)   # slides whose PDF was rendered (not cached)
     deck: Deck | None = None
@@ -252,9 +255,12 @@ def check_deck(deck: Deck, report: DeckReport, options: BuildOptions, start: flo
     variant = options.variants()[0]
     with _Layout(deck, options, variant, wanted=options.layout) as layout:
         execute_deck(deck, report, options, layout)
+        report.unchecked = unchecked_numbers(deck, report.checked)
+        if options.strict or deck.front_matter.get("check") == "strict":
+            report.problems.extend(as_problem(u) for u in report.unchecked)
         report.seconds = time.perf_counter() - start
         slides = layout.renderer.deck(deck, variant, errors=report.problems)
-        if any(p.kind != "claim" for p in report.problems):
+        if any(p.kind not in ("claim", "unchecked") for p in report.problems):
             return report  # a broken deck cannot be laid out
         if layout.pdfs is not None:
             laid_out = layout.pdfs.results([_slide_job(layout.pdfs, deck, s, variant.handout) for s in slides])

@@ -43,12 +43,48 @@ def value_holds(claim: Value, value) -> bool:
     if number is None:
         return False
     if isinstance(claim, Formula):
+        if len(set(claim.factors)) == 1 and len(claim.factors) > 1 and number == claim.factors[0]:
+            return True  # `11 × 11`: a square's side, as a per-axis size is written
         return all(math.isclose(number, v, rel_tol=1e-9, abs_tol=1e-12) for v in claim.values)
     if isinstance(claim, Number):
+        if kind_conflict(claim, value):
+            return False
         # `86 %` holds for 0.86, and for 86 when the code computes a percentage itself
         scales = (1, 100) if claim.percent else (1,)
         return any(abs(number - claim.value * k) <= claim.tolerance * k + 1e-9 * abs(claim.value * k) for k in scales)
     return False
+
+
+KIND_NAMES = {"count": "a count", "bytes": "bytes", "flops": "FLOPs", "macs": "multiply-adds (MACs)",
+              "time": "a time", "percent": "a percentage"}
+
+
+def kind_of(value) -> str | None:
+    """What deck knows a value is (`nparams`: a count, `memory`: bytes, `macs`, `flops`), else None."""
+    kind = getattr(value, "_deck_kind_", None)
+    return kind if isinstance(kind, str) and kind in KIND_NAMES else None
+
+
+def kind_conflict(claim: Number, value) -> str:
+    """Why the claim's unit cannot be said of the value ("" when it can): a count written in bytes,
+    bytes written as a count, MACs written as FLOPs. A plain number, a unit word deck does not know,
+    or a value whose kind deck does not know accepts any unit."""
+    kind = kind_of(value)
+    if claim.kind is None or kind is None or claim.kind == kind:
+        return ""
+    if claim.bare and kind in ("macs", "flops"):  # `4.1 G` of 4.1 billion multiply-adds
+        return ""
+    written = "in bytes" if claim.kind == "bytes" else f"as {KIND_NAMES[claim.kind]}"
+    why = f"{KIND_NAMES[kind]} written {written} (`{claim.unit}`)"
+    if {kind, claim.kind} == {"macs", "flops"}:
+        why += "; one multiply-add is 2 FLOPs"
+    return why
+
+
+def why_false(written: str, value, lang: str) -> str:
+    """What makes a false claim false beyond its digits, for the message ("" if only the digits)."""
+    claim = read_value(written.strip(), lang)
+    return kind_conflict(claim, value) if isinstance(claim, Number) else ""
 
 
 def literal_holds(pattern, value) -> bool:

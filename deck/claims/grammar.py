@@ -3,11 +3,12 @@
 A text reads as a value when it is, as a whole (spaces around it aside):
 - a number in any spelling lecturers use: `524 800`, `524,800`, `1,5` / `1.5` (a decimal comma or
   point, in either language), `1e-5`, `1.0e-05`, `10^-5`, `1 × 10⁻⁵`, `2,5 × 10⁻⁴`, `~ 250 M`,
-  `≈ 0.86`, `about 5k`, `environ 1,2 M`, `1,01 Go`, `1.01 GB`, `86 %`, `tensor(2.3026)`, optionally followed by one word, its
-  unit (`160 poids`, `524,800 weights`);
+  `≈ 0.86`, `about 5k`, `environ 1,2 M`, `1,01 Go`, `1.01 GB`, `86 %`, `4.1 GFLOPs`, `3.7 billion`,
+  `tensor(2.3026)`, optionally followed by a scale word and one word, its unit (`160 poids`,
+  `60 millions de poids`); the unit says the kind of quantity (read_unit);
 - a shape: `(8, 16, 2551)`, `(32,)`, `[8, 16]`, `torch.Size([8, 16])`;
-- a formula: `1024 × 512 + 512`, `64 × (3 × 7² + 1)`, `2 * 3`, possibly with its result
-  (`1024 x 512 + 512 = 524 800`);
+- a formula: `1024 × 512 + 512`, `64 × (3 × 7² + 1)`, `2 * 3`, `⌊(224 + 6 − 7) / 2⌋ + 1`, possibly
+  with its result (`1024 x 512 + 512 = 524 800`) and a unit word (`11 × 11 pixels`);
 - a dtype: `torch.float32`, `float64`, `int64`;
 - `True` or `False`;
 - a tensor as PyTorch prints it, or a list of numbers: `tensor([0.09, 0.24, 0.67])`, `tensor(1.)`,
@@ -21,6 +22,7 @@ comment, a value may be followed by a remark in parentheses or after two spaces:
 from __future__ import annotations
 
 import ast
+import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -31,10 +33,24 @@ SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 MINUS = str.maketrans({"−": "-", "–": "-"})
 
-SCALES = {"k": 1e3, "K": 1e3, "M": 1e6, "Md": 1e9, "G": 1e9, "B": 1e9, "T": 1e12, "%": 0.01}
+SCALES = {"k": 1e3, "K": 1e3, "M": 1e6, "Md": 1e9, "G": 1e9, "T": 1e12}
 BYTES = {"o": 1, "B": 1, "ko": 1e3, "Ko": 1e3, "kB": 1e3, "KB": 1e3, "Mo": 1e6, "MB": 1e6, "Go": 1e9, "GB": 1e9,
          "To": 1e12, "TB": 1e12, "Kio": 1024, "KiB": 1024, "Mio": 1024**2, "MiB": 1024**2, "Gio": 1024**3,
          "GiB": 1024**3, "Tio": 1024**4, "TiB": 1024**4}
+# Scale words, written after the number: `3.7 billion`, `60 millions de poids`, `790 mille`
+SCALE_WORDS = {"thousand": 1e3, "thousands": 1e3, "mille": 1e3, "million": 1e6, "millions": 1e6,
+               "billion": 1e9, "billions": 1e9, "milliard": 1e9, "milliards": 1e9, "trillion": 1e12}
+# What a unit word says the quantity is (compare.py refuses a count written in bytes, and such)
+KIND_WORDS = {
+    "count": ("weights", "weight", "params", "param", "parameters", "parameter", "poids", "paramètres",
+              "paramètre"),
+    "bytes": ("bytes", "byte", "octets", "octet"),
+    "flops": ("flops", "flop"),
+    "macs": ("macs", "mac", "multiply-adds", "multiply-add", "mult-adds", "madds"),
+}
+TIMES = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0}
+PREFIXED = re.compile(r"^(?P<prefix>[kKMGT]?)(?P<word>FLOPs?|FLOPS|flops|MACs?|MACS|macs|params|Params)$")
+_PREFIX = {"": 1.0, **SCALES}
 
 # `~`, in words: `about 5k weights`, `environ 1,2 M`
 APPROX_WORDS = r"(?:about|around|roughly|approx\.?|approximately|environ|env\.|près de|autour de)"
@@ -46,15 +62,17 @@ NUMBER = re.compile(
     r"^(?P<approx>[~≈≃]\s*|" + APPROX_WORDS + r"\s+)?(?P<sign>[-+]\s*)?"
     r"(?:(?P<mant>" + _DIGITS + r")" + _EXPONENT + r"?"
     r"|10\s*(?:(?:\^|\*\*)\s*(?P<bp>[-+]?\d+)|(?P<bs>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"      # 10^-5, 10⁻⁵
-    r"\s*(?P<unit>%|[KkMGT]i?[oB]|[oB]|Md|[kKMGBT])?"
-    r"(?:\s+(?P<word>[^\W\d_]{1,16}))?$")
+    r"(?P<tail>(?:\s*[^\s\d][^\s]*)?(?:\s+[^\s\d][^\s]*){0,2})$")  # a unit, a scale word, a unit word
+_WORD = re.compile(r"^[^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?$")
 TENSOR = re.compile(r"^tensor\(\s*(?P<body>\[.*\]|[^,()\[\]]+?)\s*(?:,\s*[a-z_]+=.*)?\)$", re.S)
 ELEMENT = re.compile(r"\s*(\[|\]|,|True|False|[-+]?(?:inf|nan)|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
 PRODUCT = re.compile(r"^\d+(?:\s*[×x*]\s*\d+)+$")
 SHAPE = re.compile(r"^(?:torch\.Size\(\s*\[(?P<size>[^\]]*)\]\s*\)|\((?P<tuple>[^()]*)\)|\[(?P<list>[^\[\]]*)\])$")
 DTYPE = re.compile(r"^(?:torch\.)?(?P<name>float(?:16|32|64)?|double|half|bfloat16|u?int(?:8|16|32|64)?|long"
                    r"|short|bool|complex(?:64|128)?|cfloat|cdouble)$")
-FORMULA_CHARS = re.compile(r"^[\d\s\u00a0\u202f.,()+\-−*/×x·^²³⁰¹⁴⁵⁶⁷⁸⁹]+$")
+FORMULA_CHARS = re.compile(r"^[\d\s\u00a0\u202f.,()+\-−*/×x·^²³⁰¹⁴⁵⁶⁷⁸⁹⌊⌋⌈⌉]+$")
+# floor and ceiling as lecturers write them: `⌊(224 + 2 × 3 − 7) / 2⌋ + 1`, `floor(7 / 2)`, `7 // 2`
+ROUNDING = re.compile(r"\b(?:math\.)?(?P<name>floor|ceil)\s*(?=\()")
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,9 @@ class Number:
     value: float
     tolerance: float          # the written precision: half a unit of the last digit, one unit under `~`
     percent: bool = False     # `86 %`: 0.86, or 86 when the value is itself a percentage
+    kind: str | None = None   # what the unit says it is (grammar.Unit); None: a plain number
+    unit: str = ""            # the unit as written, for messages
+    bare: bool = False        # a scale alone (`M`): a count of anything, operations included
 
 
 @dataclass(frozen=True)
@@ -123,7 +144,13 @@ def read_value(text: str, lang: str) -> Value | None:
             return read_elements(text)
     if (m := TENSOR.match(text)):
         return read_elements(m.group("body"))
-    return read_number(text, lang) or read_formula(text, lang) or read_literal(text)
+    return read_number(text, lang) or read_formula(text, lang) or read_literal(text) or _with_unit_word(text, lang)
+
+
+def _with_unit_word(text: str, lang: str) -> Formula | None:
+    """A formula or a product followed by its unit word: `11 × 11 pixels`, `3 × 3 + 1 poids`."""
+    m = re.match(r"^(?P<head>.*[\d)⌋⌉²³])\s+(?P<word>[^\W\d_][^\W\d_-]*)$", text, re.S)
+    return read_formula(m.group("head"), lang) if m else None
 
 
 def split_remark(text: str, lang: str) -> tuple[str, str]:
@@ -238,7 +265,10 @@ def read_number(text: str, lang: str) -> Number | None:
     m = NUMBER.match(text.translate(MINUS).strip())
     if not m:
         return None
-    approx, unit = bool(m.group("approx")), m.group("unit") or ""
+    unit = read_unit(m.group("tail"))
+    if unit is None:
+        return None
+    approx = bool(m.group("approx"))
     if m.group("mant") is None:  # a bare power of ten: 10^-5
         mantissa, decimals = Decimal(1), 0
         exponent = int(m.group("bp") or m.group("bs").translate(SUPERSCRIPTS))
@@ -253,21 +283,70 @@ def read_number(text: str, lang: str) -> Number | None:
         decimals = len(resolved.partition(".")[2])
         power = m.group("e") or m.group("p") or (m.group("s") or "").translate(SUPERSCRIPTS)
         exponent = int(power) if power else 0
-    if unit and unit not in SCALES and unit not in BYTES:
-        return None
-    scale = SCALES.get(unit) or BYTES.get(unit) or 1.0
+    scale = unit.scale
     sign = -1 if (m.group("sign") or "").strip() == "-" else 1
     value = sign * float(mantissa) * 10.0 ** exponent * scale
     if approx:
-        # `~ x`: x rounded at its last significant digit, give or take one unit of it; trailing zeros of
-        # a whole number are not significant (`~ 250 M` means 25 tens of millions: 240 to 260 M).
+        # `~ x`: x rounded at its last significant digit; trailing zeros of a whole number are not
+        # significant (`~ 250 M`: 25 tens of millions). It holds when the value rounds to x, or is
+        # within one unit of that digit and within 10 % of x: `~ 100` is not 150, `~ 2` is 2.4.
         last = -decimals if decimals else _trailing_zeros(mantissa)
-        tolerance = 10.0 ** (last + exponent) * scale
-    elif decimals or exponent or scale != 1.0:
-        tolerance = 10.0 ** (-decimals + exponent) * scale / 2  # `0.33` for 1/3; `1,01 Go`
+        digit = 10.0 ** (last + exponent) * scale
+        tolerance = max(digit / 2 * (1 - 1e-6), min(digit, abs(value) / 10))
+    elif decimals or exponent or scale != 1.0 or unit.kind == "time":
+        tolerance = 10.0 ** (-decimals + exponent) * scale / 2  # `0.33` for 1/3; `1,01 Go`; `2 MB`
     else:
-        tolerance = 0.0  # a whole number is exact
-    return Number(value, abs(tolerance), percent=unit == "%")
+        tolerance = 0.0  # a whole number (of weights, of bytes) is exact
+    return Number(value, abs(tolerance), percent=unit.kind == "percent", kind=unit.kind, unit=unit.text,
+                  bare=unit.bare)
+
+
+@dataclass(frozen=True)
+class Unit:
+    scale: float = 1.0
+    kind: str | None = None   # count, bytes, flops, macs, time, percent; None: a plain number or word
+    text: str = ""            # as written: `GFLOPs`, `M weights`
+    bare: bool = False        # a scale alone (`M`, `million`): a number of things, not bytes
+
+
+def read_unit(tail: str) -> Unit | None:
+    """What follows a number: a unit or suffix (`%`, `MB`, `GFLOPs`, `ms`, `M`), a scale word
+    (`billion`, `milliards`), a unit word (`weights`, `poids`, `pixels`), in that order, each optional.
+    None if anything else is left (`10 % du chemin` is prose)."""
+    tokens = tail.split()
+    scale, kind, bare = 1.0, None, False
+    if tokens and (known := _unit_token(tokens[0])) is not None:
+        (scale, kind, bare), tokens = known, tokens[1:]
+    if tokens and scale == 1.0 and kind is None and tokens[0].lower() in SCALE_WORDS:
+        scale, kind, bare, tokens = SCALE_WORDS[tokens[0].lower()], "count", True, tokens[1:]
+        if len(tokens) == 2 and tokens[0].lower() in ("de", "d'", "of"):  # `60 millions de poids`
+            tokens = tokens[1:]
+    if tokens:
+        if len(tokens) > 1 or not _WORD.match(tokens[0]):
+            return None
+        said = next((k for k, words in KIND_WORDS.items() if tokens[0].lower() in words), None)
+        if said is not None:
+            if kind is not None and not bare and said != kind:
+                return None  # `2 MB weights`: not a value deck can read
+            kind, bare = said, False
+        tokens = []
+    return Unit(scale, kind, " ".join(tail.split()), bare)
+
+
+def _unit_token(token: str) -> tuple[float, str | None, bool] | None:
+    if token == "%":
+        return 0.01, "percent", False
+    if token in BYTES:
+        return BYTES[token], "bytes", False
+    if token in SCALES:
+        return SCALES[token], "count", True
+    if token in TIMES:
+        return TIMES[token], "time", False
+    if (m := PREFIXED.match(token)):
+        word = m.group("word").lower()
+        kind = "flops" if word.startswith("flop") else "macs" if word.startswith("mac") else "count"
+        return _PREFIX[m.group("prefix")], kind, False
+    return None
 
 
 def _trailing_zeros(n: Decimal) -> int:
@@ -306,7 +385,7 @@ def _groups_of_three(text: str, sep: str) -> bool:
 def read_formula(text: str, lang: str) -> Formula | None:
     """`64 × (3 × 7² + 1)`, `1024 x 512 + 512 = 524 800`: each side's value (at least one operator)."""
     sides = [s.strip() for s in text.split("=")]
-    if not all(sides) or not FORMULA_CHARS.match("".join(sides)):
+    if not all(sides) or not FORMULA_CHARS.match(ROUNDING.sub("", "".join(sides))):
         return None
     values = []
     for side in sides:
@@ -327,10 +406,13 @@ def read_formula(text: str, lang: str) -> Formula | None:
 def evaluate_arithmetic(written: str) -> float | None:
     """Value of `64 × (3 × 7² + 1)` or `1024 x 512 + 512`; None if it is not arithmetic."""
     text = written.translate(MINUS).replace("×", "*").replace("·", "*").replace("^", "**")
+    text = ROUNDING.sub(lambda m: m.group("name"), text)  # `math.floor(` is `floor(`
+    text = text.replace("⌊", "floor(").replace("⌈", "ceil(").replace("⌋", ")").replace("⌉", ")")
     text = re.sub(r"(?<=[\d)\s])x(?=[\s\d(])", "*", text)
     text = re.sub(r"([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "**" + m.group(1).translate(SUPERSCRIPTS), text)
     text = SPACES.sub("", text).replace(",", ".")
-    if not text or not re.fullmatch(r"[\d+\-*/().]+", text) or not re.search(r"[*+\-/]", text.lstrip("-")):
+    if (not text or not re.fullmatch(r"(?:[\d+\-*/().]|floor\(|ceil\()+", text)
+            or not re.search(r"[*+\-/]|floor|ceil", text.lstrip("-"))):
         return None
     try:
         return float(_arith(ast.parse(text, mode="eval").body))
@@ -344,6 +426,10 @@ def _arith(node) -> float:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand = _arith(node.operand)
         return -operand if isinstance(node.op, ast.USub) else operand
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("floor", "ceil")
+            and len(node.args) == 1 and not node.keywords):
+        inside = _arith(node.args[0])
+        return math.floor(inside) if node.func.id == "floor" else math.ceil(inside)
     if isinstance(node, ast.BinOp):
         a, b = _arith(node.left), _arith(node.right)
         if isinstance(node.op, ast.Add):
@@ -354,6 +440,8 @@ def _arith(node) -> float:
             return a * b
         if isinstance(node.op, ast.Div):
             return a / b
+        if isinstance(node.op, ast.FloorDiv):
+            return a // b
         if isinstance(node.op, ast.Pow) and abs(b) <= 64 and abs(a) < 1e6:
             return a ** b
     raise ValueError("not arithmetic")

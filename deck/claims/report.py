@@ -12,8 +12,11 @@ from ..shared.files import display_path
 
 def as_json(reports) -> str:
     decks = [{"name": r.name, "source": display_path(r.source), "slides": r.slides, "cells": r.cells,
-              "claims": [{"file": loc.display_path(), "line": loc.line, "slide": loc.slide, "written": written}
-                         for loc, written in r.checked],
+              "claims": [{"file": loc.display_path(), "line": loc.line, "slide": loc.slide, "written": written,
+                          "kind": getattr(claim, "kind", "") or None}
+                         for claim in r.checked for loc, written in [claim]],
+              "unchecked": [{"file": u.location.display_path(), "line": u.location.line, "slide": u.location.slide,
+                             "number": u.number, "context": u.context, "why": u.why} for u in r.unchecked],
               "problems": [p.record() for p in r.problems]} for r in reports]
     ok = all(not d["problems"] for d in decks)
     return json.dumps({"ok": ok, "decks": decks}, ensure_ascii=False, indent=2)

@@ -9,7 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ClaimError, DeckError, Location
-from .compare import holds
+from .compare import holds, kind_of, why_false
+from .grammar import read_value
+
+
+class Checked(tuple):
+    """One claim checked: (location, written), and `kind`, the kind of quantity it is about
+    (`count`, `bytes`, ... or "")."""
+
+    def __new__(cls, location: Location, written: str, kind: str = ""):
+        claim = super().__new__(cls, (location, written))
+        claim.kind = kind
+        return claim
+
+    def __getnewargs__(self):  # pickled into a build process's report
+        return (self[0], self[1], self.kind)
 
 
 @dataclass
@@ -18,10 +32,10 @@ class Problems:
 
     collect_errors: bool = False
     items: list[DeckError] = field(default_factory=list)
-    claims: list[tuple[Location, str]] = field(default_factory=list)  # every written value checked
+    claims: list[Checked] = field(default_factory=list)  # every written value checked
 
-    def checked(self, location: Location, written: str) -> None:
-        self.claims.append((location, written))
+    def checked(self, location: Location, written: str, kind: str | None = None) -> None:
+        self.claims.append(Checked(location, written, kind or ""))
 
     def add(self, error: DeckError) -> None:
         """A false claim is always collected (the build goes on to find the others); another
@@ -38,12 +52,19 @@ def verify(written: str, value, shown: str, lang: str, location: Location, probl
 
     `subject` names what gives the value in the message: "this line gives", "`lr` is".
     """
-    problems.checked(location, written)
+    problems.checked(location, written, kind_of(value) or claim_kind(written, lang))
     if holds(written, value, lang, shown):
         return True
-    problems.add(ClaimError(f"claim is false: {subject} {shown}, not {written}", location,
+    why = why_false(written, value, lang)
+    problems.add(ClaimError(f"claim is false: {subject} {shown}, not {written}" + (f": {why}" if why else ""), location,
                             detail=f"    written: {written}\n    true:    {shown}", written=written, true=shown))
     return False
+
+
+def claim_kind(written: str, lang: str) -> str:
+    """The kind of quantity a claim's unit states (`MB`: bytes), when the value has none deck knows."""
+    claim = read_value(written.strip(), lang)
+    return getattr(claim, "kind", None) or ""
 
 
 def verify_expected_error(raises: str, raised: BaseException | None, location: Location,

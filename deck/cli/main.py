@@ -29,6 +29,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="verify every number, claim and page fit; write nothing")
     p.add_argument("--fix", action="store_true", help="with --check: rewrite false literals to the true values")
     p.add_argument("--no-layout", action="store_true", help="with --check: skip the page-fit check (no WeasyPrint)")
+    p.add_argument("--strict", action="store_true",
+                   help="with --check: a number typed on a slide that no claim verifies is a problem")
     p.add_argument("--format", choices=("text", "json", "github"), default="text",
                    help="how --check reports problems (github: ::error annotations)")
     p.add_argument("--no-cache", action="store_true", help="run every cell again, ignoring .deck_cache/")
@@ -108,13 +110,15 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     problem = watch_usage_error(args)
     if problem:
         parser.error(problem)  # exits with status 2
+    if args.strict and not (args.check or args.fix):
+        parser.error("--strict goes with --check: it makes unchecked numbers problems")
     if args.fix and not args.check:
         args.check = True
     from ..pipeline import BuildOptions, build
 
     options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
-                           check=args.check, layout=not args.no_layout, student=args.student,
+                           check=args.check, strict=args.strict, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
                            hooks=list(hooks), course=whole_course(args),
                            settings=_settings(args))
@@ -171,8 +175,15 @@ def report_problems(reports, fmt: str, list_claims: bool = False) -> None:
             print(f"warning: {w}", file=sys.stderr)
     if list_claims and fmt != "json":  # --check -v: every value deck checked, so none is checked by surprise
         for r in reports:
-            for location, written in r.checked:
-                print(f"claim: {location}: {written}")
+            for claim in r.checked:
+                kind = getattr(claim, "kind", "")
+                print(f"claim: {claim[0]}: {claim[1]}" + (f" ({kind})" if kind else ""))
+            for item in r.unchecked:  # and every number it did not
+                print(f"unchecked: {item}")
+    for r in reports:  # a comment that looks like a formula but is not read: never silent
+        for item in r.unchecked:
+            if item.why and not any(p.kind == "unchecked" for p in r.problems):
+                print(f"warning: {item}", file=sys.stderr)
     if fmt == "json":
         from ..claims.report import as_json
 
@@ -194,7 +205,9 @@ def summary(reports, seconds: float, check: bool) -> str:
     if check:
         problems = sum(len(r.problems) for r in reports)
         claims = sum(r.claims for r in reports)
-        return (f"checked {_counts(reports)} in {seconds:.1f} s; {claims} written claim{'s' * (claims != 1)} verified"
+        unchecked = sum(len(r.unchecked) for r in reports)
+        return (f"checked {_counts(reports)} in {seconds:.1f} s; {claims} claim{'s' * (claims != 1)} checked, "
+                f"{unchecked} number{'s' * (unchecked != 1)} on slides not checked"
                 + (f"; {problems} problem{'s' * (problems != 1)}" if problems else "; every claim holds"))
     built = [r for r in reports if not r.problems and r.outputs]
     held = [r for r in reports if not r.problems and not r.outputs]  # a course is written whole or not at all

@@ -102,7 +102,8 @@ class CachedExecution:
             item.text = data["result"]["text"]
         for p in data["problems"]:
             problems.add(store.problem_from_json(p, anchor))
-        problems.claims.extend((anchor.load(loc), w) for loc, w in data["claims"])
+        for loc, *rest in data["claims"]:
+            problems.checked(anchor.load(loc), *rest)
 
     def _anchor(self, item) -> store.Anchor:
         return store.Anchor(item.location, self.executor.project_root)
@@ -163,7 +164,7 @@ class CachedExecution:
         self.cache.store(self.keys[position], {
             "result": result, "modules": modules, "inputs": inputs,
             "problems": [store.problem_to_json(p, anchor) for p in new_problems],
-            "claims": [[anchor.save(loc), w] for loc, w in problems.claims[mark[1]:]]})
+            "claims": [[anchor.save(c[0]), c[1], c.kind] for c in problems.claims[mark[1]:]]})
 
     def _reason(self, position: int) -> str:
         if not self.previous:

@@ -34,9 +34,15 @@ def shape(x) -> Shape:
     return Shape(int(d) for d in dims)
 
 
-def nparams(module, trainable_only: bool = False) -> int:
+class Count(int):
+    """A number of weights: an int that a claim knows is a count (`25.6 MB` of it is false)."""
+
+    _deck_kind_ = "count"
+
+
+def nparams(module, trainable_only: bool = False) -> Count:
     """Number of weights of a module; a parameter shared by two layers counts once."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
+    return Count(sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only))
 
 
 def numel(x) -> int:
@@ -60,7 +66,11 @@ class Quantity:
     value: float
     text: str
     code_text: str = ""
-    kind: str | None = None
+    kind: str | None = None   # what it counts, for claims: "count", "bytes", "macs", "flops", "time", "percent"
+
+    @property
+    def _deck_kind_(self) -> str | None:
+        return self.kind
 
     def __str__(self) -> str:
         return self.text
@@ -83,7 +93,7 @@ def memory(x, dtype_bytes: int | None = None) -> Quantity:
     reached twice (a shared weight) counts once.
     """
     size = _bytes(x, dtype_bytes, set())
-    return Quantity(size, format_bytes(size), format_bytes(size, in_code=True))
+    return Quantity(size, format_bytes(size), format_bytes(size, in_code=True), kind="bytes")
 
 
 def _bytes(x, dtype_bytes: int | None, seen: set[int]) -> int:
@@ -110,8 +120,10 @@ def _bytes(x, dtype_bytes: int | None, seen: set[int]) -> int:
 
 def approx(value, digits: int = 2, unit: str = "") -> Quantity:
     """An order of magnitude as lecturers write it: approx(251658240) -> '~ 250 M'."""
+    kind = getattr(value, "_deck_kind_", None)  # approx(nparams(m)) is still a count
     value = float(value)
-    return Quantity(value, format_approx(value, digits, unit), format_approx(value, digits, unit, in_code=True))
+    return Quantity(value, format_approx(value, digits, unit), format_approx(value, digits, unit, in_code=True),
+                    kind=kind if isinstance(kind, str) else None)
 
 
 def num(value, digits: int | None = None) -> str:
