@@ -57,7 +57,16 @@ def _line_w(text: str, size: float) -> float:
 
 
 def _hw_txt(hw) -> str:
-    return f"{hw[0]}×{hw[1]}"
+    return f"{hw[0]}×{hw[1]}" if hw else ""
+
+
+def _size_txt(u: Unit, lang: str) -> str:
+    """What a stage's label says of its output: its spatial size, or its number of tokens."""
+    if u.out_hw:
+        return _hw_txt(u.out_hw)
+    if u.tokens:
+        return tr("arch_tokens", lang, n=u.out_shape[1])
+    return "×".join(str(d) for d in (u.out_shape or ())[1:])
 
 
 def _same_box(a: Block, b: Block) -> bool:
@@ -128,7 +137,10 @@ def _add_unit(add, group: str, u: Unit, lang: str, spec: Architecture) -> None:
         add(group, "bar", [], [u.index], hw=u.in_hw, pool=u)
     elif u.kind == "upsample":
         add(group, "upbar", [], [u.index], hw=u.out_hw)
-    elif u.kind in ("cat", "add"):
+    elif u.kind in ("cat", "add") or (u.params and len(u.inputs) == 1 and u.type in ("add", "cat")):
+        if u.params and len(u.inputs) == 1:  # a parameter joined to the data (class token, positions)
+            add(group, "layer", ["+ " + u.params[0].rsplit(".", 1)[-1]], [u.index], hw=u.out_hw)
+            return
         add(group, "merge", ["C" if u.kind == "cat" else "+"], [u.index], hw=u.out_hw, merge=u.kind)
     elif u.kind == "avgpool":
         if u.out_hw == (1, 1):
@@ -397,7 +409,8 @@ def _draw_stage_labels(ax, spec: Architecture, items: list[dict], geo: dict, fs:
         xl, xr = members[0]["x"], members[-1]["x"] + members[-1]["w"]
         yb = members[0]["y0"] - 0.1
         ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=GREY, lw=1.0, zorder=2)
-        ax.text((xl + xr) / 2, yb - 0.05, f"{tr(key, lang, i=si + 1)}\n{_hw_txt(stage.out_hw)}",
+        last = spec.units[members[-1]["units"][-1]]
+        ax.text((xl + xr) / 2, yb - 0.05, f"{tr(key, lang, i=si + 1)}\n{_size_txt(last, lang)}",
                 ha="center", va="top", fontsize=fs, color=NAVY, linespacing=1.2)
 
 
@@ -406,7 +419,9 @@ def _legend_entries(spec: Architecture, items: list[dict], lang: str) -> list[tu
     kinds = {it["kind"] for it in items}
     out = []
     if spec.family == "residual":
-        out.append(("block", tr("arch_box_legend", lang, block=spec.stages[0].blocks[0].type)))
+        tokens = spec.units[spec.stages[0].units[0]].tokens
+        out.append(("block", tr("arch_token_legend" if tokens else "arch_box_legend", lang,
+                                block=spec.stages[0].blocks[0].type)))
         out.append(("identity", tr("arch_identity", lang)))
         if any(b.downsample for st in spec.stages for b in st.blocks):
             out.append(("projection", tr("arch_projection", lang)))
@@ -457,7 +472,7 @@ def _draw_legend(ax, geo: dict, fs: float) -> None:
 
 def _alt(spec: Architecture, lang: str) -> str:
     ch = ", ".join(str(s.out_ch) for s in spec.stages)
-    hw = ", ".join(_hw_txt(s.out_hw) for s in spec.stages)
+    hw = ", ".join(_hw_txt(s.out_hw) or _size_txt(spec.units[s.units[-1]], lang) for s in spec.stages)
     counts = "/".join(str(s.n_blocks) for s in spec.stages)
     fcs = [h.out_ch for h in spec.head if h.kind == "fc"]
     if fcs:

@@ -114,6 +114,11 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "{block} (canaux de sortie)",
         "en": "{block} (output channels)",
     },
+    "arch_token_legend": {
+        "fr": "{block} (largeur des jetons)",
+        "en": "{block} (token width)",
+    },
+    "arch_tokens": {"fr": "{n} jetons", "en": "{n} tokens"},
     "arch_conv_legend": {
         "fr": "{conv} (canaux de sortie)",
         "en": "{conv} (output channels)",
