@@ -28,6 +28,7 @@ from .assets import image_uri
 from .highlight import render_code
 from .steps import answer_marks
 from .math import render_math
+from .page_fit import code_sizes
 
 
 @dataclass
@@ -89,8 +90,10 @@ class SlideRenderer(RendererHTML):
                 raise CellError(f"the figure the cell shows is not a valid SVG document: {exc}", cell.location) from None
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
         size = " code-small" if cell.options.code_size == "small" else ""
+        grown = env.get("code_sizes", {}).get(cell.index)  # page_fit.code_sizes: room left on the slide
+        style = f' style="--code-grown: {grown:g}px"' if grown else ""
         # data-cell: the page-fit check names the cell whose code runs past its box
-        return f'<div class="cell{size}" data-cell="{cell.index}"{step}>' + "".join(parts) + "</div>\n"
+        return f'<div class="cell{size}" data-cell="{cell.index}"{step}{style}>' + "".join(parts) + "</div>\n"
 
     def _markdown_output(self, text: str, cell: Cell, options, env) -> str:
         """What an `output: asis` cell printed, as Markdown in place of its output; errors at the cell."""
@@ -244,8 +247,8 @@ def _renderer() -> SlideRenderer:
 def render_slide(deck: Deck, slide: Slide, project_root: Path, math_cache: Path | None = None) -> tuple[str, str]:
     """(slide body HTML, speaker notes HTML) of a content slide."""
     renderer, options = _renderer(), markdown().options
-    env = {"slide": SlideContext(deck, slide, project_root, math_cache)}
     body, notes = split_notes(slide.tokens)
+    env = {"slide": SlideContext(deck, slide, project_root, math_cache), "code_sizes": code_sizes(body)}
     try:
         return renderer.render(body, options, env), renderer.render(notes, options, env)
     except SourceError as err:
