@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -104,6 +105,9 @@ class SlideRenderer(RendererHTML):
         html = self.render(tokens, options, {**env, "slide": dataclasses.replace(ctx, fixed=where)})
         return f'<div class="output-markdown">{html}</div>'
 
+    def text(self, tokens, idx, options, env) -> str:
+        return escape(keep_together(tokens[idx].content), quote=False)
+
     def code_inline(self, tokens, idx, options, env) -> str:
         tok = tokens[idx]
         expr = tok.meta.get("expr")
@@ -175,6 +179,18 @@ class SlideRenderer(RendererHTML):
 
     container_columns_close = container_column_close = container_incremental_close = _close_div
     container_answer_close = _close_div
+
+
+# A line never breaks inside a formula or a number: around a spaced operator ("512 × 4 + 4",
+# "16 → 32", "η = 0,001") and between the digit groups of a number ("10 201") the spaces are made
+# non-breaking (the group separator the narrow one deck's own numbers use).
+_SPACED_OPERATOR = re.compile(r" ([×→←↔=≈≠≤≥+−÷·]) ")
+_GROUPED_NUMBER = re.compile(r"(?<![\d,.])\d{1,3}(?: \d{3})+(?![\d])")
+
+
+def keep_together(text: str) -> str:
+    text = _GROUPED_NUMBER.sub(lambda m: m.group().replace(" ", "\u202f"), text)
+    return _SPACED_OPERATOR.sub("\u00a0\\1\u00a0", text)
 
 
 def _check_printed_markdown(tokens: list, where: Location) -> None:
