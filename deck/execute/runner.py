@@ -362,20 +362,24 @@ class Executor:
         elif raised is not None:
             raise CellError(f"cell raised {type(raised).__name__}: {raised}", _raise_location(cell, raised, filename),
                             detail=_cell_traceback(raised, filename))
-        shown_figures = []
-        if opts.output in ("below", "asis") and last_value is not None:
-            rich = rich_output(last_value, opts.caption)
-            shown_figures.append(last_value)
-            # A hidden cell (echo: false) shows the figure or table it makes, not the text of its
-            # last value: `torch.manual_seed(0)` at the end of a set-up cell is no slide content.
-            if rich or (opts.echo and not _is_plot_artist(last_value)):
-                cell.outputs.append(rich or Output("text", as_text(last_value, self.lang)))
-        elif opts.output == "comment":
-            for v in values.values():
-                rich = rich_output(v, opts.caption)
-                if rich:
-                    cell.outputs.append(rich)
-        cell.outputs.extend(_pyplot_figures(opts.caption, shown_figures))
+        # what writing its figures tells the lecturer (figures/lecturer.py: text too small) is the cell's too
+        with warnings.catch_warnings(record=True) as late:
+            warnings.simplefilter("always")
+            shown_figures = []
+            if opts.output in ("below", "asis") and last_value is not None:
+                rich = rich_output(last_value, opts.caption)
+                shown_figures.append(last_value)
+                # A hidden cell (echo: false) shows the figure or table it makes, not the text of its
+                # last value: `torch.manual_seed(0)` at the end of a set-up cell is no slide content.
+                if rich or (opts.echo and not _is_plot_artist(last_value)):
+                    cell.outputs.append(rich or Output("text", as_text(last_value, self.lang)))
+            elif opts.output == "comment":
+                for v in values.values():
+                    rich = rich_output(v, opts.caption)
+                    if rich:
+                        cell.outputs.append(rich)
+            cell.outputs.extend(_pyplot_figures(opts.caption, shown_figures))
+        cell.warnings += _shown_warnings(cell, late, filename)
         return values
 
 
