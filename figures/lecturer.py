@@ -25,10 +25,36 @@ _MPL_CYCLE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", 
               "#bcbd22", "#17becf")
 
 
+def _raise_default_sizes(fig) -> None:
+    """Text left at matplotlib's default size grows to what reads from the back row once the figure
+    is scaled to a slide (:func:`figures.legibility.min_font_for`); a size the cell set stays (and
+    :func:`check_legible` tells the lecturer if it is too small)."""
+    import matplotlib
+    from matplotlib.font_manager import FontProperties
+
+    from .legibility import min_font_for
+
+    width, height = fig.get_size_inches()
+    need = min_font_for(width * 72, height * 72, margin=1.05)
+    defaults = {round(FontProperties(size=matplotlib.rcParams[key]).get_size_in_points(), 2)
+                for key in ("font.size", "xtick.labelsize", "ytick.labelsize", "axes.labelsize", "legend.fontsize")}
+    for text in drawn_texts(fig):
+        if round(float(text.get_fontsize()), 2) in defaults and text.get_fontsize() < need:
+            text.set_fontsize(need)
+    for ax in fig.axes:  # ticks made at draw time take the axis' own size
+        for axis, key in ((ax.xaxis, "xtick.labelsize"), (ax.yaxis, "ytick.labelsize")):
+            size = axis.get_ticklabels()[0].get_fontsize() if axis.get_ticklabels() else None
+            if size is not None and round(float(size), 2) in defaults and size < need:
+                axis.set_tick_params(labelsize=need)
+
+
 def follow_deck(fig, lang: str) -> None:
-    """Restyle ``fig`` in place: numbers in ``lang``, the deck's frame and palette for defaults."""
+    """Restyle ``fig`` in place: numbers in ``lang``, the deck's frame, palette and text sizes for
+    what kept matplotlib's defaults."""
     from matplotlib.colors import to_hex
     from matplotlib.ticker import ScalarFormatter
+
+    _raise_default_sizes(fig)
 
     deck_colour = {mpl: deck for mpl, deck in zip(_MPL_CYCLE, CYCLE)}
     for ax in fig.axes:

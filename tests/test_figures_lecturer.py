@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from built_decks import build
+from figures.legibility import MIN_TEXT_PX, display_scale, svg_size
 from figures.palette import CYCLE, NAVY
 
 SOURCE = '''
@@ -32,12 +33,24 @@ _ = ax.plot([0, 3], [2.5, 0.05], color="#ff00ff")
 
 ---
 
-# Trop petit
+# Grande figure
 
 ```{{python}}
 #| echo: false
 fig, ax = plt.subplots(figsize=(24, 10))
 _ = ax.plot([0, 1, 2], [0.1, 0.2, 0.15])
+ax.set_xlabel("temps")
+```
+
+---
+
+# Trop petit
+
+```{{python}}
+#| echo: false
+fig, ax = plt.subplots(figsize=(12, 5))
+_ = ax.plot([0, 1, 2], [0.1, 0.2, 0.15])
+ax.set_xlabel("temps", fontsize=7)
 ```
 '''
 
@@ -64,7 +77,7 @@ def _ticks(svg: str) -> list[str]:
 
 def test_french_axes_have_decimal_commas_and_the_deck_look(tmp_path):
     report = _build(tmp_path, "fr")
-    first, _ = _svgs(report)
+    first, _, _ = _svgs(report)
     ticks = _ticks(first)
     assert "0,5" in ticks and "2,5" in ticks and not [t for t in ticks if re.fullmatch(r"[\d.]+\.\d+", t)]
     assert f"stroke: {CYCLE[0]}" in first  # matplotlib's default blue became the deck's first colour
@@ -74,11 +87,15 @@ def test_french_axes_have_decimal_commas_and_the_deck_look(tmp_path):
 
 
 def test_english_axes_keep_the_decimal_point(tmp_path):
-    first, _ = _svgs(_build(tmp_path, "en"))
+    first, _, _ = _svgs(_build(tmp_path, "en"))
     assert "0.5" in _ticks(first) and "0,5" not in _ticks(first)
 
 
-def test_tiny_text_in_a_lecturer_figure_is_a_located_warning(tmp_path):
+def test_default_sizes_grow_to_the_back_row_and_a_size_set_too_small_is_a_located_warning(tmp_path):
     report = _build(tmp_path, "fr")
-    small = [w for w in report.warnings if "fond de la salle" in w]
-    assert len(small) == 1 and "courbes.md:25 (slide 3)" in small[0]
+    _, big, small = _svgs(report)
+    k = display_scale(*svg_size(big))
+    sizes = [float(v) for v in re.findall(r"font-size: ([\d.]+)px", big)]
+    assert sizes and min(sizes) * k >= MIN_TEXT_PX  # a 24-inch figure's default 10-pt text, raised
+    warned = [w for w in report.warnings if "fond de la salle" in w]
+    assert len(warned) == 1 and "courbes.md:36 (slide 4)" in warned[0] and "'temps'" in warned[0]
