@@ -10,6 +10,7 @@ slide.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 PAGE_WIDTH = 960
@@ -173,10 +174,12 @@ _GROWABLE_OPEN = ("paragraph_open", "bullet_list_open", "ordered_list_open", "li
 class _Theme:
     text: float   # px: body text (--text-size), the cap
     code: float   # px: --code-size
+    small: float  # px: --small-size (callout labels)
     content_w: float
     content_h: float  # the slide's height less its paddings and its title
 
 
+@functools.lru_cache(maxsize=1)
 def _theme() -> _Theme:
     import re
     from pathlib import Path
@@ -189,11 +192,11 @@ def _theme() -> _Theme:
             raise RuntimeError(f"base.css: {pattern!r} not found (deck's own bug)")
         return [float(g) for g in m.groups()]
 
-    text, code = px(r"--text-size:\s*([\d.]+)px"), px(r"--code-size:\s*([\d.]+)px")
+    text, code, small = (px(rf"--{name}-size:\s*([\d.]+)px") for name in ("text", "code", "small"))
     top, right, bottom, left = px(r"\.slide-content \{[^}]*padding: ([\d.]+)px ([\d.]+)px ([\d.]+)px ([\d.]+)px")
     title_size, title_margin, title_line = px(
         r"h2\.slide-title \{ font-size: ([\d.]+)px;[^}]*margin: 0 0 ([\d.]+)px 0; line-height: ([\d.]+);")
-    return _Theme(text[0], code[0], PAGE_WIDTH - left - right,
+    return _Theme(text[0], code[0], small[0], PAGE_WIDTH - left - right,
                   PAGE_HEIGHT - top - bottom - title_size * title_line - title_margin)
 
 
@@ -206,23 +209,24 @@ def _cell_rows(cell, size: float, width: float) -> tuple[int, float]:
     extra = {r.line: max(0, len(r.text) - (r.end - r.start)) for r in cell.replacements}
     for i, line in enumerate(lines):
         widest = max(widest, (len(line) + extra.get(i, 0)) * MONO_ADVANCE * size)
-    rows += len(lines) + _callout_em(cell, lines) / CODE_LINE
+    rows += len(lines) + _callout_px(cell, lines) / (CODE_LINE * size)
     per_row = max(1, int(width // (MONO_ADVANCE * size)))
     for out in cell.outputs:  # printed text wraps (pre-wrap) at the box's width
         rows += sum(-(-max(1, len(line)) // per_row) for line in out.content.rstrip("\n").split("\n"))
     return rows, widest
 
 
-def _callout_em(cell, lines: list[str]) -> float:
-    """The room (em of the code) that callout labels take under their lines (render/highlight.py)."""
-    from .highlight import CALLOUT_ROOM, CALLOUT_ROW
+def _callout_px(cell, lines: list[str]) -> float:
+    """The room (px) that callout labels take under their lines (render/highlight.py)."""
+    from .highlight import CALLOUT_GAP, CALLOUT_ROOM, CALLOUT_ROW
 
     per_line: dict[int, int] = {}
     for span in cell.options.callouts:
         i = next((k for k, line in enumerate(lines) if span in line), None)
         if i is not None:
             per_line[i] = per_line.get(i, 0) + 1
-    return sum(CALLOUT_ROOM + (n - 1) * CALLOUT_ROW for n in per_line.values())
+    small = _theme().small
+    return sum(small * (CALLOUT_ROOM + (n - 1) * CALLOUT_ROW) + CALLOUT_GAP for n in per_line.values())
 
 
 def _prose_height(tokens) -> float | None:
