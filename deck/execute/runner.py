@@ -334,7 +334,7 @@ class Executor:
                         value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
                         if _silenced(stmt, code_lines):  # `net.eval();`: as in Jupyter, the value is not shown
                             value = None
-                        if value is not None and not _is_plot_artist(value):  # nothing to show or check
+                        if value is not None and not _is_plot_artist(value) and not _is_handle(value):  # nothing to show or check
                             values[stmt.end_lineno - 1] = value
                         last_value = value
                     else:
@@ -476,6 +476,12 @@ def _silenced(stmt: ast.stmt, lines: list[str]) -> bool:
     """Is the expression statement followed by `;` on its last line?"""
     line = lines[stmt.end_lineno - 1].encode("utf-8")  # ast's columns count UTF-8 bytes
     return line[stmt.end_col_offset:].decode("utf-8", "replace").lstrip().startswith(";")
+
+
+def _is_handle(value) -> bool:
+    """A value without a value of its own to show: its repr is object's (`torch.manual_seed(0)`
+    returns a Generator, `<torch._C.Generator object at 0x…>`); a result comment would say nothing."""
+    return type(value).__repr__ is object.__repr__ and not hasattr(value, "_deck_text_")
 
 
 def _is_plot_artist(value) -> bool:
