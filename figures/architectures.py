@@ -114,8 +114,10 @@ def _items(spec: Architecture, lang: str, collapse: bool) -> list[dict]:
                 second = [f"×{n}"] if n > 1 else []
                 if u.kind == "conv" and _conv_name(u) != usual:  # a U-Net's 1×1 head: not a stray mark
                     second = [_conv_name(u).removeprefix("conv ")]
+                key = "arch_stage" if spec.family == "residual" else "arch_block"
+                label = [tr(key, lang, i=si + 1), _size_txt(units[run[-1]], lang)]  # as drawn under it
                 add(f"stage{si}", kind, [str(b.out_ch)] + second, run,
-                    count=n, block=b, stage=si, hw=u.out_hw)
+                    count=n, block=b, stage=si, hw=u.out_hw, stage_label=label)
                 j += n
             else:
                 _add_unit(add, f"stage{si}", u, lang, spec)
@@ -241,6 +243,11 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
             it["w"] = max(0.6, _text_w(it["lines"], fs) + max(0.22, 0.5 * fs / 72))  # a margin of text
         if it.get("sub"):  # the size written under a box must not run past its neighbours
             it["w"] = max(it["w"], _text_w([it["sub"]], fs) * 0.9)
+    if not unet:  # a stage drawn as one box ("768 ×12") is as wide as the label under it
+        for si in {it["stage"] for it in items if "stage" in it}:
+            members = [it for it in items if it.get("stage") == si]
+            if len(members) == 1 and members[0].get("stage_label"):
+                members[0]["w"] = max(members[0]["w"], _text_w(members[0]["stage_label"], fs) + 0.1)
     # a U: one line per box ("16 ×2"), the row's resolution written at its left
     row_label_w = _text_w([_hw_txt(hw) for hw in levels], fs) + 0.25 if unet else 0.0
     x0 = 0.1 + row_label_w
