@@ -23,7 +23,7 @@ from deck.shared.svg import register_deck_font
 from .blocks import Architecture, Block, Stage, _block, _int, _stride, architecture_spec
 from .graph import Unit
 from .labels import resolve_lang, tr
-from .legibility import MIN_TEXT_PX, min_font_for, rendered_px
+from .legibility import MIN_TEXT_PX, display_scale, min_font_for, rendered_px
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, THEME_RC, WHITE, theme
 
@@ -36,7 +36,10 @@ _GAP_IN = 0.16  # between items of a group, inches
 _GAP_OUT = 0.36  # between groups
 _BAR_W = 0.16  # pooling bar
 _MERGE_W = 0.44  # concatenation / addition circle
-_FS_START = 16  # points; raised until the text is legible once the figure is scaled to a slide
+# points: the gaps and arrows are fixed in inches, so a larger text takes a larger share of the
+# figure's width and is larger on the slide (24: labels about 18-20 px on a 540-px slide, where 16
+# gave the 15-px minimum); raised further until the text is legible once scaled to a slide
+_FS_START = 24
 
 
 def _text_w(lines, size) -> float:
@@ -57,7 +60,16 @@ def _line_w(text: str, size: float) -> float:
 
 
 def _hw_txt(hw) -> str:
-    return f"{hw[0]}×{hw[1]}"
+    return f"{hw[0]}×{hw[1]}" if hw else ""
+
+
+def _size_txt(u: Unit, lang: str) -> str:
+    """What a stage's label says of its output: its spatial size, or its number of tokens."""
+    if u.out_hw:
+        return _hw_txt(u.out_hw)
+    if u.tokens:
+        return tr("arch_tokens", lang, n=u.out_shape[1])
+    return "×".join(str(d) for d in (u.out_shape or ())[1:])
 
 
 def _same_box(a: Block, b: Block) -> bool:
@@ -82,6 +94,8 @@ def _items(spec: Architecture, lang: str, collapse: bool) -> list[dict]:
     add("input", "input", [tr("input", lang), dims], [-1], hw=_hw_from(shape))
     for i in spec.stem_units:
         _add_unit(add, "stem", units[i], lang, spec)
+    convs = [_conv_name(units[i]) for stage in spec.stages for i in stage.units if units[i].kind == "conv"]
+    usual = max(sorted(set(convs)), key=convs.count) if convs else ""  # the legend's convolution
     for si, stage in enumerate(spec.stages):
         ids = stage.units
         j = 0
@@ -97,8 +111,13 @@ def _items(spec: Architecture, lang: str, collapse: bool) -> list[dict]:
                     run.append(ids[j + len(run)])
                 n = len(run)
                 kind = "upconv" if u.kind == "upconv" else "block"
-                add(f"stage{si}", kind, [str(b.out_ch)] + ([f"×{n}"] if n > 1 else []), run,
-                    count=n, block=b, stage=si, hw=u.out_hw)
+                second = [f"×{n}"] if n > 1 else []
+                if u.kind == "conv" and _conv_name(u) != usual:  # a U-Net's 1×1 head: not a stray mark
+                    second = [_conv_name(u).removeprefix("conv ")]
+                key = "arch_stage" if spec.family == "residual" else "arch_block"
+                label = [tr(key, lang, i=si + 1), _size_txt(units[run[-1]], lang)]  # as drawn under it
+                add(f"stage{si}", kind, [str(b.out_ch)] + second, run,
+                    count=n, block=b, stage=si, hw=u.out_hw, stage_label=label)
                 j += n
             else:
                 _add_unit(add, f"stage{si}", u, lang, spec)
@@ -128,7 +147,10 @@ def _add_unit(add, group: str, u: Unit, lang: str, spec: Architecture) -> None:
         add(group, "bar", [], [u.index], hw=u.in_hw, pool=u)
     elif u.kind == "upsample":
         add(group, "upbar", [], [u.index], hw=u.out_hw)
-    elif u.kind in ("cat", "add"):
+    elif u.kind in ("cat", "add") or (u.params and len(u.inputs) == 1 and u.type in ("add", "cat")):
+        if u.params and len(u.inputs) == 1:  # a parameter joined to the data (class token, positions)
+            add(group, "layer", ["+ " + u.params[0].rsplit(".", 1)[-1]], [u.index], hw=u.out_hw)
+            return
         add(group, "merge", ["C" if u.kind == "cat" else "+"], [u.index], hw=u.out_hw, merge=u.kind)
     elif u.kind == "avgpool":
         if u.out_hw == (1, 1):
@@ -167,37 +189,44 @@ def _merge_w(fs: float) -> float:
 
 
 def _legend_rows(entries: list[tuple[str, str]], fs: float, max_w: float) -> list[list[tuple]]:
-    """Legend entries packed into rows no wider than the diagram: (sample, text, width)."""
-    rows: list[list[tuple]] = [[]]
-    used = 0.0
-    for sample, text in entries:
-        w = _sample_w(sample, fs) + 0.08 + _text_w([text], fs) + 0.35
-        if rows[-1] and used + w > max_w:
-            rows.append([])
-            used = 0.0
-        rows[-1].append((sample, text, w))
-        used += w
-    return rows
+    """Legend entries packed into as few rows no wider than the diagram as they need, shared out so
+    that no entry is left alone on a last row: (sample, text, width)."""
+    import itertools
+
+    sized = [(sample, text, _sample_w(sample, fs) + 0.08 + _text_w([text], fs) + 0.35) for sample, text in entries]
+    for n in range(1, len(sized) + 1):
+        splits = []
+        for cut in itertools.combinations(range(1, len(sized)), n - 1):
+            rows = [sized[a:b] for a, b in zip((0,) + cut, cut + (len(sized),))]
+            widths = [sum(e[2] for e in r) for r in rows]
+            if max(widths) <= max_w:
+                splits.append((max(widths), rows))
+        if splits:
+            return min(splits, key=lambda s: s[0])[1]
+    return [[e] for e in sized]
 
 
 def _sample_w(sample: str, fs: float) -> float:
+    """Width of a legend sample: as in the diagram, growing with the text as the strokes do."""
+    u = max(1.0, fs / 16)
     if sample in ("identity", "projection"):
-        return 0.4
+        return 0.4 * u
     if sample in ("cat", "add"):
         return _merge_w(fs)
-    return _BAR_W if sample in ("bar", "upbar") else 0.26
+    return (_BAR_W if sample in ("bar", "upbar") else 0.26) * u
 
 
 def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]], fs: float,
-            title: bool) -> dict:
+            title: bool, rows: int = 1) -> dict:
     """Item positions and the figure size for text of ``fs`` points.
 
-    One row for a chain; for a U, one row per resolution (largest at the top): a row's items start
-    under the step down from the row above, so the encoder is a staircase going down, the decoder one
-    going up, and each concatenation skip a horizontal arrow across its row."""
+    A chain in ``rows`` rows, read left to right and top to bottom (cut between groups, never under a
+    skip); for a U, one row per resolution (largest at the top): a row's items start under the step
+    down from the row above, so the encoder is a staircase going down, the decoder one going up, and
+    each concatenation skip a horizontal arrow across its row."""
     unet = spec.family == "unet"
     line_h = 1.25 * fs / 72
-    box_h = max(0.5, 1.2 * line_h + 0.14) if unet else max(0.9, 2.4 * line_h)
+    box_h = max(0.9, 2.4 * line_h)  # two lines: channels over count, a name over its size
     levels: dict[tuple, int] = {}
     if unet:
         sizes = sorted({it["hw"] for it in items if it.get("hw")}, key=lambda hw: -hw[0] * hw[1])
@@ -211,9 +240,14 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
         elif it["kind"] == "merge":
             it["w"] = _merge_w(fs)
         else:
-            it["w"] = max(0.6, _text_w(it["lines"], fs) + 0.22)
+            it["w"] = max(0.6, _text_w(it["lines"], fs) + max(0.22, 0.5 * fs / 72))  # a margin of text
         if it.get("sub"):  # the size written under a box must not run past its neighbours
             it["w"] = max(it["w"], _text_w([it["sub"]], fs) * 0.9)
+    if not unet:  # a stage drawn as one box ("768 ×12") is as wide as the label under it
+        for si in {it["stage"] for it in items if "stage" in it}:
+            members = [it for it in items if it.get("stage") == si]
+            if len(members) == 1 and members[0].get("stage_label"):
+                members[0]["w"] = max(members[0]["w"], _text_w(members[0]["stage_label"], fs) + 0.1)
     # a U: one line per box ("16 ×2"), the row's resolution written at its left
     row_label_w = _text_w([_hw_txt(hw) for hw in levels], fs) + 0.25 if unet else 0.0
     x0 = 0.1 + row_label_w
@@ -233,18 +267,22 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
         it["x"] = x
         row_end[it["level"]] = x + it["w"]
         prev = it
+    if not unet and rows > 1:
+        _wrap(spec, items, rows, x0 + 0.2)  # room for the turn into each next row
     width = max(it["x"] + it["w"] for it in items) + 0.1
     widest_entry = max((_text_w([t], fs) + 1.0 for _, t in legend), default=0.0)
     legend_rows = _legend_rows(legend, fs, max(width - 0.2, widest_entry))
     width = max(width, max((sum(e[2] for e in r) for r in legend_rows), default=0.0) + 0.2)
 
-    n_levels = max(levels.values(), default=0) + 1
+    n_levels = max(it["level"] for it in items) + 1
     legend_h = (len(legend_rows) + 0.3) * 1.5 * line_h
     labels_h = 0.3 * line_h if unet else 2.3 * line_h + 0.14  # sizes and stage names under the boxes
-    level_gap = 0.32
     skip_room = 0.5 if spec.family == "residual" else 0.0
     if spec.skips:
-        skip_room = max(skip_room, 0.3 + (0.14 * len(spec.skips) if not unet else 0.0))
+        skip_room = max(skip_room, 0.45 + (0.14 * len(spec.skips) if not unet else 0.0))
+    # a U's rows are close (its skips run along them); a chain's rows leave room for the labels under
+    # a row, the turn to the next one and the shortcuts over it
+    level_gap = 0.32 if unet else labels_h + skip_room + 0.3
     y_base = legend_h + labels_h
     for it in items:
         it["y0"] = y_base + (n_levels - 1 - it["level"]) * (box_h + level_gap)
@@ -252,7 +290,34 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
     height = top + skip_room + 0.12 + (1.4 * line_h if title else 0.0)
     return dict(width=width, height=height, box_h=box_h, line_h=line_h, top=top,
                 legend_rows=legend_rows, legend_top=legend_h - 0.9 * line_h, levels=levels,
-                row_label_x=0.1)
+                row_label_x=0.1, labels_h=labels_h, rows=n_levels,
+                u=max(1.0, fs / 16))  # strokes and arrow heads grow with the text (set for 16 pt)
+
+
+def _wrap(spec: Architecture, items: list[dict], rows: int, x0: float) -> None:
+    """Cut a one-row chain into ``rows`` rows of about equal width: each row starts again at ``x0``."""
+    spans = [(_index_of(items, s.src), _index_of(items, s.dst)) for s in spec.skips]
+    # a cut before item i: between two groups (a stage is never cut), under no skip
+    cuts = [i for i in range(1, len(items)) if items[i]["group"] != items[i - 1]["group"]
+            and not any(a is not None and b is not None and a < i <= b for a, b in spans)]
+    total = items[-1]["x"] + items[-1]["w"] - x0
+    chosen: list[int] = []
+    for r in range(1, rows):
+        target = x0 + total * r / rows
+        options = [i for i in cuts if not chosen or i > chosen[-1]]
+        if not options:
+            break
+        chosen.append(min(options, key=lambda i: abs(items[i]["x"] - target)))
+    for start, end in zip([0] + chosen, chosen + [len(items)]):
+        shift = items[start]["x"] - x0
+        for it in items[start:end]:
+            it["x"] -= shift
+            it["level"] = len([c for c in chosen if c <= start])
+        items[start]["gap_before"] = "out"
+
+
+def _index_of(items: list[dict], unit: int) -> int | None:
+    return next((k for k, it in enumerate(items) if unit in it["units"]), None)
 
 
 def architecture(
@@ -262,12 +327,14 @@ def architecture(
     lang: str | None = None,
     collapse: bool | None = None,
     title: bool = False,
+    rows: int | None = None,
 ) -> SVGFigure:
     """Left-to-right diagram of any network: input, stem, stages of blocks (box = output channels),
     skips, head, with the spatial size under each stage. ``collapse=None`` merges identical
     consecutive blocks into one "×N" box only when the network has more than 10 blocks. Text sizes
     grow until the text is legible once the figure is scaled to a slide. ``title``: the model's name
-    above the diagram (off: the slide's title says it)."""
+    above the diagram (off: the slide's title says it). ``rows``: a chain cut into that many rows
+    (None: the number that makes the text largest on a slide; a U is drawn one row per resolution)."""
     lang = resolve_lang(lang)
     spec = architecture_spec(model, input_size)
     n_total = sum(s.n_blocks for s in spec.stages)
@@ -276,24 +343,29 @@ def architecture(
     items = _items(spec, lang, collapse)
     legend = _legend_entries(spec, items, lang)
 
-    if spec.family == "unet":  # one line per box in a U (rows stay low)
-        for it in items:
-            if it["kind"] in ("block", "upconv", "input") and len(it["lines"]) == 2:
-                it["lines"] = [" ".join(it["lines"])]
     fs = _FS_START
+    if rows is None:  # as many rows as make the text largest once the figure fills its room
+        rows = max(range(1, 4), key=lambda n: _room_scale(_layout(spec, items, legend, fs, title, n)) / (1 + 0.1 * n))
     for _ in range(4):  # the estimate is close; what counts is the size in the SVG as written
         for _ in range(8):  # the figure grows with its text: a few rounds settle the size
-            geo = _layout(spec, items, legend, fs, title)
+            geo = _layout(spec, items, legend, fs, title, rows)
             need = min_font_for(geo["width"] * 72, geo["height"] * 72)
             if fs >= need:
                 break
             fs = need
         fig = _draw(spec, items, geo, fs, lang, title, collapse)
+        fig.data["rows"] = geo["rows"]
+        fig.data["legend"] = [[text for _, text, _ in row] for row in geo["legend_rows"]]
         shown = rendered_px(fs, fig.svg)
         if shown >= MIN_TEXT_PX:
             return fig
         fs *= MIN_TEXT_PX / shown * 1.01
     return fig
+
+
+def _room_scale(geo: dict) -> float:
+    """Slide pixels per inch of the figure once it fills the room a slide gives a figure."""
+    return display_scale(geo["width"] * 72, geo["height"] * 72)
 
 
 def _draw(spec: Architecture, items: list[dict], geo: dict, fs: float, lang: str, title: bool,
@@ -331,10 +403,10 @@ def _draw_items(ax, spec: Architecture, items: list[dict], geo: dict, fs: float)
         y1, xm, ym = y0 + box_h, (it["x"] + it["x"] + it["w"]) / 2, y0 + box_h / 2
         it["mid"] = ym
         if it["kind"] == "merge":
-            ax.add_patch(Circle((xm, ym), it["w"] / 2, fc=face, ec=edge, lw=1.6, zorder=3))
+            ax.add_patch(Circle((xm, ym), it["w"] / 2, fc=face, ec=edge, lw=1.6 * geo["u"], zorder=3))
         else:
             ax.add_patch(FancyBboxPatch((xl, y0), it["w"], box_h, boxstyle="round,pad=0,rounding_size=0.06",
-                                        fc=face, ec=edge, lw=1.2, zorder=3))
+                                        fc=face, ec=edge, lw=1.2 * geo["u"], zorder=3))
         lines = it["lines"]
         weight = "bold" if it["kind"] in ("block", "upconv", "merge") else "normal"
         if it["kind"] in ("block", "upconv") and len(lines) == 2:  # channels, then the count
@@ -350,18 +422,34 @@ def _draw_items(ax, spec: Architecture, items: list[dict], geo: dict, fs: float)
             p = items[i - 1]
             start = (p["x"] + p["w"] + 0.03, p["mid"])
             end = (xl - 0.03, ym)
-            if it["gap_before"] == "out" or p["level"] != it["level"]:
+            if p["level"] != it["level"] and spec.family != "unet":  # to the next row: under this one
+                _draw_turn(ax, p, it, geo)
+            elif it["gap_before"] == "out" or p["level"] != it["level"]:
                 ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>,head_length=5,head_width=3",
-                                             mutation_scale=1, color=GREY, lw=1.4, zorder=2,
+                                             mutation_scale=geo["u"], color=GREY, lw=1.4 * geo["u"], zorder=2,
                                              shrinkA=0, shrinkB=0))
             else:
-                ax.plot([start[0], end[0]], [start[1], end[1]], color=GREY, lw=1.4, zorder=2)
+                ax.plot([start[0], end[0]], [start[1], end[1]], color=GREY, lw=1.4 * geo["u"], zorder=2)
         if it["kind"] == "block" and spec.family == "residual":  # shortcut arc over the block
             ax.add_patch(FancyArrowPatch(
                 (xl - 0.02, y1 - 0.02), (xr + 0.02, y1 - 0.02), connectionstyle="arc3,rad=-0.55",
-                arrowstyle="-|>,head_length=5,head_width=3", mutation_scale=1, color=ACCENT, lw=1.6,
+                arrowstyle="-|>,head_length=5,head_width=3", mutation_scale=geo["u"], color=ACCENT, lw=1.6 * geo["u"],
                 linestyle=(0, (4, 2.5)) if it["block"].downsample else "-", zorder=5,
                 shrinkA=0, shrinkB=0))
+
+
+def _draw_turn(ax, p: dict, it: dict, geo: dict) -> None:
+    """The arrow from the end of a row to the start of the next: right, down under the row's labels,
+    back left, down and into the next row's first item."""
+    from matplotlib.patches import FancyArrowPatch
+
+    x1, x2 = p["x"] + p["w"] + 0.12, it["x"] - 0.14
+    y_turn = p["y0"] - geo["labels_h"] - 0.12
+    ym = it["y0"] + geo["box_h"] / 2
+    ax.plot([p["x"] + p["w"] + 0.03, x1, x1, x2, x2], [p["mid"], p["mid"], y_turn, y_turn, ym],
+            color=GREY, lw=1.4 * geo["u"], zorder=2, solid_joinstyle="round")
+    ax.add_patch(FancyArrowPatch((x2, ym), (it["x"] - 0.03, ym), arrowstyle="-|>,head_length=5,head_width=3",
+                                 mutation_scale=geo["u"], color=GREY, lw=1.4 * geo["u"], zorder=2, shrinkA=0, shrinkB=0))
 
 
 def _draw_skips(ax, spec: Architecture, items: list[dict], geo: dict) -> None:
@@ -377,12 +465,14 @@ def _draw_skips(ax, spec: Architecture, items: list[dict], geo: dict) -> None:
     pairs.sort(key=lambda ab: ab[1]["x"] - ab[0]["x"])
     for rank, (a, b) in enumerate(pairs):
         xa, xb = a["x"] + a["w"] / 2, b["x"] + b["w"] / 2
-        ya, yb = a["y0"] + geo["box_h"], b["y0"] + geo["box_h"]
+        ya = a["y0"] + geo["box_h"]
+        yb = b["mid"] + b["w"] / 2 if b["kind"] == "merge" else b["y0"] + geo["box_h"]  # onto the circle
         rise = 0.22 + (0.14 * rank if spec.family != "unet" else 0.0)
         y = max(ya, yb) + rise
-        ax.plot([xa, xa, xb], [ya, y, y], color=ACCENT, lw=1.8, zorder=5, solid_capstyle="butt")
-        ax.add_patch(FancyArrowPatch((xb, y), (xb, yb + 0.02), arrowstyle="-|>,head_length=6,head_width=3.5",
-                                     mutation_scale=1, color=ACCENT, lw=1.8, zorder=5, shrinkA=0,
+        # as thick as the boxes' text strokes: seen from the back of the room, as the data flow is
+        ax.plot([xa, xa, xb], [ya, y, y], color=ACCENT, lw=2.6 * geo["u"], zorder=5, solid_capstyle="butt")
+        ax.add_patch(FancyArrowPatch((xb, y), (xb, yb + 0.02), arrowstyle="-|>,head_length=9,head_width=5",
+                                     mutation_scale=geo["u"], color=ACCENT, lw=2.6 * geo["u"], zorder=5, shrinkA=0,
                                      shrinkB=0))
 
 
@@ -396,8 +486,9 @@ def _draw_stage_labels(ax, spec: Architecture, items: list[dict], geo: dict, fs:
             continue
         xl, xr = members[0]["x"], members[-1]["x"] + members[-1]["w"]
         yb = members[0]["y0"] - 0.1
-        ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=GREY, lw=1.0, zorder=2)
-        ax.text((xl + xr) / 2, yb - 0.05, f"{tr(key, lang, i=si + 1)}\n{_hw_txt(stage.out_hw)}",
+        ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=GREY, lw=1.0 * geo["u"], zorder=2)
+        last = spec.units[members[-1]["units"][-1]]
+        ax.text((xl + xr) / 2, yb - 0.05, f"{tr(key, lang, i=si + 1)}\n{_size_txt(last, lang)}",
                 ha="center", va="top", fontsize=fs, color=NAVY, linespacing=1.2)
 
 
@@ -406,7 +497,9 @@ def _legend_entries(spec: Architecture, items: list[dict], lang: str) -> list[tu
     kinds = {it["kind"] for it in items}
     out = []
     if spec.family == "residual":
-        out.append(("block", tr("arch_box_legend", lang, block=spec.stages[0].blocks[0].type)))
+        tokens = spec.units[spec.stages[0].units[0]].tokens
+        out.append(("block", tr("arch_token_legend" if tokens else "arch_box_legend", lang,
+                                block=spec.stages[0].blocks[0].type)))
         out.append(("identity", tr("arch_identity", lang)))
         if any(b.downsample for st in spec.stages for b in st.blocks):
             out.append(("projection", tr("arch_projection", lang)))
@@ -441,15 +534,15 @@ def _draw_legend(ax, geo: dict, fs: float) -> None:
         for sample, text, width in row:
             w = _sample_w(sample, fs)
             if sample in ("identity", "projection"):
-                ax.plot([x, x + w], [y, y], color=ACCENT, lw=1.8,
+                ax.plot([x, x + w], [y, y], color=ACCENT, lw=1.8 * geo["u"],
                         linestyle=(0, (4, 2.5)) if sample == "projection" else "-")
             elif sample in ("cat", "add"):
-                ax.add_patch(Circle((x + w / 2, y), w / 2, fc=WHITE, ec=NAVY, lw=1.4))
+                ax.add_patch(Circle((x + w / 2, y), w / 2, fc=WHITE, ec=NAVY, lw=1.4 * geo["u"]))
                 ax.text(x + w / 2, y, "C" if sample == "cat" else "+", ha="center", va="center",
                         fontsize=fs, color=NAVY, fontweight="bold")
             else:
                 face = _STYLE[sample][0]
-                ax.add_patch(FancyBboxPatch((x, y - 0.1), w, 0.2, boxstyle="round,pad=0,rounding_size=0.02",
+                ax.add_patch(FancyBboxPatch((x, y - 0.1 * geo["u"]), w, 0.2 * geo["u"], boxstyle="round,pad=0,rounding_size=0.02",
                                             fc=face, ec=face))
             ax.text(x + w + 0.08, y, text, va="center", fontsize=fs, color=NAVY)
             x += width
@@ -457,7 +550,7 @@ def _draw_legend(ax, geo: dict, fs: float) -> None:
 
 def _alt(spec: Architecture, lang: str) -> str:
     ch = ", ".join(str(s.out_ch) for s in spec.stages)
-    hw = ", ".join(_hw_txt(s.out_hw) for s in spec.stages)
+    hw = ", ".join(_hw_txt(s.out_hw) or _size_txt(spec.units[s.units[-1]], lang) for s in spec.stages)
     counts = "/".join(str(s.n_blocks) for s in spec.stages)
     fcs = [h.out_ch for h in spec.head if h.kind == "fc"]
     if fcs:

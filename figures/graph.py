@@ -40,6 +40,7 @@ class Node:
     in_shape: tuple[int, ...] | None
     out_shape: tuple[int, ...] | None
     module: Any = None
+    params: list[str] = field(default_factory=list)  # model parameters it reads ("class_token")
 
 
 @dataclass
@@ -68,10 +69,14 @@ class Unit:
     module: Any = None
     folded: list[str] = field(default_factory=list)  # types drawn on this unit's box ("ReLU")
     projection: bool = False  # block: its shortcut goes through a layer (1×1 conv)
+    params: list[str] = field(default_factory=list)  # op: model parameters it reads ("pos_embedding")
+    tokens: bool = False  # its output is (batch, tokens, width): a transformer's sequence
 
     @property
     def out_ch(self) -> int | None:
         s = self.out_shape
+        if self.tokens:  # (batch, tokens, width): the width is what a layer maps
+            return int(s[-1])
         return int(s[1]) if s is not None and len(s) >= 2 else None
 
     @property
@@ -112,6 +117,10 @@ class _Tracer:
         self.keep: list = []  # tensors stay alive, so that their ids are never reused
         self.leaf_depth = 0
         self.open_calls: list[Call] = []
+        self.param_of: dict[int, str] = {}  # id(tensor) -> name of the model parameter it is (a view of)
+
+    def params(self, obj) -> list[str]:
+        return [self.param_of[id(t)] for t in _tensors(obj) if id(t) in self.param_of]
 
     def sources(self, obj) -> list[int]:
         out = []
@@ -132,6 +141,7 @@ class _Tracer:
         node = Node(len(self.nodes), kind, name, type_, self.sources(args),
                     tuple(ins[0].shape) if ins else None, tuple(outs[0].shape) if outs else None,
                     module)
+        node.params = self.params(args)
         self.nodes.append(node)
         self.produce(out, node.index)
 
@@ -187,12 +197,16 @@ def trace_nodes(model, input_size, *, dtype=None) -> tuple[list[Node], list[Call
             out = func(*args, **(kwargs or {}))
             if tracer.leaf_depth == 0 and _tensors(out):
                 srcs = tracer.sources((args, kwargs))
+                name = _op_name(func)
                 if srcs:  # an op on the data flow (not a tensor made from nothing)
-                    name = _op_name(func)
                     if name in _TRANSPARENT:
                         tracer.produce(out, srcs[0])
                     else:
                         tracer.add_node("op", name, name, (args, kwargs), out)
+                elif name in _TRANSPARENT and tracer.params((args, kwargs)):
+                    # a parameter reshaped before use (a ViT's class token, expanded to the batch)
+                    tracer.param_of[id(_tensors(out)[0])] = tracer.params((args, kwargs))[0]
+                    tracer.keep.append(out)
             return out
 
     handles = []
@@ -207,6 +221,8 @@ def trace_nodes(model, input_size, *, dtype=None) -> tuple[list[Node], list[Call
         tracer.produce(x, 0)
         substitutes = {n: torch.empty_like(t, device="meta") for n, t in model.named_parameters()}
         substitutes.update({n: torch.empty_like(t, device="meta") for n, t in model.named_buffers()})
+        # parameters that the forward uses as data (not through a layer): named on the diagram
+        tracer.param_of = {id(t): n for n, t in substitutes.items()}
         with torch.no_grad(), Recorder():
             functional_call(model, substitutes, (x,))
     finally:
@@ -294,6 +310,7 @@ def units_of(model, input_size, *, dtype=None) -> list[Unit]:
     """The drawable units of ``model``'s forward pass (see the module docstring)."""
     nodes, calls = trace_nodes(model, input_size, dtype=dtype)
     blocks = _residual_blocks(nodes, calls)
+    tokens = _has_token_layers(model)
     unit_of: dict[int, int] = {0: -1}  # node -> unit (-1: the model's input)
     units: list[Unit] = []
 
@@ -316,7 +333,7 @@ def units_of(model, input_size, *, dtype=None) -> list[Unit]:
             # a shortcut with a layer on it (projection): an add input that does not lead back to
             # the block's input through layers alone of the main path, i.e. the short branch has a node
             adds = [n for n in (nodes[j] for j in inner) if n.type in _ADD and len(n.inputs) >= 2]
-            projection = any(block.input not in (n.inputs[0], n.inputs[1]) for n in adds[-1:])
+            projection = any(_is_projection(nodes, n, block.input) for n in adds[-1:])
             unit = Unit(len(units), "block", type(block.module).__name__, block.name,
                         unit_inputs([block.input]), in_node.out_shape, out_node.out_shape,
                         block.module, projection=projection)
@@ -334,8 +351,25 @@ def units_of(model, input_size, *, dtype=None) -> list[Unit]:
             i += 1
             continue
         unit = Unit(len(units), _kind(node), node.type, node.name, ins, node.in_shape,
-                    node.out_shape, node.module)
+                    node.out_shape, node.module, params=list(node.params))
         units.append(unit)
         unit_of[i] = unit.index
         i += 1
+    for u in units:
+        u.tokens = tokens and u.out_shape is not None and len(u.out_shape) == 3
     return units
+
+
+def _has_token_layers(model) -> bool:
+    """A model with attention or layer norm reads its 3-D tensors as (batch, tokens, width)."""
+    import torch.nn as nn
+
+    return any(isinstance(m, (nn.MultiheadAttention, nn.LayerNorm)) for m in model.modules())
+
+
+def _is_projection(nodes: list[Node], add: Node, block_input: int) -> bool:
+    """The block's closing addition takes its short branch through a layer (a 1×1 conv): the input
+    with fewer ancestors is not read by the other one. In x + f(x) the long branch reads x, be x the
+    block's input or, in a transformer block, the output of its first residual step."""
+    a, b = sorted(add.inputs[:2], key=lambda i: len(_ancestors(nodes, i, block_input)))
+    return a not in _ancestors(nodes, b, block_input)

@@ -114,6 +114,19 @@ LABELS: dict[str, dict[str, str]] = {
         "fr": "{block} (canaux de sortie)",
         "en": "{block} (output channels)",
     },
+    "warn_small_text": {
+        "fr": "le plus petit texte de cette figure ({texts}) mesure {px} px sur la diapositive ({pct} de sa "
+        "hauteur), sous les {min} lisibles du fond de la salle : dessinez la figure plus petite "
+        "(figsize) ou son texte plus grand (fontsize)",
+        "en": "this figure's smallest text ({texts}) is {px} px high on the slide ({pct} of its height), "
+        "under the {min} read from the back of the room: draw the figure smaller (figsize) or its "
+        "text larger (fontsize)",
+    },
+    "arch_token_legend": {
+        "fr": "{block} (largeur des jetons)",
+        "en": "{block} (token width)",
+    },
+    "arch_tokens": {"fr": "{n} jetons", "en": "{n} tokens"},
     "arch_conv_legend": {
         "fr": "{conv} (canaux de sortie)",
         "en": "{conv} (output channels)",

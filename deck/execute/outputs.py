@@ -90,10 +90,17 @@ def rich_output(value, caption: str = "") -> Output | None:
 
 
 def figure_svg(fig) -> str:
-    """A matplotlib figure drawn by a cell, as SVG: the same deterministic writer as figures/."""
+    """A matplotlib figure drawn by a cell, as SVG: the same deterministic writer as figures/, in the
+    deck's language and style, its text checked for the back row (figures/lecturer.py)."""
+    from figures.labels import resolve_lang
+    from figures.lecturer import check_legible, follow_deck
+
     from ..shared.svg import render_svg
 
-    return render_svg(fig)
+    follow_deck(fig, resolve_lang(None))
+    svg = render_svg(fig)
+    check_legible(fig, svg)
+    return svg
 
 
 # What a table-like `_repr_html_` may keep. No scripts, styles, links, images or URLs of any kind:

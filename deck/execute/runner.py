@@ -343,6 +343,16 @@ class Executor:
         elif raised is not None:
             raise CellError(f"cell raised {type(raised).__name__}: {raised}{_meta_hint(raised, opts.meta)}",
                             _raise_location(cell, raised, filename), detail=_cell_traceback(raised, filename))
+        # what writing its figures tells the lecturer (figures/lecturer.py: text too small) is the cell's too
+        with warnings.catch_warnings(record=True) as late:
+            warnings.simplefilter("always")
+            self._record_shown(cell, last_value, ran.values)
+        cell.warnings += _shown_warnings(cell, late, filename)
+
+    def _record_shown(self, cell: Cell, last_value: object, values: dict[int, object]) -> None:
+        """The cell's result (a figure, a table, a value), or the figures of its result comments,
+        and pyplot's figures."""
+        opts = cell.options
         shown_figures = []
         if opts.output in ("below", "asis") and last_value is not None:
             rich = rich_output(last_value, opts.caption)
@@ -352,7 +362,7 @@ class Executor:
             if rich or (opts.echo and not _is_plot_artist(last_value)):
                 cell.outputs.append(rich or Output("text", as_text(last_value, self.lang)))
         elif opts.output == "comment":
-            for v in ran.values.values():
+            for v in values.values():
                 rich = rich_output(v, opts.caption)
                 if rich:
                     cell.outputs.append(rich)
@@ -385,7 +395,7 @@ def _run_statement(stmt: ast.stmt, ns: dict, filename: str, code_lines: list[str
         value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
         if _silenced(stmt, code_lines):  # `net.eval();`: as in Jupyter, the value is not shown
             value = None
-        if value is not None and not _is_plot_artist(value):  # nothing to show or check
+        if value is not None and not _is_plot_artist(value) and not _is_handle(value):  # nothing to show or check
             values[stmt.end_lineno - 1] = value
         return value
     exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
@@ -494,6 +504,12 @@ def _silenced(stmt: ast.stmt, lines: list[str]) -> bool:
     """Is the expression statement followed by `;` on its last line?"""
     line = lines[stmt.end_lineno - 1].encode("utf-8")  # ast's columns count UTF-8 bytes
     return line[stmt.end_col_offset:].decode("utf-8", "replace").lstrip().startswith(";")
+
+
+def _is_handle(value) -> bool:
+    """A value without a value of its own to show: its repr is object's (`torch.manual_seed(0)`
+    returns a Generator, `<torch._C.Generator object at 0x…>`); a result comment would say nothing."""
+    return type(value).__repr__ is object.__repr__ and not hasattr(value, "_deck_text_")
 
 
 def _is_plot_artist(value) -> bool:

@@ -55,10 +55,18 @@ def token_lines(code: str, lang: str) -> list[list[tuple[str, str]]]:
     return lines
 
 
-# Callout labels under a line of code, in em of the code (base.css has the first row's values).
-CALLOUT_TOP = 1.55   # the first row's top, below the span
-CALLOUT_ROW = 1.6    # each further row (a label is about 1.3 em high)
-CALLOUT_ROOM = 1.75  # the room a line with one row of labels leaves under it
+# Callout labels under a line of code, in the labels' own size (em of --small-size: the label is
+# small print whatever the code's size, which may grow: page_fit.code_sizes). The first row starts
+# CALLOUT_GAP px under the span, so its arrow (8 px) points at the span's frame, never into the code;
+# each further row is CALLOUT_ROW em lower (a label is 1.3 em high: rows never touch).
+CALLOUT_GAP = 9      # px between the span's bottom and the first row of labels
+CALLOUT_ROW = 2.0    # em: from one row of labels to the next
+CALLOUT_ROOM = 1.5   # em: a row of labels under its line, with its margin (plus CALLOUT_GAP)
+
+
+def callout_room(rows: int) -> str:
+    """The CSS length a line with ``rows`` rows of labels leaves under it."""
+    return f"calc(var(--small-size) * {CALLOUT_ROOM + (rows - 1) * CALLOUT_ROW:.2f} + {CALLOUT_GAP}px)"
 
 
 def render_code(cell: Cell, slide_steps: int = 1) -> str:
@@ -90,8 +98,9 @@ def render_code(cell: Cell, slide_steps: int = 1) -> str:
         # (their widths are known only to the browser); a connector reaches down to each row.
         for row, (at, span, label) in enumerate(sorted(spans)):
             # lower rows under the upper ones: a connector passes behind the labels it crosses
-            lower = f' style="top: {CALLOUT_TOP + row * CALLOUT_ROW:.2f}em; z-index: 1"' if row else ""
-            stem = f'<span class="callout-stem" style="height: {row * CALLOUT_ROW:.2f}em"></span>' if row else ""
+            drop = f"calc({CALLOUT_GAP}px + {row * CALLOUT_ROW:.2f}em)"
+            lower = f' style="top: calc(100% + {CALLOUT_GAP}px + {row * CALLOUT_ROW:.2f}em); z-index: 1"' if row else ""
+            stem = f'<span class="callout-stem" style="height: {drop}"></span>' if row else ""
             marks.setdefault(i, []).append(Mark(
                 at, at + len(span), '<span class="callout">',
                 f'<span class="callout-box"{attr}></span><span class="callout-label"{attr}{lower}>'
@@ -105,7 +114,7 @@ def render_code(cell: Cell, slide_steps: int = 1) -> str:
         classes = ["callout-line"] * (i in callout_rows) + ["code-line"] * bool(cell.code_steps)
         attr = f' data-lit="{" ".join(map(str, lit.get(i + 1, [])))}"' if cell.code_steps else ""
         if callout_rows.get(i, 1) > 1:  # room for every row of labels under the line
-            attr += f' style="padding-bottom: {CALLOUT_ROOM + (callout_rows[i] - 1) * CALLOUT_ROW:.2f}em"'
+            attr += f' style="padding-bottom: {callout_room(callout_rows[i])}"'
         out.append(f'<span class="{" ".join(classes)}"{attr}>{html}</span>' if classes else html)
     body = "\n".join(out)
     return f'<pre class="code"><code class="language-{escape(cell.lang)}">{body}</code></pre>'

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -28,6 +29,7 @@ from .assets import image_uri
 from .highlight import render_code
 from .steps import answer_marks
 from .math import render_math
+from .page_fit import code_sizes
 
 
 @dataclass
@@ -89,8 +91,10 @@ class SlideRenderer(RendererHTML):
                 raise CellError(f"the figure the cell shows is not a valid SVG document: {exc}", cell.location) from None
         step = f' data-step="{cell.step}"' if cell.step > 1 and not _inside_step(tokens, idx) else ""
         size = " code-small" if cell.options.code_size == "small" else ""
+        grown = env.get("code_sizes", {}).get(cell.index)  # page_fit.code_sizes: room left on the slide
+        style = f' style="--code-grown: {grown:g}px"' if grown else ""
         # data-cell: the page-fit check names the cell whose code runs past its box
-        return f'<div class="cell{size}" data-cell="{cell.index}"{step}>' + "".join(parts) + "</div>\n"
+        return f'<div class="cell{size}" data-cell="{cell.index}"{step}{style}>' + "".join(parts) + "</div>\n"
 
     def _markdown_output(self, text: str, cell: Cell, options, env) -> str:
         """What an `output: asis` cell printed, as Markdown in place of its output; errors at the cell."""
@@ -100,6 +104,9 @@ class SlideRenderer(RendererHTML):
         _check_printed_markdown(tokens, where)
         html = self.render(tokens, options, {**env, "slide": dataclasses.replace(ctx, fixed=where)})
         return f'<div class="output-markdown">{html}</div>'
+
+    def text(self, tokens, idx, options, env) -> str:
+        return escape(keep_together(tokens[idx].content), quote=False)
 
     def code_inline(self, tokens, idx, options, env) -> str:
         tok = tokens[idx]
@@ -174,6 +181,18 @@ class SlideRenderer(RendererHTML):
     container_answer_close = _close_div
 
 
+# A line never breaks inside a formula or a number: around a spaced operator ("512 × 4 + 4",
+# "16 → 32", "η = 0,001") and between the digit groups of a number ("10 201") the spaces are made
+# non-breaking (the group separator the narrow one deck's own numbers use).
+_SPACED_OPERATOR = re.compile(r" ([×→←↔=≈≠≤≥+−÷·]) ")
+_GROUPED_NUMBER = re.compile(r"(?<![\d,.])\d{1,3}(?: \d{3})+(?![\d])")
+
+
+def keep_together(text: str) -> str:
+    text = _GROUPED_NUMBER.sub(lambda m: m.group().replace(" ", "\u202f"), text)
+    return _SPACED_OPERATOR.sub("\u00a0\\1\u00a0", text)
+
+
 def _check_printed_markdown(tokens: list, where: Location) -> None:
     """Printed Markdown is the cell's result: its values are computed already, and steps, notes or
     answers belong to the slide's own source, where the step count and the student version see them."""
@@ -244,8 +263,8 @@ def _renderer() -> SlideRenderer:
 def render_slide(deck: Deck, slide: Slide, project_root: Path, math_cache: Path | None = None) -> tuple[str, str]:
     """(slide body HTML, speaker notes HTML) of a content slide."""
     renderer, options = _renderer(), markdown().options
-    env = {"slide": SlideContext(deck, slide, project_root, math_cache)}
     body, notes = split_notes(slide.tokens)
+    env = {"slide": SlideContext(deck, slide, project_root, math_cache), "code_sizes": code_sizes(body)}
     try:
         return renderer.render(body, options, env), renderer.render(notes, options, env)
     except SourceError as err:

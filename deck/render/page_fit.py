@@ -10,6 +10,7 @@ slide.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 PAGE_WIDTH = 960
@@ -150,3 +151,130 @@ def describe(overflow: Overflow, code_size: str = "normal") -> str:
     else:
         hint = "shorten or split it"
     return f"{what} runs {overflow.amount:.0f} px past its box: {hint}"
+
+
+# --- code that grows into the room its slide leaves --------------------------------------------------
+# A slide whose content is code and a little prose would show its code at the theme's 3.3 % (18 px)
+# with half the page empty, the results it computes the smallest text on it. Such a slide's cells
+# get a larger size, up to body text, chosen before layout (the HTML deck and the PDF are one
+# document: both get it) from what is known exactly: JetBrains Mono's advance (0.6 em) and line
+# height (1.4 em, base.css), the prose estimated on the wide side. Slides with anything whose height
+# is not known (figures, tables, math, columns, HTML) keep the theme's size; what the estimate
+# misses, the layout check above still reports.
+MONO_ADVANCE = 0.6        # em: JetBrains Mono's glyph advance (600 of 1000 units)
+CODE_LINE = 1.4           # line-height of pre.code / pre.output (base.css)
+PROSE_ADVANCE = 0.56      # em: Source Sans 3's widest average advance (bold, digits), on the wide side
+PROSE_LINE = 1.3
+FILL = 0.9                # of the free height: what the estimate does not know keeps room
+_GROWABLE_OPEN = ("paragraph_open", "bullet_list_open", "ordered_list_open", "list_item_open",
+                  "deck_step_open", "container_answer_open", "container_incremental_open")
+
+
+@dataclass(frozen=True)
+class _Theme:
+    text: float   # px: body text (--text-size), the cap
+    code: float   # px: --code-size
+    small: float  # px: --small-size (callout labels)
+    content_w: float
+    content_h: float  # the slide's height less its paddings and its title
+
+
+@functools.lru_cache(maxsize=1)
+def _theme() -> _Theme:
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).parent / "themes" / "base.css").read_text(encoding="utf-8")
+
+    def px(pattern: str) -> list[float]:
+        m = re.search(pattern, css)
+        if m is None:
+            raise RuntimeError(f"base.css: {pattern!r} not found (deck's own bug)")
+        return [float(g) for g in m.groups()]
+
+    text, code, small = (px(rf"--{name}-size:\s*([\d.]+)px") for name in ("text", "code", "small"))
+    top, right, bottom, left = px(r"\.slide-content \{[^}]*padding: ([\d.]+)px ([\d.]+)px ([\d.]+)px ([\d.]+)px")
+    title_size, title_margin, title_line = px(
+        r"h2\.slide-title \{ font-size: ([\d.]+)px;[^}]*margin: 0 0 ([\d.]+)px 0; line-height: ([\d.]+);")
+    return _Theme(text[0], code[0], small[0], PAGE_WIDTH - left - right,
+                  PAGE_HEIGHT - top - bottom - title_size * title_line - title_margin)
+
+
+def _cell_rows(cell, size: float, width: float) -> tuple[int, float]:
+    """(rows of text, widest unwrapped line in px) of a cell's code and printed output at ``size``."""
+    code = cell.display or cell.code if cell.options.echo else ""
+    widest = 0.0
+    rows = 0
+    lines = code.split("\n") if code else []
+    extra = {r.line: max(0, len(r.text) - (r.end - r.start)) for r in cell.replacements}
+    for i, line in enumerate(lines):
+        widest = max(widest, (len(line) + extra.get(i, 0)) * MONO_ADVANCE * size)
+    rows += len(lines) + _callout_px(cell, lines) / (CODE_LINE * size)
+    per_row = max(1, int(width // (MONO_ADVANCE * size)))
+    for out in cell.outputs:  # printed text wraps (pre-wrap) at the box's width
+        rows += sum(-(-max(1, len(line)) // per_row) for line in out.content.rstrip("\n").split("\n"))
+    return rows, widest
+
+
+def _callout_px(cell, lines: list[str]) -> float:
+    """The room (px) that callout labels take under their lines (render/highlight.py)."""
+    from .highlight import CALLOUT_GAP, CALLOUT_ROOM, CALLOUT_ROW
+
+    per_line: dict[int, int] = {}
+    for span in cell.options.callouts:
+        i = next((k for k, line in enumerate(lines) if span in line), None)
+        if i is not None:
+            per_line[i] = per_line.get(i, 0) + 1
+    small = _theme().small
+    return sum(small * (CALLOUT_ROOM + (n - 1) * CALLOUT_ROW) + CALLOUT_GAP for n in per_line.values())
+
+
+def _prose_height(tokens) -> float | None:
+    """Height in px of the prose among a slide's tokens, or None if something has no known height."""
+    theme = _theme()
+    height = 0.0
+    per_line = theme.content_w / (PROSE_ADVANCE * theme.text)
+    in_title = False
+    for tok in tokens:
+        if tok.type in ("heading_open", "heading_close") and tok.tag == "h1":  # the title: in content_h
+            in_title = tok.type == "heading_open"
+            continue
+        if in_title or tok.type.endswith("_close"):
+            continue
+        if tok.type == "fence" and tok.meta.get("cell") is not None:
+            continue
+        if tok.type == "inline":
+            if any(c.type in ("math_inline", "image", "html_inline") for c in tok.children or []):
+                return None
+            if tok.content.strip():
+                height += (-(-len(tok.content) // int(per_line)) * PROSE_LINE * theme.text) + 12
+            continue
+        if tok.type not in _GROWABLE_OPEN:
+            return None
+    return height
+
+
+def code_sizes(tokens) -> dict[int, float]:
+    """{cell index: font size in px} for the cells of a slide (its body tokens) whose code may grow:
+    the largest whole size up to body text at which every cell's lines fit their box's width and the
+    slide's estimated height fits its page; empty when nothing grows."""
+    cells = [t.meta["cell"] for t in tokens if t.type == "fence" and t.meta.get("cell") is not None]
+    cells = [c for c in cells if c.options.echo or c.outputs]
+    if not cells or any(c.options.code_size == "small" or any(o.kind not in ("text", "error") for o in c.outputs)
+                        for c in cells):
+        return {}
+    prose = _prose_height(tokens)
+    if prose is None:
+        return {}
+    theme = _theme()
+    box_w = theme.content_w - 2 * 12 - 2  # pre's padding and border
+    for size in range(int(theme.text), int(theme.code), -1):
+        height, fits = prose, True
+        for c in cells:
+            rows, widest = _cell_rows(c, size, box_w)
+            steps = 24 if c.code_steps else 0  # a stepped line's band takes the padding and a 4-px edge
+            fits = fits and widest + steps <= box_w - 4
+            height += rows * CODE_LINE * size + 18 * (1 + len(c.outputs)) + 16
+        if fits and height <= FILL * theme.content_h:
+            return {c.index: float(size) for c in cells}
+    return {}

@@ -30,6 +30,10 @@ def step_css(max_steps: int, screen_only: bool = False) -> str:
         swap_in = ", ".join(f'[data-show="{k}"] [data-swap-in="{m}"]' for m in range(k + 1, max_steps + 2))
         swap_out = ", ".join(f'[data-show="{k}"] [data-swap-out="{m}"]' for m in range(1, k + 1))
         rules.append(f"{later} {{ visibility: hidden !important }}")
+        # WeasyPrint paints a collapsed table's borders whatever its cells' visibility: a table of a
+        # later step would show as empty rules
+        cells = ", ".join(f'[data-show="{k}"] [data-step="{m}"] :is(table, th, td)' for m in range(k + 1, max_steps + 2))
+        rules.append(f"{cells} {{ border-color: transparent !important }}")
         rules.append(f"{swap_in}, {swap_out} {{ display: none !important }}")
         rules.append(f'[data-show="{k}"] .code-line[data-lit~="{k}"] '
                      "{ background-color: var(--line-bg); border-left-color: var(--line-edge) }")
