@@ -5,16 +5,18 @@ import dataclasses
 import functools
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .claims.exercises import student_slide, student_version
 from .document import Cell, Deck, Slide
 from .errors import DeckError, LayoutProblem, UsageError
 from .execute.runner import ExecutionHooks
 from .options import DEFAULT_TIMEOUT
-from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path, publish
+from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path
+from .shared.publish import begin_build, note_rejections, publish_newest
 from .source import parse_file
 
 if TYPE_CHECKING:
@@ -59,7 +61,7 @@ class BuildOptions:
         """What the output names add to the deck's name: `-handout`, `-student`, both, or nothing."""
         return ("-handout" if self.handout else "") + ("-student" if self.student else "")
 
-    def variants(self) -> tuple["Variant", ...]:
+    def variants(self) -> tuple[Variant, ...]:
         """The versions of each deck this build writes: the course's four files, or the one asked for."""
         if self.course:
             return COURSE_VARIANTS
@@ -280,7 +282,7 @@ class _Layout:
                 self.early = _RenderWhileRunning(deck, self.renderer, first, self.pdfs)
                 self.hooks.append(self.early)
 
-    def __enter__(self) -> "_Layout":
+    def __enter__(self) -> _Layout:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -360,7 +362,7 @@ def publish_outputs(outputs: dict[Path, bytes], options: BuildOptions) -> None:
             getattr(hook, "on_publish", lambda *a: None)(stage, journal)
 
     try:
-        publish(outputs, announce)
+        publish_newest(outputs, announce)
     except OSError as exc:
         target = display_path(exc.filename or options.output_dir)
         raise DeckError(f"cannot write {target}: {exc.strerror or exc}; previous outputs are unchanged") from None
@@ -382,7 +384,9 @@ def layout_problem(deck: Deck, overflow) -> LayoutProblem:
 
 def build(options: BuildOptions) -> list[DeckReport]:
     """Build every deck; several decks are built in parallel processes, one per core."""
-    reports = _build_all(find_decks(options), options)
+    paths = find_decks(options)
+    begin_build(paths, options, INDEX)  # output names that collide are refused before anything is written
+    reports = _build_all(paths, options)
     if options.course:
         publish_course(reports, options)
     return reports
@@ -411,7 +415,7 @@ def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
     workers = min(len(paths), os.cpu_count() or 1)
     if workers < 2 or not hasattr(os, "fork"):
         try:
-            return [build_deck(path, options) for path in paths]
+            return [note_rejections(build_deck(path, options), options.verbose) for path in paths]
         finally:
             release_styles()
     from .processes.supervisor import run_in_processes
@@ -437,7 +441,7 @@ def _build_for_pool(path: Path, options: BuildOptions, hooks: list) -> DeckRepor
     from .render.pdf import release_styles
 
     try:
-        report = build_deck(path, dataclasses.replace(options, hooks=hooks))
+        report = note_rejections(build_deck(path, dataclasses.replace(options, hooks=hooks)), options.verbose)
     finally:
         release_styles()  # the deck's process ends with os._exit
     report.deck = None  # the parsed deck stays in the worker; counts and problems come back

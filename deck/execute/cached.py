@@ -160,7 +160,7 @@ class CachedExecution:
         else:
             result = {"text": item.text}
         anchor = self._anchor(item)
-        self.cache.store(self.keys[position], {
+        self.cache.store_result(self.keys[position], {
             "result": result, "modules": modules, "inputs": inputs,
             "problems": [store.problem_to_json(p, anchor) for p in new_problems],
             "claims": [[anchor.save(loc), w] for loc, w in problems.claims[mark[1]:]]})
