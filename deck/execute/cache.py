@@ -29,7 +29,7 @@ from ..document import Cell, InlineExpr, Output, Replacement
 from ..errors import KINDS, ClaimError, DeckError, Location
 from ..shared.store import Store, key
 
-FORMAT = 4
+FORMAT = 5  # 5: claims kept as the values they were checked against, never as verdicts
 MAX_SNAPSHOT = 512 * 1024 * 1024  # a namespace bigger than this pickled is not snapshotted
 PACKAGE = Path(__file__).resolve().parents[1]  # deck/
 
@@ -169,7 +169,11 @@ class Anchor:
         if data is None:
             return None
         if "dl" in data:
+            if type(data["dl"]) is not int:
+                raise TypeError("a location of the wrong shape")
             return Location(self.item.path, self.item.line + data["dl"], self.item.slide)
+        if type(data["line"]) is not int or not isinstance(data["file"], str):
+            raise TypeError("a location of the wrong shape")
         path = Path(data["file"])
         if not path.is_absolute() and self.root is not None:
             path = self.root / path
@@ -198,10 +202,18 @@ def cell_result(cell: Cell, anchor: Anchor) -> dict:
 def apply_cell_result(cell: Cell, data: dict, anchor: Anchor) -> None:
     """Put a cached result back into the cell. An entry is data, never trusted: only the fields deck
     knows are read (one with more is not a crash), and outputs are cleaned again when rendered."""
-    cell.display = str(data["display"])
-    cell.replacements = [_known(Replacement, r) for r in data["replacements"]]
-    cell.outputs = [_known(Output, o) for o in data["outputs"]]
-    cell.warnings = [(anchor.load(loc), str(message)) for loc, message in data["warnings"]]
+    if not isinstance(data["display"], str) or not all(isinstance(data[k], list) for k in
+                                                        ("replacements", "outputs", "warnings")):
+        raise TypeError("a cell result of the wrong shape")
+    # everything read before anything is set: an entry that fails half-way leaves the cell untouched
+    replacements = [_known(Replacement, r) for r in data["replacements"]]
+    outputs = [_known(Output, o) for o in data["outputs"]]
+    if not all(isinstance(o.kind, str) and isinstance(o.content, str) and isinstance(o.alt, str) for o in outputs) \
+            or not all(all(type(getattr(r, k)) is int for k in ("line", "start", "end")) and isinstance(r.text, str)
+                       for r in replacements):
+        raise TypeError("an output or a replacement of the wrong shape")
+    warnings = [(anchor.load(loc), str(message)) for loc, message in data["warnings"]]
+    cell.display, cell.replacements, cell.outputs, cell.warnings = data["display"], replacements, outputs, warnings
 
 
 def _known(cls, values: dict):
