@@ -14,12 +14,12 @@ import subprocess
 
 import pikepdf
 import pytest
+from helpers_for_tests import cache_entries, rewrite_entry
+from test_hardening import BUILD
 
 from deck.pipeline import build
 from deck.shared import store as store_module
 from deck.shared.store import Store, prune
-from helpers_for_tests import cache_entries, rewrite_entry
-from test_hardening import BUILD
 
 FRONT = "---\ntitle: T\n---\n"
 CLAIM = f"{FRONT}# A\n```{{python}}\n#| output: comment\nx = 3\nx * 2   # 7\n```\n"

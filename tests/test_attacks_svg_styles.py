@@ -7,11 +7,11 @@ import json
 import threading
 
 import pytest
-
-from deck.render.math import render_math
-from deck.errors import Location
-from deck.shared.svg import is_safe_svg, safe_svg
 from helpers_for_tests import cache_entries, html, rewrite_entry
+
+from deck.errors import Location
+from deck.render.math import render_math
+from deck.shared.svg import is_safe_svg, safe_svg
 
 NS = 'xmlns="http://www.w3.org/2000/svg"'
 FETCHING = [

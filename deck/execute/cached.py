@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from ..document import Cell
 from ..claims.verify import Problems, verify, verify_expected_error
+from ..document import Cell
 from ..errors import ClaimError
 from . import cache as store
 from .claim_values import Unrecordable, decode, encode, exception_from, exception_record

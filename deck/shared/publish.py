@@ -29,14 +29,40 @@ def begin_build(paths: list[Path], options, index: str) -> None:
     """A build of the decks `paths` starts (what it publishes is as new as this moment's sources): output
     names that collide are refused (pipeline.BuildOptions: its versions, folder, course or not)."""
     _started[0] = time.time_ns()
-    if options.check:
-        return  # nothing is written
+    if options.check:  # nothing is written; --fix may write the sources as they are read now
+        _read.clear()
+        _read.update(_source_digests(Path(options.project_root), Path(options.output_dir)))
+        return
     outputs = [(display_path(p), [options.output_dir / f"{p.stem}{v.suffix}{ext}" for v in options.variants()
                                   for ext, wanted in ((".html", v.html), (".pdf", v.pdf)) if wanted])
                for p in paths]
     if options.course:
         outputs.append(("the course index", [options.output_dir / index]))
     check_names(outputs)
+
+
+_read: dict[Path, str] = {}
+SOURCE_SUFFIXES = (".md", ".markdown", ".j2", ".jinja", ".html", ".txt", ".yml", ".yaml")
+
+
+def _source_digests(root: Path, output_dir: Path) -> dict[Path, str]:
+    """The digest of every text source in the project (hidden folders and outputs aside)."""
+    found = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(folder, d) != output_dir)
+        for name in files:
+            if name.endswith(SOURCE_SUFFIXES):
+                path = Path(folder, name).resolve()
+                try:
+                    found[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+                except OSError:
+                    continue
+    return found
+
+
+def sources_read() -> dict[Path, str] | None:
+    """Each text source's digest when the last check began (None: no check ran in this process)."""
+    return dict(_read) if _read else None
 
 
 def check_names(sources: Iterable[tuple[str, Iterable[Path]]]) -> None:
