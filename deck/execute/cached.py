@@ -8,7 +8,10 @@ point: restored from the nearest snapshot, then the cheap cells since re-run.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -60,8 +63,11 @@ class CachedExecution:
                 self.prepare_namespace(position)
                 mark = (len(problems.items), len(problems.claims))
                 started = time.perf_counter()
-                if executor.run_item(slide, item):
+                with environment_read(executor.project_root) as read:
+                    ran = executor.run_item(slide, item)
+                if ran:
                     modules = self._digests(executor.imported) if isinstance(item, Cell) else {}
+                    modules.update(_environ_digests(read) if isinstance(item, Cell) else {})
                     self._advance(position, modules)
                     if isinstance(item, Cell) and executor.inputs.volatile:
                         self.log(f"{item.location}: cell {item.index + 1} not cached: {executor.inputs.volatile[0]}")
@@ -91,8 +97,11 @@ class CachedExecution:
         if not (_text_map(modules) and _text_map(inputs)):
             return False
         root = self.executor.project_root
+        variables = {k: v for k, v in modules.items() if k.startswith(ENV)}
         return (all(_file_state(Path(p)) == state for p, state in inputs.items())
-                and (root is None or all(_file_digest(root / rel) == digest for rel, digest in modules.items())))
+                and _environ_digests({k[len(ENV):] for k in variables}) == variables
+                and (root is None or all(_file_digest(root / rel) == digest for rel, digest in modules.items()
+                                         if not rel.startswith(ENV))))
 
     # --- results -------------------------------------------------------------------------------
     def reuse(self, item, data: dict) -> bool:
@@ -203,6 +212,75 @@ class CachedExecution:
     def finish(self) -> None:
         self.cache.save_manifest(self.executor.deck.name, [
             {"fp": fp, "key": key, "base": self.base} for fp, key in zip(self.fps, self.keys)])
+
+
+# Environment variables a cell reads are part of its key, as the modules it imports are: kept with the
+# modules under this prefix (their values' digests, never the values: a cell may read a token).
+ENV = "$env:"
+
+
+_LIBRARY_FILES = (os.__file__, __file__)  # os.getenv, Mapping.get: frozen, or these files
+
+
+def _by_the_deck() -> bool:
+    """Is the code reading os.environ a cell's, or a project module's (not a library's: torch reads
+    dozens of variables when imported, none a slide depends on)?"""
+    frame = sys._getframe(2)
+    while frame is not None and (frame.f_code.co_filename in _LIBRARY_FILES
+                                 or frame.f_code.co_filename.startswith("<frozen ")):
+        frame = frame.f_back
+    if frame is None:
+        return False
+    name = frame.f_code.co_filename
+    root = _TrackedEnviron.root
+    return name.startswith("<deck cell") or (root is not None and name.startswith(root)
+                                             and f"{os.sep}site-packages{os.sep}" not in name)
+
+
+class _TrackedEnviron(os._Environ):
+    """os.environ, noting the names a cell reads while it runs (iterating reads them all)."""
+
+    reads: set[str] | None = None
+    root: str | None = None  # the project's folder (its own modules are the deck's code)
+
+    def __getitem__(self, key):
+        if _TrackedEnviron.reads is not None and _by_the_deck():
+            _TrackedEnviron.reads.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        if _TrackedEnviron.reads is not None and _by_the_deck():
+            _TrackedEnviron.reads.add(key)
+        return super().__contains__(key)
+
+    def __iter__(self):
+        if _TrackedEnviron.reads is not None and _by_the_deck():
+            _TrackedEnviron.reads.update(super().__iter__())
+        return super().__iter__()
+
+
+@contextlib.contextmanager
+def environment_read(root: Path | None = None):
+    """The names of the environment variables the deck's code reads inside the block (through os.environ)."""
+    read: set[str] = set()
+    _TrackedEnviron.root = str(root) + os.sep if root is not None else None
+    environ = os.environ
+    plain = type(environ)
+    swapped = plain is os._Environ
+    if swapped:
+        environ.__class__ = _TrackedEnviron
+    _TrackedEnviron.reads = read
+    try:
+        yield read
+    finally:
+        _TrackedEnviron.reads = None
+        if swapped and type(os.environ) is _TrackedEnviron:
+            os.environ.__class__ = plain
+
+
+def _environ_digests(names) -> dict[str, str]:
+    return {f"{ENV}{name}": store.sha(os.environ[name]) if name in os.environ.keys() else "unset"
+            for name in sorted(names) if isinstance(name, str)}
 
 
 def keep_claims(values: list[tuple], new_problems: list, new_claims: list, anchor: store.Anchor) -> dict | None:
