@@ -163,9 +163,14 @@ def keep_form(written: str, true: str) -> str | None:
     if tail and tail != written[w.end():].strip():
         return None  # the true value says its own unit: written as it is shown
     number = t.group()
+    value = _as_float(number)
     if approx:
-        number = _at_precision(w.group(), _as_float(number))
-    return written[:w.start()] + number + written[w.end():]
+        number = _at_precision(w.group(), value)
+    candidate = written[:w.start()] + number + written[w.end():]
+    from .compare import holds
+
+    # a scale word kept (`~ 250 M`) would change what the number means: kept only if the claim holds
+    return candidate if any(holds(candidate, value, lang) for lang in ("en", "fr")) else None
 
 
 def _as_float(text: str) -> float:

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from ..claims.verify import Problems, verify, verify_expected_error
 from ..document import Cell
-from ..errors import ClaimError
+from ..errors import CellError, ClaimError
 from . import cache as store
 from .claim_values import Unrecordable, decode, encode, exception_from, exception_record
 from .runner import Executor
+from .snapshot import changed_names, namespace_state
 
 
 class CachedExecution:
@@ -63,8 +64,11 @@ class CachedExecution:
                 self.prepare_namespace(position)
                 mark = (len(problems.items), len(problems.claims))
                 started = time.perf_counter()
+                before = None if isinstance(item, Cell) else namespace_state(executor.namespace)
                 with environment_read(executor.project_root) as read:
                     ran = executor.run_item(slide, item)
+                if ran and before is not None:
+                    ran = self._state_kept(item, before)
                 if ran:
                     modules = self._digests(executor.imported) if isinstance(item, Cell) else {}
                     modules.update(_environ_digests(read) if isinstance(item, Cell) else {})
@@ -90,6 +94,17 @@ class CachedExecution:
     def _digests(self, imported: dict[str, Path]) -> dict[str, str]:
         root = self.executor.project_root
         return {path.relative_to(root).as_posix(): _file_digest(path) for path in imported.values()}
+
+    def _state_kept(self, expr, before: dict) -> bool:
+        """An inline expression must not change state: what later cells see would depend on whether it
+        came from the cache (it is not re-run when it is). One that does is a located error."""
+        changed = changed_names(before, namespace_state(self.executor.namespace))
+        if not changed:
+            return True
+        self.executor.problems.add(CellError(
+            f"inline expression `{expr.expr}` changes the namespace ({', '.join(changed[:5])}): an inline "
+            "expression must only read; do this in a cell", expr.location))
+        return False
 
     def _usable(self, entry: dict) -> bool:
         """An entry of the right shape whose modules and input files are still those it was made with."""
