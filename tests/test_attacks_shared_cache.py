@@ -257,3 +257,17 @@ def test_the_cap_is_read_from_the_environment(monkeypatch):
     assert store_module.size_cap() == 3 * 1024 * 1024
     monkeypatch.delenv("DECK_CACHE_SIZE")
     assert store_module.size_cap() == store_module.DEFAULT_SIZE_MB * 1024 * 1024
+
+
+def test_a_font_planted_in_the_cache_is_converted_again(tmp_path, monkeypatch):
+    from deck.shared import svg
+
+    monkeypatch.setenv("DECK_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(svg, "_registered", {})
+    svg.register_deck_font()
+    fonts = sorted((tmp_path / "fonts").glob("*.ttf"))
+    good = fonts[0].read_bytes()
+    fonts[0].write_bytes(b"planted: not the deck's font")
+    monkeypatch.setattr(svg, "_registered", {})
+    svg.register_deck_font()
+    assert fonts[0].read_bytes() == good

@@ -59,7 +59,10 @@ def register_deck_font() -> frozenset[int]:
 
     from .files import cache_root, write_atomic
 
+    from .store import Store, read_regular
+
     folder = cache_root() / "fonts"
+    store = Store(cache_root())
     paths, covered = [], None
     for name in _FONT_FILES:
         data = (FONT_DIR / name).read_bytes()
@@ -68,11 +71,16 @@ def register_deck_font() -> frozenset[int]:
         font = TTFont(io.BytesIO(data), recalcTimestamp=False)
         if covered is None:
             covered = frozenset(font.getBestCmap())
-        if not target.is_file():
+        # the file matplotlib reads is plain TrueType; its digest is a signed entry of the cache store,
+        # so that a font planted in a shared cache folder is converted again, never drawn with
+        digest = store.get("fonts", f"{target.name}.sha256")
+        held = read_regular(target)
+        if held is None or digest is None or hashlib.sha256(held).hexdigest().encode() != digest:
             font.flavor = None
             out = io.BytesIO()
             font.save(out)
             write_atomic(target, out.getvalue())
+            store.put("fonts", f"{target.name}.sha256", hashlib.sha256(out.getvalue()).hexdigest().encode())
         paths.append(str(target))
     # a font registered from a folder that has gone since (another cache folder): forget it
     font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist
