@@ -16,7 +16,7 @@ from .errors import DeckError, LayoutProblem, UsageError
 from .execute.runner import ExecutionHooks
 from .options import DEFAULT_TIMEOUT
 from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path
-from .shared.publish import begin_build, note_rejections, publish_newest
+from .shared.publish import begin_build, note_rejections, one_rejection_note, publish_newest
 from .source import parse_file
 
 if TYPE_CHECKING:
@@ -387,6 +387,7 @@ def build(options: BuildOptions) -> list[DeckReport]:
     paths = find_decks(options)
     begin_build(paths, options, INDEX)  # output names that collide are refused before anything is written
     reports = _build_all(paths, options)
+    one_rejection_note(reports)  # cache entries refused (unsigned), said once for the whole build
     if options.course:
         publish_course(reports, options)
     return reports

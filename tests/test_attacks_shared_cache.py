@@ -271,3 +271,13 @@ def test_a_font_planted_in_the_cache_is_converted_again(tmp_path, monkeypatch):
     monkeypatch.setattr(svg, "_registered", {})
     svg.register_deck_font()
     assert fonts[0].read_bytes() == good
+
+
+def test_refused_entries_are_said_once_for_the_whole_build(project, monkeypatch):
+    for name in ("a", "b"):
+        project.deck(CLAIM.replace("# 7", "# 6"), name)
+    build(project.options(check=True, layout=False, decks=["a", "b"]))
+    monkeypatch.setattr(store_module, "_key", b"another key")
+    reports = build(project.options(check=True, layout=False, decks=["a", "b"]))
+    notes = [w for r in reports for w in r.warnings if "not signed" in w]
+    assert len(notes) == 1 and " cache entries were not signed" in notes[0]

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -42,6 +43,7 @@ def begin_build(paths: list[Path], options, index: str) -> None:
 
 
 _read: dict[Path, str] = {}
+REFUSED = re.compile(r"(\d+) cache entr(?:y was|ies were) not signed with this cache's key")
 SOURCE_SUFFIXES = (".md", ".markdown", ".j2", ".jinja", ".html", ".txt", ".yml", ".yaml")
 
 
@@ -149,3 +151,17 @@ def note_rejections(report, verbose: bool):
     if verbose:
         report.cache_log.extend(f"{display_path(path)}: {why}; recomputed" for path, why in refused)
     return report
+
+
+def one_rejection_note(reports: list) -> None:
+    """The build says once, in its last deck's report, how many entries it refused (each deck's
+    process counted its own)."""
+    from .store import rejection_note
+
+    total = 0
+    for r in reports:
+        notes = [w for w in r.warnings if REFUSED.match(w)]
+        total += sum(int(REFUSED.match(w).group(1)) for w in notes)
+        r.warnings = [w for w in r.warnings if not REFUSED.match(w)]
+    if total and reports:
+        reports[-1].warnings.append(rejection_note([("", "")] * total))
