@@ -96,7 +96,8 @@ def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path
     trues: dict[tuple[int, str], set[str]] = defaultdict(set)
     for p in problems:  # the same claim reported by several decks that include this file
         trues[(p.location.line, p.written)].add(p.true)
-    fixed, refused, done = 0, [], set()
+    fixed, done = 0, set()
+    refused: list[DeckError] = []
     for p in sorted(problems, key=lambda p: p.location.line):
         key = (p.location.line, p.written)
         if key in done:

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 from ..claims.verify import Problems, verify, verify_expected_error
 from ..document import Cell
@@ -240,7 +241,7 @@ _LIBRARY_FILES = (os.__file__, __file__)  # os.getenv, Mapping.get: frozen, or t
 def _by_the_deck() -> bool:
     """Is the code reading os.environ a cell's, or a project module's (not a library's: torch reads
     dozens of variables when imported, none a slide depends on)?"""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and (frame.f_code.co_filename in _LIBRARY_FILES
                                  or frame.f_code.co_filename.startswith("<frozen ")):
         frame = frame.f_back
@@ -280,7 +281,7 @@ def environment_read(root: Path | None = None):
     read: set[str] = set()
     _TrackedEnviron.root = str(root) + os.sep if root is not None else None
     environ = os.environ
-    plain = type(environ)
+    plain: type = type(environ)
     swapped = plain is os._Environ
     if swapped:
         environ.__class__ = _TrackedEnviron
@@ -329,6 +330,8 @@ def recheck(verified: list, anchor: store.Anchor, problems: Problems) -> None:
     """Verify again each claim of an entry, against the value kept for it."""
     for location, record in verified:
         where = anchor.load(location)
+        if where is None:
+            raise ValueError("a claim without its location")
         if record["kind"] == "value":
             verify(str(record["written"]), decode(record["value"]), str(record["shown"]), str(record["lang"]),
                    where, problems, str(record["subject"]))

@@ -111,7 +111,7 @@ def _rebuild(data: dict):
     if not isinstance(cls, type):
         raise ValueError("not a class")
     base = data.get("tuple")
-    obj = tuple.__new__(cls, [decode(v) for v in base]) if base is not None else object.__new__(cls)
+    obj: Any = tuple.__new__(cls, [decode(v) for v in base]) if base is not None else object.__new__(cls)
     for name, field in dict(data["fields"]).items():
         object.__setattr__(obj, str(name), decode(field))  # frozen dataclasses too
     if dataclasses.is_dataclass(obj):
@@ -121,6 +121,8 @@ def _rebuild(data: dict):
 
 class _Tuple(tuple):
     """A tuple as it printed (`torch.Size([2, 3])`): shapes compare as tuples, text as it was shown."""
+
+    _text: str
 
     def __new__(cls, items, text: str):
         made = super().__new__(cls, items)

@@ -160,8 +160,8 @@ def one_rejection_note(reports: list) -> None:
 
     total = 0
     for r in reports:
-        notes = [w for w in r.warnings if REFUSED.match(w)]
-        total += sum(int(REFUSED.match(w).group(1)) for w in notes)
+        counts = [m.group(1) for m in map(REFUSED.match, r.warnings) if m is not None]
+        total += sum(int(c) for c in counts)
         r.warnings = [w for w in r.warnings if not REFUSED.match(w)]
     if total and reports:
         reports[-1].warnings.append(rejection_note([("", "")] * total))
