@@ -55,7 +55,7 @@ class Option:
         if not isinstance(value, self.kind) or bad_bool:
             raise SourceError(f"{label} has a bad value {value!r} (expected {self.values or _kind_name(self.kind)})",
                               location)
-        if self.positive and not (0 < value < float("inf")):  # also refuses NaN and infinity
+        if self.positive and not (isinstance(value, (int, float)) and 0 < value < float("inf")):  # refuses NaN, inf
             raise SourceError(f"{label} must be a positive, finite number, not {value!r}", location)
         if self.choices and value not in self.choices:
             raise SourceError(f"{label} must be {_either(self.choices)}, not {value!r}", location)

@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING
 from .claims.exercises import student_slide, student_version
 from .document import Cell, Deck, Slide
 from .errors import DeckError, LayoutProblem, UsageError
-from .execute.runner import ExecutionHooks
+from .observe import BuildObserver
 from .options import DEFAULT_TIMEOUT
-from .shared.files import cache_root, complete_publications, current_cache_root, display_base, display_path
+from .settings import Settings, building
+from .shared.files import complete_publications, display_path
 from .shared.publish import begin_build, note_rejections, one_rejection_note, publish_newest
 from .source import parse_file
 
 if TYPE_CHECKING:
     from .render.html import RenderedSlide
+    from .render.index import Listed
 
 
 @dataclass
@@ -39,14 +41,13 @@ class BuildOptions:
     timeout: float = DEFAULT_TIMEOUT     # default time limit of each cell, in seconds
     cache: bool = True                   # reuse cell results from .deck_cache/ when still valid
     verbose: bool = False                # report why each cell re-ran
-    # Called as progress(event, **info) at each stage, for a progress display:
-    # deck(name, cells), cell(index, total), render(), pdf(pages), done(report).
-    progress: Callable[..., None] | None = None
-    hooks: list[ExecutionHooks] = field(default_factory=list)  # observers of execution (supervisor)
+    # who hears the build: its execution, progress and publication (deck.observe)
+    hooks: list[BuildObserver] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings.from_environment)  # what the environment says
 
     def emit(self, event: str, **info) -> None:
-        if self.progress is not None:
-            self.progress(event, **info)
+        for hook in self.hooks:
+            hook.on_progress(event, **info)
 
     @property
     def source_dir(self) -> Path:
@@ -97,7 +98,7 @@ class DeckReport:
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
     files: dict[Path, bytes] = field(default_factory=dict)  # course builds: published with the index
-    listed: object = None                # what the index page shows of the deck (render.index.Listed)
+    listed: "Listed | None" = None       # what the index page shows of the deck
     warnings: list[str] = field(default_factory=list)
     problems: list[DeckError] = field(default_factory=list)
     claims: int = 0                      # literal claims verified
@@ -125,7 +126,7 @@ def find_decks(options: BuildOptions) -> list[Path]:
     return paths
 
 
-class _CellProgress(ExecutionHooks):
+class _CellProgress(BuildObserver):
     """Execution hooks feeding the progress display: one tick per cell done."""
 
     def __init__(self, options: BuildOptions, total: int):
@@ -163,7 +164,7 @@ def version_of(deck: Deck, variant: Variant) -> Deck:
     return student_version(deck) if variant.student else deck
 
 
-class _RenderWhileRunning(ExecutionHooks):
+class _RenderWhileRunning(BuildObserver):
     """The pipelined build: a slide whose items have all run is rendered (the first version's) and
     handed to the PDF helper process (pdf.SlidePdfs) when the next cell starts, so that its layout
     overlaps the cells still to run. A slide that cannot be rendered yet is left to the final pass,
@@ -214,6 +215,11 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
     """Build one deck: parse -> execute (claims verified as values arrive) -> for each version: render
     -> lay out -> collect -> publish. Raises DeckError on the first source error; check mode
     (`check_deck`) collects every problem instead and writes nothing."""
+    with building(options.settings.for_project(options.project_root)):
+        return _build_deck(path, options)
+
+
+def _build_deck(path: Path, options: BuildOptions) -> DeckReport:
     start = time.perf_counter()
     if not options.check:
         complete_publications(options.output_dir)  # outputs a killed build left half renamed
@@ -268,9 +274,9 @@ class _Layout:
         from .execute.cache import Cache
 
         # --no-cache reads nothing from the cache, but refreshes it with what this run computes
-        self.cache = Cache(cache_root(options.project_root), read=options.cache)
+        self.cache = Cache(options.settings.cache_root(options.project_root), read=options.cache)
         self.renderer = Renderer(options.project_root, self.cache.root if options.cache else None)
-        self.hooks: list[ExecutionHooks] = [_CellProgress(options, len(deck.cells)), *options.hooks]
+        self.hooks: list[BuildObserver] = [_CellProgress(options, len(deck.cells)), *options.hooks]
         self.pdfs = None
         self.early: _RenderWhileRunning | None = None
         if wanted:
@@ -303,15 +309,9 @@ def execute_deck(deck: Deck, report: DeckReport, options: BuildOptions, layout: 
     from .render.index import Listed
 
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
-    token = current_cache_root.set(cache_root(options.project_root))
-    base = display_base.set(Path.cwd())
-    try:
-        problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=layout.cache,
-                           log=report.cache_log.append if options.verbose else None,
-                           hooks=layout.hooks, project_root=options.project_root)
-    finally:
-        current_cache_root.reset(token)
-        display_base.reset(base)
+    problems = execute(deck, timeout=timeout, collect_errors=options.check, cache=layout.cache,
+                       log=report.cache_log.append if options.verbose else None,
+                       hooks=layout.hooks, project_root=options.project_root)
     report.checked, report.claims = problems.claims, len(problems.claims)
     report.problems = problems.items
     report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
@@ -338,7 +338,7 @@ def write_version(deck: Deck, variant: Variant, layout: _Layout, report: DeckRep
         options.emit("pdf", pages=sum(j.pages for j in jobs))
         laid_out = layout.pdfs.results(jobs)
         outputs[name.with_suffix(".pdf")] = assemble([SlidePages(r.data, str(r.slide)) for r in laid_out],
-                                                     source_date())
+                                                     source_date(options.settings.source_date_epoch))
         if variant == next(v for v in options.variants() if v.pdf):
             # the pages and the overflows a reader of the summary means: the first PDF's
             report.pages = sum(r.pages for r in laid_out)
@@ -359,7 +359,7 @@ def publish_outputs(outputs: dict[Path, bytes], options: BuildOptions) -> None:
     it can finish the renames if this process is killed among them, and say what was written)."""
     def announce(stage: str, journal: Path) -> None:
         for hook in options.hooks:
-            getattr(hook, "on_publish", lambda *a: None)(stage, journal)
+            hook.on_publish(stage, journal)
 
     try:
         publish_newest(outputs, announce)
@@ -403,7 +403,7 @@ def publish_course(reports: list[DeckReport], options: BuildOptions) -> None:
         return
     files = {path: data for r in reports for path, data in r.files.items()}
     index = options.output_dir / INDEX
-    files[index] = index_html([r.listed for r in reports]).encode("utf-8")
+    files[index] = index_html([r.listed for r in reports if r.listed is not None]).encode("utf-8")
     publish_outputs(files, options)
     reports[-1].outputs.append(index)  # the summary lists it after the last deck's files
     for r in reports:
@@ -423,7 +423,7 @@ def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
 
     # One watched process per deck, forked from this light process (torch is imported in each): a
     # deck whose cell crashes its process is named with that cell, and the other decks are built.
-    local = dataclasses.replace(options, progress=None, hooks=[])
+    local = dataclasses.replace(options, hooks=[])
 
     def ended(index: int, outcome: tuple) -> None:
         if outcome[0] == "ok":

@@ -44,10 +44,12 @@ class DeckFile(pytest.File):
             self._error = err
             yield SlideItem.from_parent(self, name="source", slide=None)
             return
-        for slide in deck.slides:
-            name = f"slide-{slide.index:02d}"
-            yield SlideItem.from_parent(self, name=name, slide=slide.index, line=slide.location.line)
-        yield SlideItem.from_parent(self, name="deck", slide=None)
+        items = [SlideItem.from_parent(self, name=f"slide-{s.index:02d}", slide=s.index, line=s.location.line)
+                 for s in deck.slides]
+        items.append(SlideItem.from_parent(self, name="deck", slide=None))
+        for item in items:  # with pytest-xdist's --dist loadgroup, one worker checks the deck once
+            item.add_marker(pytest.mark.xdist_group(str(self.path)))
+        yield from items
 
     def _project_root(self) -> Path:
         return self.path.parent.parent

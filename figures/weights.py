@@ -111,8 +111,10 @@ def _build_untrained(name: str, seed: int = UNTRAINED_SEED, **config):
 
 
 def offline() -> bool:
-    """True when deck runs offline (``DECK_OFFLINE=1``, what ``--offline`` sets): no download."""
-    return os.environ.get("DECK_OFFLINE", "").strip() not in ("", "0")
+    """True when the build runs offline (``--offline`` or ``DECK_OFFLINE=1``, in deck.settings): no download."""
+    from deck.settings import current
+
+    return current().offline
 
 
 #: how long a download may stall before it counts as failed (torch hub sets no timeout)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 THEMES = ("default", "meteofrance")
 
 #: every element of a slide, in the deck's language: prose, lists, a table, shown and live code with

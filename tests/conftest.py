@@ -15,9 +15,20 @@ from pathlib import Path
 
 import pytest
 
-_SESSION_TMP = Path(tempfile.mkdtemp(prefix="deck-tests-"))
-atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
+# One session folder for the whole run: made by the first process that loads this file (pytest-xdist's
+# controller, or the only process), inherited by the workers through the environment, so that they
+# share the cache of the decks the session builds (the flagship built by one worker is a cache hit
+# for the other).
+if os.environ.get("DECK_TEST_SESSION_DIR"):
+    _SESSION_TMP = Path(os.environ["DECK_TEST_SESSION_DIR"])
+else:
+    _SESSION_TMP = Path(tempfile.mkdtemp(prefix="deck-tests-"))
+    os.environ["DECK_TEST_SESSION_DIR"] = str(_SESSION_TMP)
+    atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
 os.environ["DECK_CACHE_DIR"] = str(_SESSION_TMP / "cache")
+# One thread per torch (and each build it starts): the workers already fill the cores, and OpenMP
+# threads spinning against each other made a training cell 10 times slower.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 # Pretrained weights are never downloaded by the suite (its download tests serve their own file)
 os.environ["DECK_OFFLINE"] = "1"
 
@@ -32,8 +43,6 @@ settings.load_profile("deck")
 from browser import browser  # noqa: F401  (one Chromium for the whole session)
 from built_decks import built_flagship, built_small_decks  # noqa: F401  (decks built once for the session)
 from runtime_pages import deck_path, page  # noqa: F401  (the runtime fixture deck, opened)
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 class Project:
@@ -67,3 +76,12 @@ def project(tmp_path, monkeypatch) -> Project:
 def _in_tmp_dir(tmp_path, monkeypatch):
     """Messages name files relative to the working folder, as a lecturer running deck sees them."""
     monkeypatch.chdir(tmp_path)
+
+
+def pytest_collection_modifyitems(config, items):
+    """A deck's check (`python -m pytest` on slides_src/) builds the whole lecture: slow."""
+    from deck.pytest_plugin import SlideItem
+
+    for item in items:
+        if isinstance(item, SlideItem):
+            item.add_marker(pytest.mark.slow)

@@ -1,6 +1,9 @@
-"""Small functions the engine tests share: parse+execute a source, render it to HTML."""
+"""What the tests share: the checkout's root, the build command, parse+execute a source, render it."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -9,6 +12,15 @@ from deck.source import parse
 from deck.render.documents import html_document, print_document, render_slides
 
 FRONT = "---\ntitle: Test\nlang: {lang}\n---\n"
+
+ROOT = Path(__file__).resolve().parents[1]   # the checkout
+BUILD = [sys.executable, str(ROOT / "build.py")]  # the README's command
+
+
+def run_build(project, *args, env=None, timeout=120) -> subprocess.CompletedProcess:
+    """`python build.py ARGS` in the project's folder, as a lecturer runs it (its own processes)."""
+    return subprocess.run(BUILD + list(args), cwd=project.root, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def run(source: str, tmp_path: Path, lang: str = "en", check: bool = False, name: str = "t.md"):

@@ -14,7 +14,7 @@ from browser import page_for
 from deck.claims.exercises import is_blank
 from deck.pipeline import BuildOptions, build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 # Every kind of answer a deck can hold: result-comment blanks, `{py} => ?` in code and in prose,
@@ -183,6 +183,7 @@ def test_student_build_of_the_exercise_deck_leaks_no_answer(exercises, tmp_path)
         assert "Nb de poids : ?" in shown and "( ... )" in shown and "Et la suite" in shown
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("deck", _decks(), ids=lambda p: p.stem)
 def test_student_build_of_every_course_deck_leaks_no_answer(deck, tmp_path):
     answers, written, _ = _answers_and_written(deck, ROOT, tmp_path)
@@ -273,6 +274,7 @@ def test_the_exercise_option_is_gone(project):
     assert "slides_src/t.md:6 (slide 2): unknown cell option 'exercise'" in run.stderr
 
 
+@pytest.mark.slow
 def test_a_prose_blank_is_answered_one_step_later(project):
     """`{py} expr => ?` in prose works as a blank in code: the question's step shows the blank, the
     next one the answer (a lecturer projects the teacher version); the student version, the blank."""

@@ -18,8 +18,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from helpers_for_tests import cache_entries, rewrite_entry
-from test_hardening import BUILD, ROOT, run_build
+
+from helpers_for_tests import BUILD, ROOT, cache_entries, rewrite_entry, run_build
 from watch_process import default_sigint
 
 FRONT = "---\ntitle: T\n---\n"
@@ -287,6 +287,7 @@ def test_a_process_a_cell_starts_does_not_make_the_build_ignore_ctrl_c(project, 
 
 
 # --- 6. HTML and PDF from one build, whatever kills it -------------------------------------------
+@pytest.mark.slow
 def test_publication_under_kill_9_at_random_moments_is_all_or_nothing(tmp_path):
     """50 runs: a supervising process forks a publisher that dies with it (as build.py's child does),
     which publishes the HTML and the PDF of build N, its renames slowed down; the supervisor is killed
@@ -392,6 +393,7 @@ def test_a_builder_killed_between_its_renames_is_completed_and_said(project):
     assert not list((project.root / "build").glob(".*"))
 
 
+@pytest.mark.slow
 def test_a_supervisor_killed_between_the_renames_waits_for_the_last(project):
     project.deck(f"{FRONT}# A\nBuild 1.\n")
     assert run_build(project).returncode == 0
@@ -582,6 +584,7 @@ def test_a_callouts_step_beyond_the_slide_is_refused(project):
 
 
 # --- 15. the Ctrl-C tests set the signal disposition they rely on -----------------------------------
+@pytest.mark.slow
 def test_ctrl_c_tests_pass_where_sigint_is_ignored():
     """As `cmd &` in a script: the suite itself runs with SIGINT ignored, its processes inherit that."""
     tests = ["tests/test_hardening.py::test_signal_to_the_command_stops_the_build_quietly",

@@ -14,8 +14,7 @@ import subprocess
 
 import pikepdf
 import pytest
-from helpers_for_tests import cache_entries, rewrite_entry
-from test_hardening import BUILD
+from helpers_for_tests import BUILD, cache_entries, rewrite_entry
 
 from deck.pipeline import build
 from deck.shared import store as store_module

@@ -20,7 +20,6 @@ from PIL import Image, ImageStat
 from browser import page_for
 from watch_process import WatchProcess
 
-ROOT = Path(__file__).resolve().parents[1]
 WAIT_MS = 30_000
 
 SOURCE = """

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from deck.pipeline import build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 SOURCE = """---
 title: T
@@ -188,6 +187,7 @@ def test_corrupt_and_foreign_entries_are_recomputed(deck):
     assert ran == []
 
 
+@pytest.mark.slow
 def test_two_builds_at_once(deck):
     cmd = [sys.executable, str(ROOT / "build.py"), "--html-only"]
     procs = [subprocess.Popen(cmd + ["-o", f"out{i}"], cwd=deck.root, stdout=subprocess.PIPE,

@@ -13,7 +13,7 @@ import pytest
 
 from deck.pipeline import BuildOptions, build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
@@ -64,6 +64,7 @@ def _put_dims(written: str, dims: list[str]) -> str:
 DECKS = [("recap2_convnets.md", ROOT / "slides_src"), ("claims_fr.md", FIXTURES), ("claims_en.md", FIXTURES)]
 
 
+@pytest.mark.slow
 def test_mutations_of_every_claim_are_caught_at_their_line(tmp_path, monkeypatch):
     caught, tried, missed = 0, 0, []
     for name, folder in DECKS:
@@ -159,6 +160,7 @@ def test_json_and_github_reports(project):
     assert "::error file=slides_src/t.md,line=6,title=slide 2::claim is false: `2 + 2` is 4, not 5" in run.stdout
 
 
+@pytest.mark.slow
 def test_fix_rewrites_only_false_literals_then_check_passes(project):
     source = copy_fixture("claims_fr.md", project)
     original = source.read_text(encoding="utf-8")
@@ -252,6 +254,7 @@ def test_overflowing_slides_are_problems(project):
         (2, 4, "slide 2 does not fit its page: its content"), (3, 38, "this line of code")]
 
 
+@pytest.mark.slow
 def test_pytest_plugin_reports_false_claim_with_location(project):
     project.deck("""
         ---

@@ -54,7 +54,7 @@ def test_the_grammar():
 def test_a_bad_value_is_located(tmp_path, value, message):
     with pytest.raises(DeckError) as err:
         stepped(tmp_path, value)
-    assert str(err.value).startswith(f"slides_src/t.md:10 (slide 2): cell option 'code-steps'")
+    assert str(err.value).startswith("slides_src/t.md:10 (slide 2): cell option 'code-steps'")
     assert message in str(err.value)
 
 
@@ -108,6 +108,7 @@ def lit(line: dict) -> bool:
     return css_rgba(line["bg"])[3] > 0
 
 
+@pytest.mark.slow
 def test_the_html_deck_lights_each_group_in_turn(browser, built_small_decks):
     built = built_small_decks["meteofrance"]
     n = stepped_slide(built)  # "|1|2-3": none, then line 1, then lines 2 and 3

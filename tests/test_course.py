@@ -6,14 +6,13 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from deck.errors import SourceError
 from deck.source import parse_file
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
 COURSE = """\
@@ -113,6 +112,7 @@ def test_inside_the_project_dot_dot_reaches_the_root(project):
     assert "At the project's root." in parse_file(deck, project.root).slides[1].markdown
 
 
+@pytest.mark.slow
 def test_python_build_py_builds_the_course_and_its_index(course):
     run = build(course)
     assert run.returncode == 0, run.stderr
@@ -144,6 +144,7 @@ def test_python_build_py_builds_the_course_and_its_index(course):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == first  # same sources, same bytes
 
 
+@pytest.mark.slow
 def test_a_failing_deck_publishes_nothing_of_the_course(course):
     assert build(course).returncode == 0
     out = course.root / "build"
@@ -156,6 +157,7 @@ def test_a_failing_deck_publishes_nothing_of_the_course(course):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # not even recap3's new date
 
 
+@pytest.mark.slow
 def test_naming_a_deck_or_an_output_builds_just_that(course):
     assert build(course, "recap3").returncode == 0
     assert sorted(p.name for p in (course.root / "build").iterdir()) == ["recap3.html", "recap3.pdf"]

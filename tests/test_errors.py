@@ -9,7 +9,7 @@ import pytest
 from deck.errors import DeckError
 from helpers_for_tests import run
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 
 def error_of(source: str, tmp_path, **kw) -> str:

@@ -5,14 +5,13 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from figures import labels, number_format, output, palette
 from figures.output import SVGFigure
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 
 def test_svgfigure_contract():
@@ -79,6 +78,7 @@ def test_ids_are_scoped_per_figure():
     assert "<style type=\"text/css\">*{" not in a.svg
 
 
+@pytest.mark.slow
 def test_same_bytes_across_processes():
     """Hash randomisation or dict order must not leak into the SVG."""
     code = textwrap.dedent(

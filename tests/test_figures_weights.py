@@ -121,6 +121,7 @@ def test_cached_figure_after_a_download_hits_next_time(home, server, checkpoint,
     assert first.svg == second.svg and second.data["weights"] == "pretrained"
 
 
+@pytest.mark.slow
 def test_offline_never_downloads(home, server, checkpoint, monkeypatch):
     _, served, _ = checkpoint
     point_weights_at(monkeypatch, f"{server.url}/{served.name}")
@@ -140,6 +141,7 @@ def test_offline_never_downloads(home, server, checkpoint, monkeypatch):
     assert len(server.requests) == 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["http 404", "wrong hash", "no server"])
 def test_failed_download_falls_back_and_says_why(home, server, checkpoint, monkeypatch, case):
     _, served, _ = checkpoint

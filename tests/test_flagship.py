@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 
@@ -29,6 +29,7 @@ def flagship(tmp_path_factory):
     return report, pages, out
 
 
+@pytest.mark.slow
 def test_one_page_per_step(flagship):
     report, pages, _ = flagship
     assert len(pages) == sum(s.steps for s in report.deck.slides)

@@ -7,6 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import pytest
+
 from deck.errors import DeckError
 from deck.execute import execute
 from deck.source import parse
@@ -61,6 +63,7 @@ def build_in_memory(text: str, root: Path) -> None:
 @settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(front=FRONT, parts=st.lists(st.tuples(FRAGMENTS, SEPARATORS), max_size=14),
        noise=st.text(max_size=30))
+@pytest.mark.slow
 def test_generated_sources(tmp_path_factory, front, parts, noise):
     root = tmp_path_factory.mktemp("fuzz")
     (root / "slides_src").mkdir()

@@ -5,7 +5,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,14 +12,8 @@ import pytest
 
 from watch_process import default_sigint
 
-ROOT = Path(__file__).resolve().parents[1]
-BUILD = [sys.executable, str(ROOT / "build.py")]
+from helpers_for_tests import BUILD, run_build
 GOOD = "---\ntitle: T\n---\n# Fine\nAll good `{py} 6 * 7`.\n"
-
-
-def run_build(project, *args, env=None, timeout=120):
-    return subprocess.run(BUILD + list(args), cwd=project.root, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
 
 
 def good_outputs(project) -> dict[str, bytes]:
@@ -48,6 +41,7 @@ def test_endless_loop_ends_with_a_located_error(project):
     assert_unchanged(project, before)
 
 
+@pytest.mark.slow
 def test_inline_expression_time_limit(project):
     project.deck("---\ntitle: T\nexecute: {timeout: 1}\n---\n# Loop\n`{py} next(i for i in iter(int, 1) if i)`\n")
     run = run_build(project, "--html-only")
@@ -63,6 +57,7 @@ def test_inline_expression_time_limit(project):
     ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", "may have run out of memory"),
     ("import os\nos.abort()", "died from SIGABRT"),
 ])
+@pytest.mark.slow
 def test_cell_that_kills_its_process_is_named(project, code, expect):
     before = good_outputs(project)
     project.deck(f"---\ntitle: T\n---\n# Crash\n```{{python}}\nx = 1\n{code}\n```\n")
@@ -172,6 +167,7 @@ Inline: `{py} "<i>not italic</i> & <script>x</script>"`
 
 
 # --- killed builds ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_kill_9_at_any_point_keeps_previous_outputs_and_cache(project):
     source = """---
 title: T

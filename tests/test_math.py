@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from helpers_for_tests import cache_entries, rewrite_entry
@@ -13,7 +12,7 @@ from helpers_for_tests import cache_entries, rewrite_entry
 from deck.errors import Location, SourceError
 from deck.render.math import math_svg, render_math
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 ENVIRONMENTS = {
     "pmatrix": r"C = \begin{pmatrix} w_1 & w_2 & w_3 & 0 \\ 0 & w_1 & w_2 & w_3 \end{pmatrix}",
@@ -80,6 +79,7 @@ def test_bad_tex_is_a_located_error(tex, problem, tmp_path):
     assert err.value.location == Location(tmp_path / "d.md", 7, 2)
 
 
+@pytest.mark.slow
 def test_matrices_in_the_html_deck_and_the_pdf(project):
     project.deck("""
         ---

@@ -35,6 +35,7 @@ def _shapes_and_counts(make, input_shape, device):
         return shape(y), nparams(layer), numel(y), y.device.type
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,make,input_shape", LAYERS, ids=[l[0] for l in LAYERS])
 def test_meta_equals_real(name, make, input_shape):
     real = _shapes_and_counts(make, input_shape, "cpu")

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
+
+import pytest
 
 from helpers_for_tests import run
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
 
@@ -501,6 +502,7 @@ def test_a_printed_value_with_a_result_comment_is_a_claim(tmp_path):
     assert [p.location.line for p in problems.items] == [deck.cells[0].lines[7].line]
 
 
+@pytest.mark.slow
 def test_fix_keeps_a_formula_whose_arithmetic_holds(project):
     source = project.deck("""
         ---

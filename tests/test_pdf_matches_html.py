@@ -84,6 +84,7 @@ def compare(browser, built, folder) -> list[int]:
     return [differing_tiles(a, b) for a, b in zip(shots, pages)]
 
 
+@pytest.mark.slow
 def test_each_slide_of_the_flagship_pdf_is_its_html(browser, built_flagship, tmp_path):
     differences = compare(browser, built_flagship, tmp_path)
     print("flagship, differing tiles per slide:", differences)

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from deck.pipeline import build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 DECK = """---
 title: Des diapositives à part
@@ -108,6 +108,7 @@ def whole_document_pdf(project, handout: bool = False) -> bytes:
     return write_pdf(layout(print_document(deck, render_slides(deck, project.root), handout)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("handout", [False, True])
 def test_the_assembled_pdf_is_the_whole_document_one(project, tmp_path, handout):
     project.deck(DECK)
@@ -125,6 +126,7 @@ def test_the_assembled_pdf_is_the_whole_document_one(project, tmp_path, handout)
         assert ImageChops.difference(a, b).getbbox() is None, "every page draws the same pixels"
 
 
+@pytest.mark.slow
 def test_one_bookmark_per_slide_page_labels_tags_and_step_indicator(project):
     project.deck(DECK)
     report = build_deck(project.root / "slides_src" / "t.md", project.options())
@@ -154,6 +156,7 @@ def test_one_bookmark_per_slide_page_labels_tags_and_step_indicator(project):
     assert "carrés" in text[4]  # figure text is text
 
 
+@pytest.mark.slow
 def test_a_prose_edit_renders_one_slide_again(project):
     source = project.deck(DECK)
     options = project.options()
@@ -173,6 +176,7 @@ def test_a_prose_edit_renders_one_slide_again(project):
     assert Path(first.outputs[-1]).read_bytes() == Path(edited.outputs[-1]).read_bytes()
 
 
+@pytest.mark.slow
 def test_a_theme_change_renders_every_slide_again(project):
     source = project.deck(DECK)
     build_deck(source, project.options())
@@ -205,6 +209,7 @@ open("seen.txt", "w").write(str(len(glob.glob(folder))))
     assert len(pages_text(Path(report.outputs[-1]).read_bytes())) == 8
 
 
+@pytest.mark.slow
 def test_student_and_check_modes_use_the_slides_too(project):
     source = project.deck(DECK)
     student = build_deck(source, project.options(student=True))
@@ -257,6 +262,7 @@ def test_merging_font_subsets_keeps_every_glyph():
     assert merge_truetype([a, (subset("x")[0][:200], {3})]) is None  # not a font: no merge
 
 
+@pytest.mark.slow
 def test_same_pdf_from_another_checkout_with_slides_from_the_cache(tmp_path):
     """Byte-identical whether the slides come from the cache or are rendered, and wherever the
     project is: the deck's PDF depends on its sources only."""

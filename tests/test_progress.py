@@ -17,7 +17,7 @@ import pytest
 from deck.cli import progress
 from deck.cli.progress import TerminalProgress, deck_line, for_terminal, interactive
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 ESC = "\x1b"
 # a plain `python build.py` builds the course: the deck's four files and the index page
@@ -87,17 +87,17 @@ def report(**kw):
 def test_events_draw_bars_then_a_line_per_deck():
     out = io.StringIO()
     with TerminalProgress(out, force_terminal=True, width=100) as display:
-        display("deck", name="t", cells=2)
-        display("cell", index=1, total=2)
+        display.on_progress("deck", name="t", cells=2)
+        display.on_progress("cell", index=1, total=2)
         assert display._progress.tasks[0].completed == 1
         assert display._progress.tasks[0].description == "t: cell 1/2"
-        display("cell", index=2, total=2)
-        display("render")
+        display.on_progress("cell", index=2, total=2)
+        display.on_progress("render")
         assert display._progress.tasks[0].description == "t: rendering"
-        display("pdf", pages=4)
+        display.on_progress("pdf", pages=4)
         assert display._progress.tasks[-1].description == "t: PDF, 4 pages"
-        display("done", report=report())
-        display("unknown-event", whatever=1)  # future events are ignored
+        display.on_progress("done", report=report())
+        display.on_progress("unknown-event", whatever=1)  # future events are ignored
     text = out.getvalue()
     assert ESC in text  # drawn for a terminal
     assert "✓" in text and "t: 3 slides, 4 pages, 2 cells in 0.5 s" in text
@@ -107,9 +107,9 @@ def test_events_draw_bars_then_a_line_per_deck():
 def test_deck_without_cells():
     out = io.StringIO()
     with TerminalProgress(out, force_terminal=True) as display:
-        display("deck", name="empty", cells=0)
-        display("render")
-        display("done", report=report(name="empty", cells=0))
+        display.on_progress("deck", name="empty", cells=0)
+        display.on_progress("render")
+        display.on_progress("done", report=report(name="empty", cells=0))
     assert "empty: 3 slides, 4 pages, 0 cells" in out.getvalue()
 
 
@@ -161,6 +161,7 @@ def run_in_terminal(cwd: Path, env: dict, timeout: float = 120) -> tuple[int, st
     return status, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
 
 
+@pytest.mark.slow
 def test_terminal_shows_progress_and_NO_COLOR_turns_it_off(deck_project):
     env = dict(os.environ, DECK_CACHE_DIR=str(deck_project / ".deck_cache"), TERM="xterm-256color",
                COLUMNS="100")

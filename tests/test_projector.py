@@ -97,6 +97,7 @@ def measured(browser, built_flagship, built_small_decks) -> dict[str, list[dict]
     return {name: measure(browser, b.html) for name, b in decks(built_flagship, built_small_decks).items()}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("deck", ["flagship", "small-default", "small-meteofrance"])
 def test_text_is_big_enough(measured, deck):
     texts = measured[deck]

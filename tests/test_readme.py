@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from deck.options import readme_with_tables
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

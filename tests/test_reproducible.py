@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+
+from helpers_for_tests import ROOT
 
 SOURCE = """---
 title: Reproducible
@@ -45,6 +47,7 @@ def build_in(folder: Path, env_extra: dict | None = None) -> tuple[bytes, bytes]
     return (out / "r.html").read_bytes(), (out / "r.pdf").read_bytes()
 
 
+@pytest.mark.slow
 def test_same_bytes_twice_and_from_another_checkout(tmp_path):
     first = build_in(tmp_path / "checkout-a")
     second = build_in(tmp_path / "checkout-a")          # again, now from the cache
@@ -55,6 +58,7 @@ def test_same_bytes_twice_and_from_another_checkout(tmp_path):
     assert b"CreationDate" not in pdf
 
 
+@pytest.mark.slow
 def test_source_date_epoch_is_honoured(tmp_path):
     a = build_in(tmp_path / "a", {"SOURCE_DATE_EPOCH": "1700000000"})
     b = build_in(tmp_path / "b", {"SOURCE_DATE_EPOCH": "1700000000"})

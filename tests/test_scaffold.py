@@ -4,14 +4,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from deck.cli import main
 from deck.cli.new_deck import TEMPLATE, ScaffoldError, check_name, scaffold
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
 # Each element of the format (README's authoring guide) and a piece of source text that writes it.
@@ -58,6 +57,7 @@ def test_template_shows_every_element(element):
     assert ELEMENTS[element] in TEMPLATE.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_scaffold_builds_html_and_pdf_and_passes_check(tmp_path):
     env = dict(os.environ, DECK_CACHE_DIR=str(tmp_path / ".deck_cache"))
     made = subprocess.run([*BUILD, "new", "intro_course"], cwd=tmp_path, env=env, capture_output=True,

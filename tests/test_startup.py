@@ -4,9 +4,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import pytest
+
+from helpers_for_tests import ROOT
 
 PROBE = """
 import json, sys
@@ -26,6 +27,7 @@ def imported(project, *args) -> dict:
 DECK = "---\ntitle: T\n---\n# S\n```{python}\n#| output: comment\n1 + 1\n```\nand `{py} 2 * 3` and $x^2$\n"
 
 
+@pytest.mark.slow
 def test_check_without_layout_and_html_only_never_import_weasyprint(project):
     project.deck(DECK)
     assert imported(project, "--check", "--no-layout")["mods"] == ["ziamath"]  # drawing the math
@@ -34,6 +36,7 @@ def test_check_without_layout_and_html_only_never_import_weasyprint(project):
     assert "weasyprint" in imported(project)["mods"]
 
 
+@pytest.mark.slow
 def test_warm_rebuild_imports_neither_torch_nor_weasyprint_for_html(project):
     project.deck(DECK.replace("1 + 1", "import torch\ntorch.zeros(2).numel()"))
     assert "torch" in imported(project, "--html-only")["mods"]

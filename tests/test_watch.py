@@ -11,12 +11,9 @@ import os
 import pty
 import re
 import select
-import signal
 import socket
 import subprocess
-import sys
 import termios
-import textwrap
 import threading
 import time
 import urllib.request
@@ -29,7 +26,7 @@ from deck.watch.server import DeckState, inject, live_script
 from deck.processes.exits import describe_exit
 from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, default_sigint, small_deck, write
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 
 
 # --------------------------------------------------------------------------------- units
@@ -116,6 +113,7 @@ def test_busy_port_is_a_clear_error(tmp_path):
     assert "Traceback" not in r.stderr
 
 
+@pytest.mark.slow
 def test_serves_with_live_script_errors_in_terminal_survives_a_dying_worker(tmp_path):
     source = small_deck(tmp_path)
     watch = WatchProcess(tmp_path, DECK_TIMEOUT_GRACE="1")
@@ -288,6 +286,7 @@ def test_ctrl_c_during_a_long_cell_exits_promptly(tmp_path):
     assert gone(worker), "the build process outlived the server"
 
 
+@pytest.mark.slow
 def test_edits_saved_during_a_build_are_built_after_it(tmp_path):
     """A save while a build runs (the first one, or any later one) is built once that build ends."""
     started, release = tmp_path / "cell-started", tmp_path / "release"

@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 TIMEOUT = 30.0
 

@@ -27,12 +27,12 @@ def student_version(deck: Deck) -> Deck:
 def student_slide(slide: Slide) -> Slide:
     """One slide of the student version, as a new slide: its tokens point to its new cells and
     expressions (the renderer finds them there)."""
-    swap: dict[int, object] = {id(c): _student_cell(c) for c in slide.cells}
-    swap.update({id(e): _student_expr(e) for e in slide.exprs})
+    cells = [_student_cell(c) for c in slide.cells]
+    exprs = [_student_expr(e) for e in slide.exprs]
+    swap: dict[int, object] = {id(old): new for old, new in [*zip(slide.cells, cells), *zip(slide.exprs, exprs)]}
     return dataclasses.replace(
         slide, tokens=_pointing_to(_without_containers(slide.tokens, ("answer", "notes")), swap),
-        answer_steps=[], cells=[swap[id(c)] for c in slide.cells], exprs=[swap[id(e)] for e in slide.exprs],
-        items=[swap.get(id(i), i) for i in slide.items])
+        answer_steps=[], cells=cells, exprs=exprs, items=[swap.get(id(i), i) for i in slide.items])
 
 
 def _pointing_to(tokens: list, swap: dict[int, object]) -> list:
@@ -62,8 +62,9 @@ def _student_cell(cell: Cell) -> Cell:
     for i in sorted((i for i, r in enumerate(replacements) if r.blank is not None),
                     key=lambda i: -replacements[i].start):
         r = replacements[i]
-        lines[r.line] = lines[r.line][:r.start] + r.blank + lines[r.line][r.end:]
-        replacements[i] = dataclasses.replace(r, text=r.blank, end=r.start + len(r.blank), answer_step=None)
+        blank = r.blank or ""
+        lines[r.line] = lines[r.line][:r.start] + blank + lines[r.line][r.end:]
+        replacements[i] = dataclasses.replace(r, text=blank, end=r.start + len(blank), answer_step=None)
     return dataclasses.replace(cell, display="\n".join(lines), replacements=replacements)
 
 

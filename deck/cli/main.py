@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import sys
 import time
 from pathlib import Path
 
 from ..errors import EXIT_ERROR, DeckError, exit_status
+from ..settings import Settings
 from ..options import DEFAULT_TIMEOUT
 from ..shared.files import display_path
 
@@ -106,8 +108,6 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     problem = watch_usage_error(args)
     if problem:
         parser.error(problem)  # exits with status 2
-    if args.offline:
-        os.environ["DECK_OFFLINE"] = "1"  # read by figures/ when a figure needs pretrained weights
     if args.fix and not args.check:
         args.check = True
     from ..pipeline import BuildOptions, build
@@ -116,10 +116,11 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
                            html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
                            check=args.check, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
-                           hooks=list(hooks), course=whole_course(args))
+                           hooks=list(hooks), course=whole_course(args),
+                           settings=_settings(args))
     if not 0 < args.timeout < float("inf"):  # also refuses nan
         parser.error(f"--timeout {args.timeout:g}: a time limit is a positive, finite number of seconds")
-    problem = source_date_problem(os.environ.get("SOURCE_DATE_EPOCH", ""))
+    problem = source_date_problem(options.settings.source_date_epoch)
     if problem:
         parser.error(problem)
     if args.watch:
@@ -130,7 +131,8 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     from .progress import for_terminal
 
     display = for_terminal()  # bars on a terminal; nothing at all in a pipe, a log or under NO_COLOR
-    options.progress = display
+    if display is not None:
+        options.hooks.append(display)
     start = time.perf_counter()
     try:
         with display or contextlib.nullcontext():
@@ -153,6 +155,12 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     print(summary(reports, time.perf_counter() - start, options.check),
           file=sys.stderr if args.format == "json" else sys.stdout)
     return exit_status([p for r in reports for p in r.problems])
+
+
+def _settings(args) -> Settings:
+    """The environment, read once, with what the command line overrides."""
+    settings = Settings.from_environment()
+    return dataclasses.replace(settings, offline=True) if args.offline else settings
 
 
 def report_problems(reports, fmt: str, list_claims: bool = False) -> None:

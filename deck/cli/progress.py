@@ -1,6 +1,6 @@
 """Progress display for long builds (cells, figures, PDF pages), drawn with `rich` on a terminal.
 
-`BuildOptions.progress` is called as `progress(event, **info)`; `TerminalProgress` is such a callback.
+`TerminalProgress` is a build observer (deck.observe) that hears `on_progress(event, **info)`.
 It draws only where a person watches: both stdout and stderr are terminals and `NO_COLOR` is unset
 (and `TERM` is not `dumb`). Anywhere else (a pipe, a CI log, a test) `for_terminal()` returns None
 and the command prints nothing but its usual lines and summary, without colours or escape codes.
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import sys
 from typing import IO
+
+from ..observe import BuildObserver
 
 
 def interactive(stdout: IO | None = None, stderr: IO | None = None, environ=None) -> bool:
@@ -33,13 +35,14 @@ def for_terminal(stream: IO | None = None) -> "TerminalProgress | None":
     return TerminalProgress(stream or sys.stderr)
 
 
-class TerminalProgress:
-    """`progress(event, **info)` callback: one bar per deck while it builds, a line when it is done.
+class TerminalProgress(BuildObserver):
+    """The build's progress (`on_progress(event, **info)`): one bar per deck while it builds, a line
+    when it is done.
 
     Use as a context manager around the build, so the live display always stops (also on errors):
 
         with TerminalProgress(sys.stderr) as progress:
-            build(BuildOptions(..., progress=progress))
+            build(BuildOptions(..., hooks=[progress]))
     """
 
     def __init__(self, stream: IO | None = None, *, force_terminal: bool | None = None,
@@ -76,7 +79,7 @@ class TerminalProgress:
         self.stop()
 
     # --- events -------------------------------------------------------------------------------
-    def __call__(self, event: str, **info) -> None:
+    def on_progress(self, event: str, **info) -> None:
         handler = getattr(self, f"on_{event}", None)
         if handler is not None:
             handler(**info)

@@ -8,11 +8,12 @@ from pathlib import Path
 from ..claims.verify import Problems
 from ..document import Deck
 from ..options import DEFAULT_TIMEOUT
-from .runner import ExecutionHooks, Executor
+from ..observe import BuildObserver
+from .runner import Executor
 
 
 def execute(deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: bool = False, cache=None,
-            log=None, hooks: list[ExecutionHooks] | tuple = (), project_root: Path | None = None) -> Problems:
+            log=None, hooks: list[BuildObserver] | tuple = (), project_root: Path | None = None) -> Problems:
     """Run every item of `deck` (through `cache`, an execute.cache.Cache, when given). `project_root`:
     the project whose own modules cells may import (their content is part of the cache key)."""
     from .limits import interrupts_marked
@@ -27,4 +28,4 @@ def execute(deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: boo
         return CachedExecution(executor, cache, log).run()
 
 
-__all__ = ["execute", "Executor", "ExecutionHooks", "Problems"]
+__all__ = ["execute", "Executor", "Problems"]

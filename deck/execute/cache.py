@@ -59,7 +59,9 @@ def environment_key() -> str:
 def deck_key(lang: str, files: list[Path], main: Path, front_matter: dict) -> str:
     """The deck-wide part of every key: language, front matter, included files, environment."""
     # offline or not changes what a figure needing pretrained weights shows
-    offline = os.environ.get("DECK_OFFLINE", "").strip() not in ("", "0")
+    from ..settings import current
+
+    offline = current().offline
     parts = [environment_key(), lang, json.dumps(front_matter, sort_keys=True, default=str), f"offline={offline}"]
     for f in files:
         if f != main:

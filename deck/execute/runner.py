@@ -18,6 +18,7 @@ import re
 import sys
 import traceback
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -26,32 +27,17 @@ from ..claims.result_comments import comment_column, result_comment
 from ..claims.verify import Problems, verify, verify_expected_error
 from ..document import Cell, Deck, InlineExpr, Output, Replacement, Slide
 from ..errors import CellError, DeckError, Location, SourceError
+from ..observe import BuildObserver
 from ..options import DEFAULT_TIMEOUT
-from ..shared.locale import current_lang
 from ..shared.inputs import CellInputs, recording
+from ..shared.locale import current_lang
 from .limits import CellTimeout, Interrupted, time_limit
-from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 from .outputs import as_text, figure_svg, rich_output, short_text, strip_addresses
+from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
 # deck's own code and figures/ are part of every cache key already: not "the project's modules"
 ENGINE = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2] / "figures")
-
-
-class ExecutionHooks:
-    """What an observer of execution hears. Every method is optional (these do nothing)."""
-
-    def on_start(self, item: Cell | InlineExpr, time_limit: float | None) -> None:
-        """An item starts running (a cell, or an inline expression), with its time limit."""
-
-    def on_stop(self, item: Cell | InlineExpr) -> None:
-        """The item's code stopped running, whatever the outcome."""
-
-    def on_end(self, item: Cell | InlineExpr) -> None:
-        """An item's result is ready: it ran, or its result came from the cache."""
-
-    def on_error(self, item: Cell | InlineExpr, error: DeckError) -> None:
-        """An item failed (the error is also collected or raised)."""
 
 
 def new_namespace() -> dict:
@@ -70,7 +56,7 @@ class Executor:
     """Runs one deck's items; fills in what the slides show and collects problems."""
 
     def __init__(self, deck: Deck, *, timeout: float = DEFAULT_TIMEOUT, collect_errors: bool = False,
-                 hooks: list[ExecutionHooks] | tuple = (), project_root: Path | None = None):
+                 hooks: list[BuildObserver] | tuple = (), project_root: Path | None = None):
         self.deck = deck
         self.lang = deck.lang
         self.timeout = timeout              # default limit of a cell; `#| timeout:` overrides it
@@ -296,24 +282,30 @@ class Executor:
         cell.display = "\n".join(lines)
 
     def _execute_code(self, cell: Cell, problems: Problems) -> dict[int, object]:
-        ns = self.namespace
+        """Run a cell statement by statement, then record what it shows; the values of its lines
+        (0-based line -> value), which result comments are checked against."""
         filename = f"<deck cell {cell.index}>"
         linecache.cache[filename] = (len(cell.code), None, cell.code.splitlines(True), filename)
         try:
             tree = ast.parse(cell.code, filename)
         except SyntaxError as exc:
             raise SourceError(f"syntax error in cell: {exc.msg}", _loc(cell, exc.lineno)) from None
-        values: dict[int, object] = {}
-        stdout = io.StringIO()
-        last_value, raised = None, None
-        opts = cell.options
-        limit = opts.timeout or self.timeout
+        limit = cell.options.timeout or self.timeout
         self._hook("on_start", cell, limit)
+        ran = self._run_statements(cell, tree, filename, limit)
+        cell.warnings = _shown_warnings(cell, ran.warnings, filename)
+        self._record_outputs(cell, ran, filename, problems)
+        return ran.values
+
+    def _run_statements(self, cell: Cell, tree: ast.Module, filename: str, limit: float | None) -> _Ran:
+        """Each statement in the namespace, as a notebook runs a cell: an expression's value is kept
+        for its line (and the last one is the cell's result); the first error stops the cell."""
+        ns, ran = self.namespace, _Ran()
         with contextlib.ExitStack() as stack:
-            caught = stack.enter_context(warnings.catch_warnings(record=True))
+            ran.warnings = stack.enter_context(warnings.catch_warnings(record=True))
             warnings.simplefilter("always")
-            stack.enter_context(contextlib.redirect_stdout(stdout))
-            if opts.meta:
+            stack.enter_context(contextlib.redirect_stdout(ran.stdout))
+            if cell.options.meta:
                 import torch
 
                 stack.enter_context(torch.device("meta"))
@@ -322,39 +314,28 @@ class Executor:
             code_lines = cell.code.split("\n")
             for stmt in tree.body:
                 try:
-                    printed = _printed_value(stmt, ns)
-                    if printed is not None and comment_column(code_lines[stmt.end_lineno - 1]) is not None:
-                        # `print(nparams(lstm))  # 18 944`: the comment states what is printed; the
-                        # argument is evaluated once, then printed, as print itself would do
-                        value = eval(compile(ast.Expression(printed), filename, "eval"), ns)
-                        print(value)
-                        values[stmt.end_lineno - 1] = value
-                        last_value = None
-                    elif isinstance(stmt, ast.Expr):
-                        value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
-                        if _silenced(stmt, code_lines):  # `net.eval();`: as in Jupyter, the value is not shown
-                            value = None
-                        if value is not None and not _is_plot_artist(value):  # nothing to show or check
-                            values[stmt.end_lineno - 1] = value
-                        last_value = value
-                    else:
-                        exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
-                        last_value = None
+                    ran.last_value = _run_statement(stmt, ns, filename, code_lines, ran.values)
                 except Exception as exc:  # the lecturer's code failed; report it at its line
-                    raised, last_value = exc, None  # what a line before it gave is not the cell's result
+                    ran.raised, ran.last_value = exc, None  # what a line before it gave is not the cell's result
                     break
                 except CellTimeout as exc:
                     raise CellError(f"cell did not finish within its time limit of {limit:g} s "
                                     "(set `#| timeout:` or front matter `execute: {timeout: ...}`)",
                                     _raise_location(cell, exc, filename)) from None
-        cell.warnings = _shown_warnings(cell, caught, filename)
+        return ran
+
+    def _record_outputs(self, cell: Cell, ran: _Ran, filename: str, problems: Problems) -> None:
+        """What the cell shows under its code: printed text, the expected error, its result (a
+        figure, a table, a value) or the figures of its result comments, pyplot's figures."""
+        opts, last_value, raised = cell.options, ran.last_value, ran.raised
         cell.outputs = []
         asis = opts.output == "asis"  # printed text is Markdown, rendered in place of the output
         if asis and isinstance(last_value, str):
-            print(last_value, file=stdout)
+            print(last_value, file=ran.stdout)
             last_value = None
-        if stdout.getvalue():
-            cell.outputs.append(Output("markdown" if asis else "text", strip_addresses(stdout.getvalue().rstrip("\n"))))
+        if ran.stdout.getvalue():
+            cell.outputs.append(Output("markdown" if asis else "text",
+                                       strip_addresses(ran.stdout.getvalue().rstrip("\n"))))
         if opts.raises:
             where = cell.option_lines.get("raises", cell.location)
             if verify_expected_error(opts.raises, raised, where, problems):
@@ -371,12 +352,44 @@ class Executor:
             if rich or (opts.echo and not _is_plot_artist(last_value)):
                 cell.outputs.append(rich or Output("text", as_text(last_value, self.lang)))
         elif opts.output == "comment":
-            for v in values.values():
+            for v in ran.values.values():
                 rich = rich_output(v, opts.caption)
                 if rich:
                     cell.outputs.append(rich)
         cell.outputs.extend(_pyplot_figures(opts.caption, shown_figures))
-        return values
+
+
+@dataclass
+class _Ran:
+    """What running a cell's statements gave."""
+
+    values: dict[int, object] = field(default_factory=dict)  # 0-based line -> the value it showed
+    last_value: object = None
+    raised: Exception | None = None
+    stdout: io.StringIO = field(default_factory=io.StringIO)
+    warnings: list = field(default_factory=list)
+
+
+def _run_statement(stmt: ast.stmt, ns: dict, filename: str, code_lines: list[str], values: dict[int, object]):
+    """Run one statement; its value when it is an expression (None otherwise), also kept in `values`
+    at its last line when there is something to show or check."""
+    printed = _printed_value(stmt, ns)
+    if printed is not None and comment_column(code_lines[stmt.end_lineno - 1]) is not None:
+        # `print(nparams(lstm))  # 18 944`: the comment states what is printed; the argument is
+        # evaluated once, then printed, as print itself would do
+        value = eval(compile(ast.Expression(printed), filename, "eval"), ns)
+        print(value)
+        values[stmt.end_lineno - 1] = value
+        return None
+    if isinstance(stmt, ast.Expr):
+        value = eval(compile(ast.Expression(stmt.value), filename, "eval"), ns)
+        if _silenced(stmt, code_lines):  # `net.eval();`: as in Jupyter, the value is not shown
+            value = None
+        if value is not None and not _is_plot_artist(value):  # nothing to show or check
+            values[stmt.end_lineno - 1] = value
+        return value
+    exec(compile(ast.Module([stmt], []), filename, "exec"), ns)
+    return None
 
 
 def eval_expression(expr: str, ns: dict, location: Location):

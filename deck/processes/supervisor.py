@@ -29,18 +29,19 @@ from typing import Callable
 from ..errors import EXIT_ERROR, CellError, DeckError, Location
 from ..shared.files import complete_publication, display_path
 from ..shared.signals import die_with_parent
-from ..execute.runner import ExecutionHooks
+from ..observe import BuildObserver
 from .exits import describe_status
 
 GRACE_SECONDS = float(os.environ.get("DECK_TIMEOUT_GRACE", "15"))  # after a cell's limit, before the kill
 BUG = "deck stopped on an unexpected error: this is a bug in deck, please report it with what follows"
 
 
-class Breadcrumbs(ExecutionHooks):
+class Breadcrumbs(BuildObserver):
     """Execution hooks that tell a watching process which item runs now, and for how long at most."""
 
-    def __init__(self, send):
-        self.send = send  # send(kind, location, limit): kind is "start" or "end"
+    def send(self, kind: str, location: Location | None, limit: float | None) -> None:
+        """Tell the watching process: kind is "start" (with the item's location and limit) or "end"."""
+        raise NotImplementedError
 
     def on_start(self, item, time_limit) -> None:
         self.send("start", item.location, time_limit)
@@ -60,7 +61,6 @@ class PipeBreadcrumbs(Breadcrumbs):
         self._write([kind, where, limit])
 
     def on_publish(self, stage: str, journal: Path) -> None:
-        """Outputs are being renamed into place ("publishing", with their journal), or are ("published")."""
         self._write([stage, str(journal), None])
 
     def _write(self, record: list) -> None:
@@ -96,6 +96,7 @@ class Watchdog:
         return str(self.current[0]) if self.current else None
 
     def stuck_error(self, then: str) -> CellError:
+        assert self.current is not None, "only a process that is running a cell can be stuck in it"
         where, limit, _ = self.current
         return CellError(f"cell did not stop within its time limit of {limit:g} s (stuck in native code); {then}",
                          where)
@@ -169,10 +170,12 @@ class Forked:
             pass
         for fd in (crumbs_r, results_r):
             os.set_blocking(fd, False)
-        self.pid, self.crumbs, self.results = pid, crumbs_r, results_r
+        self.pid = pid
+        self.crumbs: int | None = crumbs_r   # the pipes, until the process has ended
+        self.results: int | None = results_r
         self.forward = list(forward)          # hooks that hear this process's publications too
         self.label = label                    # what it builds (a deck of a parallel build), if not everything
-        self.pidfd = _pidfd(pid)
+        self.pidfd: int | None = _pidfd(pid)
         self.watchdog = Watchdog()
         self.buffer, self.data = b"", bytearray()
         self.publishing: dict[str, list[Path]] = {}  # journal -> outputs being renamed now
@@ -222,7 +225,7 @@ class Forked:
         else:
             self.published += self.publishing.pop(str(journal), [])
         for hook in self.forward:
-            getattr(hook, "on_publish", lambda *a: None)(stage, journal)
+            hook.on_publish(stage, journal)
 
     # --- its end ----------------------------------------------------------------------------
     def ended(self) -> bool:
@@ -316,15 +319,13 @@ def run_in_processes(tasks: list[Callable], workers: int, forward: list | tuple 
     (located at the cell that was running). `forward`: hooks that hear the tasks' publications;
     `labels`: what each task builds, as messages name it; `on_start(i)`, `on_end(i, outcome)`: told
     as each task starts and ends."""
-    outcomes: list[tuple | None] = [None] * len(tasks)
+    outcomes: list[tuple] = [()] * len(tasks)
     running: dict[Forked, int] = {}
-    queued = iter(enumerate(tasks))
+    queued = list(enumerate(tasks))[::-1]
     try:
         while True:
-            while len(running) < max(workers, 1):
-                index, task = next(queued, (None, None))
-                if task is None:
-                    break
+            while len(running) < max(workers, 1) and queued:
+                index, task = queued.pop()
                 running[Forked(task, forward, labels[index] if labels else None)] = index
                 if on_start:
                     on_start(index)
@@ -382,8 +383,9 @@ def supervised(main) -> int:
             signal.signal(sig, handler)
     outcome = child.outcome()
     if outcome is None:
-        if os.WIFSIGNALED(child.status) and os.WTERMSIG(child.status) in forwarded and not child.stuck:
-            return 128 + os.WTERMSIG(child.status)  # stopped on request (Ctrl-C, SIGTERM): nothing to explain
+        status = child.status or 0  # set: _watch returned, so the child has ended
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) in forwarded and not child.stuck:
+            return 128 + os.WTERMSIG(status)  # stopped on request (Ctrl-C, SIGTERM): nothing to explain
         print(f"error: {child.death()}", file=sys.stderr)
         return EXIT_ERROR
     return _exit_code(outcome)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 from pathlib import Path
 
 from ..document import Deck, Slide
@@ -58,9 +57,12 @@ def title_html(deck: Deck) -> str:
                            institution=meta.get("institution") or [])
 
 
-def source_date() -> str:
+def source_date(epoch: str | None = None) -> str:
     """The PDF's creation date: SOURCE_DATE_EPOCH when set (reproducible builds), else none at all."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if epoch is None:
+        from ..settings import current
+
+        epoch = current().source_date_epoch
     if not epoch.isdigit():
         return ""
     return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

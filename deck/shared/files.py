@@ -1,7 +1,6 @@
 """Files: atomic writes, paths as messages show them, the cache folder."""
 from __future__ import annotations
 
-import contextvars
 import errno
 import fcntl
 import json
@@ -13,22 +12,13 @@ from typing import Callable
 
 from .signals import uninterrupted
 
-# The cache folder of the build running now (set by the pipeline), so code called from cells, such
-# as figures.cached, stores its entries with the deck's and never relative to the working folder.
-current_cache_root: contextvars.ContextVar[Path | None] = contextvars.ContextVar("deck_cache_root", default=None)
-
-
 def cache_root(project_root: Path | None = None) -> Path:
-    """`$DECK_CACHE_DIR`, else `<project>/.deck_cache` (the current build's project when not given)."""
-    env = os.environ.get("DECK_CACHE_DIR")
-    if env:
-        return Path(env).resolve()
-    if project_root is None:
-        current = current_cache_root.get()
-        if current is not None:
-            return current
-        project_root = Path.cwd()
-    return Path(project_root).resolve() / ".deck_cache"
+    """The cache folder: `$DECK_CACHE_DIR`, else `<project>/.deck_cache`; without a project, the
+    current build's (so that code called from cells, such as figures.cached, stores its entries with
+    the deck's and never relative to a folder a cell moved to)."""
+    from ..settings import current
+
+    return current().cache_root(project_root)
 
 
 def write_atomic(target: Path, data: bytes | str, *, best_effort: bool = False) -> bool:
@@ -81,10 +71,6 @@ def publish(files: dict[Path, bytes], announce: Callable[[str, Path], None] | No
                 os.unlink(tmp)
             except OSError:
                 pass
-
-
-# The folder messages are relative to: where the build started, whatever folder a cell moves to
-display_base: contextvars.ContextVar[Path | None] = contextvars.ContextVar("deck_display_base", default=None)
 
 
 def _stage(target: Path, data: bytes) -> tuple[Path, Path]:
@@ -177,11 +163,14 @@ def _alive(pid: int) -> bool:
 
 
 def display_path(path: Path | str) -> str:
-    """A path as messages show it: relative to the working folder when inside it (no absolute paths)."""
+    """A path as messages show it: relative to the folder the build started in when inside it (no
+    absolute paths), whatever folder a cell moved to."""
+    from ..settings import current
+
     path = Path(path)
     for candidate in (path.resolve, path.absolute):  # a link leading out is shown where it is
         try:
-            return str(candidate().relative_to((display_base.get() or Path.cwd()).resolve()))
+            return str(candidate().relative_to((current().display_base or Path.cwd()).resolve()))
         except (ValueError, OSError):
             pass
     return str(path)

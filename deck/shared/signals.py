@@ -77,5 +77,5 @@ def uninterrupted() -> Iterator[None]:
                 pending.append(deathsig)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        for sig in dict.fromkeys(pending):
-            os.kill(os.getpid(), sig)
+        for number in dict.fromkeys(pending):
+            os.kill(os.getpid(), number)

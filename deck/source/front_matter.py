@@ -110,7 +110,7 @@ class CourseSettings:
     lines: dict[str, int] = field(default_factory=dict)  # key -> its 1-based line in the file
 
     def location(self, key: str) -> Location:
-        return Location(self.path, self.lines.get(key, 1))
+        return Location(self.path or Path("_course.yml"), self.lines.get(key, 1))
 
     def defaults_for(self, meta: dict) -> dict:
         """The deck's front matter over the course's: a key the deck writes wins; `execute:` merges

@@ -75,7 +75,7 @@ def parse(source: str, path: Path, project_root: Path) -> Deck:
 def split_slides(lines: list[str]):
     """Yield (first line index, lines) of each slide; `---` inside a code fence is code."""
     fence: str | None = None
-    start, current = 0, []
+    start, current = 0, list[str]()
     for i, line in enumerate(lines):
         m = FENCE.match(line)
         if m:

@@ -101,7 +101,8 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
         meta = course.defaults_for(meta)
     files: list[Path] = [path]
     loader = _MarkingLoader(path, project_root, files)
-    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
+    # a loader by its methods (get_source), not by its base class: jinja2 is imported lazily
+    env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,  # type: ignore[arg-type]
                              keep_trailing_newline=True, autoescape=False,
                              trim_blocks=True, lstrip_blocks=True)
     loader.main_source = add_markers(body, 0, body_line)
@@ -116,8 +117,8 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
         raise SourceError(f"included file not found: {exc.name}",
                         _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
     except jinja2.UndefinedError as exc:
-        where, context = _undefined_location(exc, path, files, loader)
-        raise SourceError(f"Jinja: {exc.message}", where or Location(path, body_line), context) from None
+        where, macro = _undefined_location(exc, path, files, loader)
+        raise SourceError(f"Jinja: {exc.message}", where or Location(path, body_line), macro) from None
     except DeckError:
         raise
     except Exception as exc:  # an exception raised inside a Jinja expression

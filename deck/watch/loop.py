@@ -77,7 +77,7 @@ class Watcher:
 
     def request(self, deck: DeckState, clear: bool) -> dict:
         o = self.options
-        keys = ("project_root", "sources", "html", "pdf", "handout", "student", "cache", "verbose")
+        keys = ("project_root", "sources", "html", "pdf", "handout", "student", "cache", "verbose", "settings")
         return {"path": str(self.given.get(deck.name, deck.source)), "clear_caches": clear,
                 "options": {k: getattr(o, k) for k in keys} | {"decks": [str(deck.source)], "check": False,
                                                                "out_dir": self.out_dir}}
@@ -100,7 +100,7 @@ class Watcher:
 
         def on_progress(event: str, **info) -> None:
             if display is not None and event != "done":  # the "built ..." line below says it
-                display(event, **info)
+                display.on_progress(event, **info)
 
         began = time.time()
         try:

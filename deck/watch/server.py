@@ -134,7 +134,7 @@ class Handler(SimpleHTTPRequestHandler):
         answered 400 if its path is malformed."""
         if not super().parse_request():
             return False
-        if not local_host(self.headers.get("Host"), self.server.server_address[1]):
+        if not local_host(self.headers.get("Host"), int(self.server.server_address[1])):  # type: ignore[index]
             self.send_error(HTTPStatus.FORBIDDEN, "deck's live preview answers to 127.0.0.1, localhost and [::1] only")
             return False
         if malformed(self.path):

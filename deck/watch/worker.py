@@ -8,6 +8,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from ..processes.exits import describe_exit
 
@@ -61,18 +62,23 @@ def _build_one(request: dict, conn) -> dict:
     from ..processes.supervisor import Breadcrumbs
     from ..pipeline import BuildOptions, build_deck
 
-    def progress(event: str, **info) -> None:
-        if event == "done":
-            info = {"report": SimpleNamespace(**_summary(info["report"]))}
-        conn.send(("progress", event, info))
+    class ToServer(Breadcrumbs):
+        """The server hears each cell the executor starts and stops (so that it can name the cell a
+        dead worker was running, and stop one stuck in native code past its limit), and the build's
+        progress."""
+
+        def send(self, kind: str, where, limit) -> None:
+            conn.send(("note", kind, where, limit))
+
+        def on_progress(self, event: str, **info) -> None:
+            if event == "done":
+                info = {"report": SimpleNamespace(**_summary(info["report"]))}
+            conn.send(("progress", event, info))
 
     if request.get("clear_caches"):
         _clear_caches()
     path, cwd = Path(request["path"]), os.getcwd()
-    # The executor tells the server each cell it starts and stops: the server can then name the cell a
-    # dead worker was running, and stop one stuck in native code past its limit.
-    breadcrumbs = Breadcrumbs(lambda kind, where, limit: conn.send(("note", kind, where, limit)))
-    options = BuildOptions(**request["options"], progress=progress, hooks=[breadcrumbs])
+    options = BuildOptions(**request["options"], hooks=[ToServer()])
     try:
         report = build_deck(path, options)
     except DeckError as err:
@@ -122,8 +128,8 @@ class Worker:
         self.preload_pdf = preload_pdf
         self.on_start = on_start  # called with the new worker's pid
         self.context = multiprocessing.get_context("spawn")
-        self.process = None
-        self.conn = None
+        self.process: Any = None   # the SpawnProcess while a worker runs
+        self.conn: Any = None      # its end of the pipe
 
     def start(self) -> None:
         parent, child = self.context.Pipe()

@@ -1,0 +1,61 @@
+"""What the environment says about a build, read once, at the edge, and passed on as a value.
+
+The command line (and the pytest plugin, or a test that makes `BuildOptions`) reads the environment
+into one `Settings`; from there it travels with `BuildOptions` to every stage and child process
+(forked children inherit it, the --watch worker receives it with each build). Code that cells call
+(figures, the helpers) cannot be handed it as an argument: for them, the build in progress is
+`current()`, set by the pipeline around the deck's execution and rendering.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    offline: bool = False               # --offline or DECK_OFFLINE=1: never download (pretrained weights)
+    cache_dir: Path | None = None       # DECK_CACHE_DIR, else <project>/.deck_cache
+    source_date_epoch: str = ""         # SOURCE_DATE_EPOCH: the PDF's date in reproducible builds
+    display_base: Path | None = None    # the folder messages name paths from: where deck started
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        environ = os.environ if environ is None else environ
+        cache = environ.get("DECK_CACHE_DIR", "").strip()
+        read = cls(offline=environ.get("DECK_OFFLINE", "").strip() not in ("", "0"),
+                   cache_dir=Path(cache).resolve() if cache else None,
+                   source_date_epoch=environ.get("SOURCE_DATE_EPOCH", ""), display_base=Path.cwd())
+        return dataclasses.replace(read, **overrides)
+
+    def for_project(self, project_root: Path) -> Settings:
+        """The settings of a build of `project_root`: its cache folder decided."""
+        return dataclasses.replace(self, cache_dir=self.cache_root(project_root))
+
+    def cache_root(self, project_root: Path | None = None) -> Path:
+        if self.cache_dir is not None:
+            return self.cache_dir
+        return Path(project_root if project_root is not None else Path.cwd()).resolve() / ".deck_cache"
+
+
+_current: Settings | None = None
+
+
+def current() -> Settings:
+    """The settings of the build running in this process (read from the environment outside one)."""
+    return _current if _current is not None else Settings.from_environment()
+
+
+@contextlib.contextmanager
+def building(settings: Settings) -> Iterator[Settings]:
+    """`settings` are the current ones while a deck is executed and rendered."""
+    global _current
+    previous, _current = _current, settings
+    try:
+        yield settings
+    finally:
+        _current = previous
