@@ -5,7 +5,6 @@ import dataclasses
 import functools
 import os
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -98,7 +97,7 @@ class DeckReport:
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
     files: dict[Path, bytes] = field(default_factory=dict)  # course builds: published with the index
-    listed: "Listed | None" = None       # what the index page shows of the deck
+    listed: Listed | None = None       # what the index page shows of the deck
     warnings: list[str] = field(default_factory=list)
     problems: list[DeckError] = field(default_factory=list)
     claims: int = 0                      # literal claims verified

@@ -55,7 +55,8 @@ def test_planted_math_svg_signed_by_a_key_holder_is_drawn_again(tmp_path):
     where = Location(tmp_path / "d.md", 3)
     first = render_math("x^2", False, where, tmp_path)
     [stored] = cache_entries(tmp_path, "math")
-    rewrite_entry(stored, lambda svg: svg.replace(b"<path ", b'<path style="fill: image-set(&quot;http://127.0.0.1:9/a&quot; 1x)" ', 1))
+    planted = b'<path style="fill: image-set(&quot;http://127.0.0.1:9/a&quot; 1x)" '
+    rewrite_entry(stored, lambda svg: svg.replace(b"<path ", planted, 1))
     assert render_math("x^2", False, where, tmp_path) == first
 
 
