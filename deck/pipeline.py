@@ -16,7 +16,8 @@ from .errors import DeckError, LayoutProblem, UsageError
 from .observe import BuildObserver
 from .options import DEFAULT_TIMEOUT
 from .settings import Settings, building
-from .shared.files import complete_publications, display_path, publish
+from .shared.files import complete_publications, display_path
+from .shared.publish import begin_build, note_rejections, one_rejection_note, publish_newest
 from .source import parse_file
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class BuildOptions:
         """What the output names add to the deck's name: `-handout`, `-student`, both, or nothing."""
         return ("-handout" if self.handout else "") + ("-student" if self.student else "")
 
-    def variants(self) -> tuple["Variant", ...]:
+    def variants(self) -> tuple[Variant, ...]:
         """The versions of each deck this build writes: the course's four files, or the one asked for."""
         if self.course:
             return COURSE_VARIANTS
@@ -98,7 +99,7 @@ class DeckReport:
     seconds: float = 0.0
     outputs: list[Path] = field(default_factory=list)
     files: dict[Path, bytes] = field(default_factory=dict)  # course builds: published with the index
-    listed: "Listed | None" = None       # what the index page shows of the deck
+    listed: Listed | None = None       # what the index page shows of the deck
     warnings: list[str] = field(default_factory=list)
     problems: list[DeckError] = field(default_factory=list)
     claims: int = 0                      # literal claims verified
@@ -292,7 +293,7 @@ class _Layout:
                 self.early = _RenderWhileRunning(deck, self.renderer, first, self.pdfs)
                 self.hooks.append(self.early)
 
-    def __enter__(self) -> "_Layout":
+    def __enter__(self) -> _Layout:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -366,7 +367,7 @@ def publish_outputs(outputs: dict[Path, bytes], options: BuildOptions) -> None:
             hook.on_publish(stage, journal)
 
     try:
-        publish(outputs, announce)
+        publish_newest(outputs, announce)
     except OSError as exc:
         target = display_path(exc.filename or options.output_dir)
         raise DeckError(f"cannot write {target}: {exc.strerror or exc}; previous outputs are unchanged") from None
@@ -388,7 +389,10 @@ def layout_problem(deck: Deck, overflow) -> LayoutProblem:
 
 def build(options: BuildOptions) -> list[DeckReport]:
     """Build every deck; several decks are built in parallel processes, one per core."""
-    reports = _build_all(find_decks(options), options)
+    paths = find_decks(options)
+    begin_build(paths, options, INDEX)  # output names that collide are refused before anything is written
+    reports = _build_all(paths, options)
+    one_rejection_note(reports)  # cache entries refused (unsigned), said once for the whole build
     if options.course:
         publish_course(reports, options)
     return reports
@@ -417,7 +421,7 @@ def _build_all(paths: list[Path], options: BuildOptions) -> list[DeckReport]:
     workers = min(len(paths), os.cpu_count() or 1)
     if workers < 2 or not hasattr(os, "fork"):
         try:
-            return [build_deck(path, options) for path in paths]
+            return [note_rejections(build_deck(path, options), options.verbose) for path in paths]
         finally:
             release_styles()
     from .processes.supervisor import run_in_processes
@@ -443,7 +447,7 @@ def _build_for_pool(path: Path, options: BuildOptions, hooks: list) -> DeckRepor
     from .render.pdf import release_styles
 
     try:
-        report = build_deck(path, dataclasses.replace(options, hooks=hooks))
+        report = note_rejections(build_deck(path, dataclasses.replace(options, hooks=hooks)), options.verbose)
     finally:
         release_styles()  # the deck's process ends with os._exit
     report.deck = None  # the parsed deck stays in the worker; counts and problems come back

@@ -16,7 +16,9 @@ SHA-256 of everything the picture depends on:
   ``builder.cache_inputs(*args, **kwargs) -> list[path]`` attribute: path,
   size and modification time, or their absence.
 
-Entries are JSON ``{svg, alt, data, warnings}`` written atomically, under the key
+Entries are JSON ``{svg, alt, data, warnings}`` in the "figures" namespace of deck's
+cache store (``deck.shared.store``: signed, so that a shared cache folder cannot plant a
+figure; its SVG is cleaned again where it enters a slide), under the key
 as it is once the figure is built (a checkpoint it downloaded is part of it); a
 figure whose ``data["cacheable"]`` is False (a failed download) is not stored. An
 unreadable entry is ignored and rebuilt. Warnings emitted while building are
@@ -33,12 +35,14 @@ import os
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import deck.shared
-from deck.shared.files import cache_root, write_atomic
+from deck.shared.files import cache_root
 from deck.shared.locale import current_lang
+from deck.shared.store import Store
 
 from .output import SVGFigure
 from .weights import offline
@@ -58,6 +62,11 @@ class _Uncacheable(Exception):
 def cache_dir() -> Path:
     """``figures/`` in deck's cache folder: ``$DECK_CACHE_DIR``, else the project's ``.deck_cache``."""
     return cache_root() / "figures"
+
+
+def _store() -> Store:
+    """The "figures" namespace of deck's cache store (signed entries: deck.shared.store)."""
+    return Store(cache_root())
 
 
 def _versions() -> dict[str, str]:
@@ -175,12 +184,9 @@ def _category(name: str) -> type[Warning]:
     return UserWarning
 
 
-def _load(path: Path) -> dict | None:
-    """A valid entry, or None (missing, truncated, corrupt, wrong shape)."""
-    try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def _load(key: str) -> dict | None:
+    """A valid entry, or None (missing, truncated, corrupt, unsigned, wrong shape)."""
+    entry = _store().get_json("figures", f"{key}.json")
     if not (
         isinstance(entry, dict)
         and entry.get("format") == CACHE_FORMAT
@@ -211,9 +217,7 @@ def cached(builder: Callable[..., SVGFigure], *args: Any, **kwargs: Any) -> SVGF
         key = cache_key(builder, *args, **kwargs)
     except _Uncacheable:
         return builder(*args, **kwargs)
-    path = cache_dir() / f"{key}.json"
-
-    entry = _load(path)
+    entry = _load(key)
     if entry is not None:
         _emit(entry["warnings"])
         return SVGFigure(svg=entry["svg"], alt=entry["alt"], data=entry["data"])
@@ -241,7 +245,7 @@ def cached(builder: Callable[..., SVGFigure], *args: Any, **kwargs: Any) -> SVGF
     if fig.data.get("cacheable") is not False:
         # the key once built: a checkpoint the builder downloaded is there now, and the next build
         # (which finds it) must hit this entry
-        write_atomic(cache_dir() / f"{cache_key(builder, *args, **kwargs)}.json", text)
+        _store().put("figures", f"{cache_key(builder, *args, **kwargs)}.json", text.encode("utf-8"))
     _emit(records)
     stored = json.loads(text)
     return SVGFigure(svg=stored["svg"], alt=stored["alt"], data=stored["data"])

@@ -44,3 +44,20 @@ def printed(source: str, tmp_path: Path, lang: str = "en", handout: bool = False
     deck, problems = run(source, tmp_path, lang)
     assert not problems.items, problems.items
     return print_document(deck, render_slides(deck, tmp_path), handout)
+
+
+def cache_entries(cache: Path, namespace: str, suffix: str = "") -> list[Path]:
+    """The entry files of one namespace of deck's cache store (deck.shared.store)."""
+    return sorted(p for p in (cache / namespace).rglob(f"*{suffix}") if p.is_file())
+
+
+def rewrite_entry(path: Path, change) -> None:
+    """Replace an entry's payload by `change(payload)`, signed as a holder of the key would: what a
+    colleague sharing the cache (or deck itself, in another version) could write."""
+    from deck.shared.store import Store
+
+    store = Store(path.parents[2])
+    namespace, name = path.parent.parent.name, path.name
+    payload = store.get(namespace, name)
+    assert payload is not None, f"{path} is not a valid entry"
+    store.put(namespace, name, change(payload))

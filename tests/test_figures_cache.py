@@ -1,6 +1,5 @@
 """figures.cache: hits, misses, corrupt entries, replayed warnings."""
 
-import json
 import os
 import warnings
 
@@ -30,7 +29,15 @@ def make_builder(calls, *, warn=None):
 
 
 def entries(root):
-    return sorted(p for p in root.iterdir()) if root.exists() else []
+    """The entries of the figures namespace (deck.shared.store: `figures/<kk>/<key>.json`)."""
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def payload(path):
+    """An entry's JSON, read through the store (its signature checked)."""
+    from deck.shared.store import Store
+
+    return Store(path.parents[2]).get_json("figures", path.name)
 
 
 def test_second_call_hits(cache_root):
@@ -43,7 +50,7 @@ def test_second_call_hits(cache_root):
     assert first.data == {"n": 3, "size": [3, 3]}  # JSON round trip, hit or miss
     files = entries(cache_root)
     assert len(files) == 1 and files[0].suffix == ".json"
-    stored = json.loads(files[0].read_text(encoding="utf-8"))
+    stored = payload(files[0])
     assert stored["svg"] == first.svg and stored["alt"] == first.alt
 
 
@@ -68,7 +75,7 @@ def test_corrupt_entry_is_rebuilt(cache_root, garbage):
     path.write_text(garbage, encoding="utf-8")
     again = cached(builder, 5)
     assert len(calls) == 2 and again.svg == good.svg
-    assert json.loads(path.read_text(encoding="utf-8"))["svg"] == good.svg  # repaired
+    assert payload(path)["svg"] == good.svg  # repaired
     cached(builder, 5)
     assert len(calls) == 2
 
@@ -95,7 +102,7 @@ def test_default_directory(tmp_path, monkeypatch):
     monkeypatch.delenv("DECK_CACHE_DIR", raising=False)
     monkeypatch.chdir(tmp_path)
     cached(make_builder([]), 2)
-    assert len(list((tmp_path / ".deck_cache" / "figures").glob("*.json"))) == 1
+    assert len(list((tmp_path / ".deck_cache" / "figures").rglob("*.json"))) == 1
 
 
 def test_checkpoint_files_are_part_of_the_key(cache_root, tmp_path):

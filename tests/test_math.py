@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from helpers_for_tests import cache_entries, rewrite_entry
 
 from deck.errors import Location, SourceError
 from deck.render.math import math_svg, render_math
@@ -58,9 +59,9 @@ def test_same_tex_same_bytes_in_a_fresh_process():
 
 def test_drawn_once_then_read_from_the_cache(tmp_path):
     where = Location(tmp_path / "d.md", 3)
-    first = render_math(ENVIRONMENTS["cases"], True, where, tmp_path)
-    [stored] = list((tmp_path / "math").rglob("*.svg"))
-    stored.write_text(first.replace("<path", "<path data-from-cache=\"1\"", 1), encoding="utf-8")
+    render_math(ENVIRONMENTS["cases"], True, where, tmp_path)
+    [stored] = cache_entries(tmp_path, "math")
+    rewrite_entry(stored, lambda svg: svg.replace(b"<path", b"<path data-from-cache=\"1\"", 1))
     assert "data-from-cache" in render_math(ENVIRONMENTS["cases"], True, where, tmp_path)
 
 

@@ -7,13 +7,15 @@ not fixed: one literal there stands for several values, so the message says wher
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ClaimError, DeckError
-from ..shared.files import display_path, write_atomic
+from ..errors import ClaimError, DeckError, SourceError
+from ..shared.files import display_path
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,16 @@ class Region:
     last: int
 
 
-def fix_sources(reports, project_root: Path) -> tuple[str, int, list[DeckError]]:
-    """Rewrite each false literal to its true value in the source; return (diff, fixed, unfixable)."""
+def fix_sources(reports, project_root: Path, read: dict[Path, str] | None = None) -> tuple[str, int, list[DeckError]]:
+    """Rewrite each false literal to its true value in the source; return (diff, fixed, unfixable).
+
+    `read`: each source's digest when the check read it (shared.publish.sources_read); a file that
+    differs now (saved while the check ran) is not edited. A file is written in place, through the
+    file itself: its inode, owner, mode and hard links stay."""
+    if read is None:
+        from ..shared.publish import sources_read
+
+        read = sources_read()
     root = project_root.resolve()
     by_file: dict[Path, list[ClaimError]] = defaultdict(list)
     unfixable: list[DeckError] = []
@@ -41,37 +51,84 @@ def fix_sources(reports, project_root: Path) -> tuple[str, int, list[DeckError]]
             unfixable.extend(_refused(p, f"{display_path(path)} is outside the project: not edited")
                              for p in problems)
             continue
-        data = path.read_bytes()
-        before = data.decode("utf-8")
-        lines = before.splitlines(keepends=True)
-        regions = jinja_regions(before)
-        done = set()
-        for p in sorted(problems, key=lambda p: p.location.line):
-            key = (p.location.line, p.written)
-            if key in done:  # reported twice (two decks include this file)
-                continue
-            done.add(key)
-            region = next((g for g in regions if g.first <= p.location.line <= g.last), None)
-            if region is not None:
-                unfixable.append(_refused(p, _why_not(region, path)))
-                continue
-            i = p.location.line - 1
-            body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
-            new = replace_last(body, p.written, in_written_form(p.written, p.true.replace("\u202f", " "))) if body else None
-            if new is None:
-                unfixable.append(_refused(p, "the written value is not literally on this line "
-                                             "(made by Jinja?): change it by hand"))
-                continue
-            lines[i] = new + ending
-            fixed += 1
-        after = "".join(lines)
-        if after != before:
-            mode = path.stat().st_mode & 0o7777
-            write_atomic(path, after.encode("utf-8"))
-            os.chmod(path, mode)
-            name = display_path(path)
-            diff.extend(difflib.unified_diff(before.splitlines(True), after.splitlines(True), name, name))
+        text, count, refused = _fix_file(path, problems, None if read is None else read.get(path, ""))
+        unfixable.extend(refused)
+        diff.extend(text)
+        fixed += count
     return "".join(diff), fixed, unfixable
+
+
+def _fix_file(path: Path, problems: list[ClaimError], digest: str | None) -> tuple[list[str], int, list[DeckError]]:
+    """One source's fixes, written in place: (diff lines, fixed, refused)."""
+    try:
+        fh = open(path, "r+b")  # noqa: SIM115 - kept open from the read to the write
+    except OSError as exc:
+        return [], 0, [_refused(p, f"{display_path(path)} cannot be written ({exc.strerror})") for p in problems]
+    with fh:
+        data = fh.read()
+        if digest is not None and hashlib.sha256(data).hexdigest() != digest:
+            return [], 0, [SourceError(f"{display_path(path)} changed since the check read it (saved while it ran?): "
+                                       f"not edited; run --check --fix again", p.location) for p in problems[:1]]
+        try:
+            before = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return [], 0, [_refused(p, f"{display_path(path)} is not UTF-8") for p in problems]
+        lines = split_lines(before)
+        fixed, refused = _apply(lines, problems, before, path)
+        after = "".join(lines)
+        if after == before:
+            return [], fixed, refused
+        try:
+            fh.seek(0)
+            fh.write(after.encode("utf-8"))
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
+        except OSError as exc:
+            return [], 0, [_refused(p, f"{display_path(path)} cannot be written ({exc.strerror})") for p in problems]
+    name = display_path(path)
+    return list(difflib.unified_diff(split_lines(before), split_lines(after), name, name)), fixed, refused
+
+
+def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path) -> tuple[int, list[DeckError]]:
+    """Each claim's fix into `lines`, in place; (fixed, refused)."""
+    regions = jinja_regions(before)
+    trues: dict[tuple[int, str], set[str]] = defaultdict(set)
+    for p in problems:  # the same claim reported by several decks that include this file
+        trues[(p.location.line, p.written)].add(p.true)
+    fixed, done = 0, set()
+    refused: list[DeckError] = []
+    for p in sorted(problems, key=lambda p: p.location.line):
+        key = (p.location.line, p.written)
+        if key in done:
+            continue
+        done.add(key)
+        if len(trues[key]) > 1:
+            refused.append(_refused(p, "the decks that include this file give it different values ("
+                                       + ", ".join(sorted(trues[key])) + "): write it with `{py} ...`"))
+            continue
+        region = next((g for g in regions if g.first <= p.location.line <= g.last), None)
+        if region is not None:
+            refused.append(_refused(p, _why_not(region, path)))
+            continue
+        i = p.location.line - 1
+        body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
+        true = in_written_form(p.written, p.true.replace("\u202f", " "))
+        new = replace_claim(body, p.written, true) if body else None
+        if new is None:
+            refused.append(_refused(p, "the written value is not literally on this line "
+                                       "(made by Jinja?): change it by hand"))
+            continue
+        lines[i] = new + ending
+        fixed += 1
+    return fixed, refused
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as the build counts them: ended by \\n only (U+2028, U+0085, a form feed or \\x1c in prose
+    are characters of their line, as Jinja and the parser read them), each with its ending."""
+    parts = text.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def in_written_form(written: str, true: str) -> str:
@@ -85,7 +142,62 @@ def in_written_form(written: str, true: str) -> str:
             claim = read_value(candidate, lang)
             if isinstance(claim, Formula) and max(claim.values) - min(claim.values) <= 1e-9 * max(map(abs, claim.values)):
                 return candidate
-    return true
+    return keep_form(written, true) or true
+
+
+_APPROX = re.compile(r"(?:~|≈|about|environ|approx\.?)\s*", re.I)
+_NUMBER = re.compile(r"[-+−]?(?:\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+|\d+)(?:[.,]\d+)?(?:e[-+]?\d+)?")
+
+
+def keep_form(written: str, true: str) -> str | None:
+    """The written claim with its number replaced, all else kept: `~`, unit words, remarks, spacing
+    (`# 102,464 weights` -> `# 36,928 weights`); after `~` at the written precision (`~ 100` for 201
+    -> `~ 200`). None when either is not a number with words around it."""
+    approx = _APPROX.match(written)
+    at = approx.end() if approx else 0
+    w, t = _NUMBER.match(written, at), _NUMBER.match(true.strip())
+    if w is None or t is None:
+        return None
+    if re.match(r"\s*[×x*·,/]\s*\d", written[w.end():]):
+        return None  # `3 × 3`, `2, 3`: not one number
+    tail = true.strip()[t.end():].strip()
+    if tail and tail != written[w.end():].strip():
+        return None  # the true value says its own unit: written as it is shown
+    number = t.group()
+    value = _as_float(number)
+    if approx:
+        number = _at_precision(w.group(), value)
+    candidate = written[:w.start()] + number + written[w.end():]
+    from .compare import holds
+
+    # a scale word kept (`~ 250 M`) would change what the number means: kept only if the claim holds
+    return candidate if any(holds(candidate, value, lang) for lang in ("en", "fr")) else None
+
+
+def _as_float(text: str) -> float:
+    text = text.replace("\u202f", "").replace("\u00a0", "").replace("−", "-")
+    if re.fullmatch(r"[-+]?\d{1,3}([, ]\d{3})+", text):
+        return float(re.sub(r"[, ]", "", text))
+    return float(text.replace(" ", "").replace(",", "."))
+
+
+def _at_precision(written: str, value: float) -> str:
+    """`value` rounded as `written` is (its decimals, or its trailing zeros), in its separators."""
+    group = next((c for c in (",", "\u202f", "\u00a0", " ") if re.search(rf"\d{c}\d{{3}}", written)), "")
+    decimal_mark = next((c for c in (".", ",") if c != group and re.search(rf"\d{re.escape(c)}\d+$", written)), "")
+    if decimal_mark:
+        places = len(written) - written.rindex(decimal_mark) - 1
+        out = f"{value:.{places}f}".replace(".", decimal_mark)
+    else:
+        digits = re.sub(r"\D", "", written)
+        zeros = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
+        out = str(int(round(value, -zeros)))
+    if group:
+        head, dot, rest = out.partition(decimal_mark) if decimal_mark else (out, "", "")
+        sign = "-" if head.startswith("-") else ""
+        head = f"{int(head.lstrip('-')):,}".replace(",", group)
+        out = sign + head + dot + rest
+    return out
 
 
 def _split_ending(line: str) -> tuple[str, str]:
@@ -141,8 +253,18 @@ def jinja_regions(text: str) -> list[Region]:
     return regions
 
 
-def replace_last(line: str, old: str, new: str) -> str | None:
-    at = line.rfind(old)
-    if at < 0:
-        return None
-    return line[:at] + new + line[at + len(old):]
+# what a claim's value follows: a result comment's `#`, a prose claim's `=>`, a transcript's `>>>` line
+_CLAIM_MARK = re.compile(r"(?:#|=>)[ \t]*")
+
+
+def replace_claim(line: str, old: str, new: str) -> str | None:
+    """`line` with the claim `old` (the written value right after its `#` or `=>`) made `new`; never
+    another copy of the same text elsewhere on the line (`# 3 (one for each of 3 inputs)`). A line
+    that is the value alone (a transcript's output) is replaced whole. None: not found."""
+    for mark in _CLAIM_MARK.finditer(line):
+        if line.startswith(old, mark.end()):
+            return line[:mark.end()] + new + line[mark.end() + len(old):]
+    if line.strip() == old:
+        at = line.index(old)
+        return line[:at] + new + line[at + len(old):]
+    return None

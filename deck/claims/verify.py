@@ -33,6 +33,10 @@ class Problems:
     collect_errors: bool = False
     items: list[DeckError] = field(default_factory=list)
     claims: list[Checked] = field(default_factory=list)  # every written value checked
+    # what each claim was checked against, when a cache keeps it to verify the claim again next time
+    # (execute/cached.py; None: not kept): (location, "value", written, value, shown, lang, subject)
+    # or (location, "raises", raises, raised)
+    values: list[tuple] | None = None
 
     def checked(self, location: Location, written: str, kind: str | None = None) -> None:
         self.claims.append(Checked(location, written, kind or ""))
@@ -53,6 +57,8 @@ def verify(written: str, value, shown: str, lang: str, location: Location, probl
     `subject` names what gives the value in the message: "this line gives", "`lr` is".
     """
     problems.checked(location, written, kind_of(value) or claim_kind(written, lang))
+    if problems.values is not None:
+        problems.values.append((location, "value", written, value, shown, lang, subject))
     if holds(written, value, lang, shown):
         return True
     why = why_false(written, value, lang)
@@ -73,6 +79,8 @@ def verify_expected_error(raises: str, raised: BaseException | None, location: L
     name, _, fragment = raises.partition(":")
     name, fragment = name.strip(), fragment.strip()
     problems.checked(location, raises)
+    if problems.values is not None:
+        problems.values.append((location, "raises", raises, raised))
     if raised is None:
         problems.add(ClaimError(f"cell was expected to raise {name} but ran without error", location))
         return False

@@ -12,13 +12,13 @@ are snapshotted after costly cells (snapshot.py: one pickle, so that shared obje
 content-addressed blobs). What cannot be captured makes the snapshot incomplete; execution then
 resumes from an earlier complete snapshot.
 
-Entries are JSON or pickle files written atomically (temporary name, then rename); an entry that
-cannot be read, or whose recorded key differs from its name, is ignored and recomputed.
+Entries are namespaces of the one cache store (shared/store.py): signed, written atomically; an
+entry that cannot be read, is not signed with this cache's key, or whose recorded key differs from
+its name, is ignored and recomputed.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import sys
@@ -27,19 +27,14 @@ from pathlib import Path
 
 from ..document import Cell, InlineExpr, Output, Replacement
 from ..errors import KINDS, ClaimError, DeckError, Location
-from ..shared.files import write_atomic
+from ..shared.store import Store, key
 
-FORMAT = 4
+FORMAT = 5  # 5: claims kept as the values they were checked against, never as verdicts
 MAX_SNAPSHOT = 512 * 1024 * 1024  # a namespace bigger than this pickled is not snapshotted
 PACKAGE = Path(__file__).resolve().parents[1]  # deck/
 
 
-def sha(*parts: str | bytes) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(p if isinstance(p, bytes) else p.encode("utf-8"))
-        h.update(b"\0")
-    return h.hexdigest()
+sha = key  # the store's one key scheme
 
 
 @functools.lru_cache(maxsize=1)
@@ -86,44 +81,34 @@ def expr_fingerprint(expr: InlineExpr) -> str:
 
 
 class Cache:
-    """Disk cache of item results and namespace snapshots."""
+    """Item results and namespace snapshots: the "items", "ns", "blobs" and "decks" namespaces of the
+    cache store (shared/store.py: signed entries; an unsigned one is a miss, and a snapshot's pickle
+    is unpickled only once its signature holds)."""
 
     def __init__(self, root: Path, read: bool = True):
         self.root = root
+        self.store = Store(root)
         self.read = read  # False (`--no-cache`): every item runs, and its fresh result is stored
 
     # --- results --------------------------------------------------------------------------
-    def _path(self, kind: str, key: str, suffix: str = ".json") -> Path:
-        return self.root / kind / key[:2] / f"{key}{suffix}"
-
     def load(self, key: str) -> dict | None:
         if not self.read:
             return None
-        try:
-            data = json.loads(self._path("items", key).read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
+        data = self.store.get_json("items", f"{key}.json")
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
             return None  # a corrupt or foreign entry
         return data
 
-    def store(self, key: str, data: dict) -> None:
-        self._write(self._path("items", key), json.dumps({**data, "format": FORMAT, "key": key},
-                                                          ensure_ascii=False).encode("utf-8"))
-
-    def _write(self, path: Path, data: bytes) -> None:
-        write_atomic(path, data, best_effort=True)  # a cache that cannot be written only costs time
+    def store_result(self, key: str, data: dict) -> None:
+        self.store.put_json("items", f"{key}.json", {**data, "format": FORMAT, "key": key})
 
     # --- manifests (why did a cell re-run?) -------------------------------------------------
     def manifest(self, deck_name: str) -> list[dict]:
-        try:
-            data = json.loads((self.root / "decks" / f"{deck_name}.json").read_text(encoding="utf-8"))
-            return data if isinstance(data, list) else []
-        except (OSError, ValueError):
-            return []
+        data = self.store.get_json("decks", f"{deck_name}.json")
+        return data if isinstance(data, list) and all(isinstance(e, dict) for e in data) else []
 
     def save_manifest(self, deck_name: str, entries: list[dict]) -> None:
-        self._write(self.root / "decks" / f"{deck_name}.json", json.dumps(entries).encode("utf-8"))
+        self.store.put_json("decks", f"{deck_name}.json", entries)
 
     # --- namespace snapshots ----------------------------------------------------------------
     def snapshot(self, key: str, ns: dict, process) -> bool:
@@ -133,30 +118,30 @@ class Cache:
         try:
             blob = dumps(ns, process, MAX_SNAPSHOT)
         except Uncapturable as why:
-            self._write(self._path("ns", key), json.dumps({"key": key, "format": FORMAT, "complete": False,
-                                                           "why": str(why)}).encode("utf-8"))
+            self.store.put_json("ns", f"{key}.json", {"key": key, "format": FORMAT, "complete": False,
+                                                      "why": str(why)})
             return False
         digest = sha(blob)
-        path = self._path("blobs", digest, ".pkl")
-        if not path.exists():
-            self._write(path, blob)
-        self._write(self._path("ns", key), json.dumps({"key": key, "format": FORMAT, "blob": digest,
-                                                       "complete": True}).encode("utf-8"))
+        if not self.store.path("blobs", f"{digest}.pkl").exists():
+            self.store.put("blobs", f"{digest}.pkl", blob)
+        self.store.put_json("ns", f"{key}.json", {"key": key, "format": FORMAT, "blob": digest, "complete": True})
         return True
 
     def restore(self, key: str):
-        """(process state, variables' pickle) stored after the cell with this key, or None."""
+        """(process state, variables' pickle) stored after the cell with this key, or None. Both the
+        entry and its blob are signed entries: a pickle no holder of the key wrote is never loaded."""
         from .snapshot import loads
 
         if not self.read:
             return None
+        data = self.store.get_json("ns", f"{key}.json")
+        if not isinstance(data, dict) or data.get("key") != key or data.get("format") != FORMAT \
+                or data.get("complete") is not True or not isinstance(data.get("blob"), str):
+            return None
+        blob = self.store.get("blobs", f"{data['blob']}.pkl")
+        if blob is None or sha(blob) != data["blob"]:
+            return None
         try:
-            data = json.loads(self._path("ns", key).read_text(encoding="utf-8"))
-            if data.get("key") != key or data.get("format") != FORMAT or not data.get("complete"):
-                return None
-            blob = self._path("blobs", data["blob"], ".pkl").read_bytes()
-            if sha(blob) != data["blob"]:
-                return None
             return loads(blob)
         except Exception:  # noqa: BLE001 - a damaged snapshot is ignored; execution starts earlier
             return None
@@ -186,7 +171,11 @@ class Anchor:
         if data is None:
             return None
         if "dl" in data:
+            if type(data["dl"]) is not int:
+                raise TypeError("a location of the wrong shape")
             return Location(self.item.path, self.item.line + data["dl"], self.item.slide)
+        if type(data["line"]) is not int or not isinstance(data["file"], str):
+            raise TypeError("a location of the wrong shape")
         path = Path(data["file"])
         if not path.is_absolute() and self.root is not None:
             path = self.root / path
@@ -215,10 +204,18 @@ def cell_result(cell: Cell, anchor: Anchor) -> dict:
 def apply_cell_result(cell: Cell, data: dict, anchor: Anchor) -> None:
     """Put a cached result back into the cell. An entry is data, never trusted: only the fields deck
     knows are read (one with more is not a crash), and outputs are cleaned again when rendered."""
-    cell.display = str(data["display"])
-    cell.replacements = [_known(Replacement, r) for r in data["replacements"]]
-    cell.outputs = [_known(Output, o) for o in data["outputs"]]
-    cell.warnings = [(anchor.load(loc), str(message)) for loc, message in data["warnings"]]
+    if not isinstance(data["display"], str) or not all(isinstance(data[k], list) for k in
+                                                        ("replacements", "outputs", "warnings")):
+        raise TypeError("a cell result of the wrong shape")
+    # everything read before anything is set: an entry that fails half-way leaves the cell untouched
+    replacements = [_known(Replacement, r) for r in data["replacements"]]
+    outputs = [_known(Output, o) for o in data["outputs"]]
+    if not all(isinstance(o.kind, str) and isinstance(o.content, str) and isinstance(o.alt, str) for o in outputs) \
+            or not all(all(type(getattr(r, k)) is int for k in ("line", "start", "end")) and isinstance(r.text, str)
+                       for r in replacements):
+        raise TypeError("an output or a replacement of the wrong shape")
+    warnings = [(anchor.load(loc), str(message)) for loc, message in data["warnings"]]
+    cell.display, cell.replacements, cell.outputs, cell.warnings = data["display"], replacements, outputs, warnings
 
 
 def _known(cls, values: dict):

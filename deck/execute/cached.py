@@ -8,15 +8,22 @@ point: restored from the nearest snapshot, then the cheap cells since re-run.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from types import FrameType
 
+from ..claims.verify import Checked, Problems, verify, verify_expected_error
 from ..document import Cell
-from ..errors import ClaimError
+from ..errors import CellError, ClaimError
 from . import cache as store
+from .claim_values import Unrecordable, decode, encode, exception_from, exception_record
 from .runner import Executor
+from .snapshot import changed_names, namespace_state
 
 
 class CachedExecution:
@@ -50,16 +57,22 @@ class CachedExecution:
                 key = store.sha(self.chain, self.fps[position])
                 self.keys.append(key)
                 entry = self.cache.load(key)
-                if entry is not None and self._modules_unchanged(entry) and self._inputs_unchanged(entry):
-                    self.reuse(item, entry)
-                    self._advance(position, entry.get("modules", {}))
+                problems.values = []  # what this item's claims are checked against (kept, not verdicts)
+                if entry is not None and self._usable(entry) and self.reuse(item, entry):
+                    self._advance(position, entry["modules"])
                     executor.finished(item)
                     continue
                 self.prepare_namespace(position)
                 mark = (len(problems.items), len(problems.claims))
                 started = time.perf_counter()
-                if executor.run_item(slide, item):
+                before = None if isinstance(item, Cell) else namespace_state(executor.namespace)
+                with environment_read(executor.project_root) as read:
+                    ran = executor.run_item(slide, item)
+                if ran and before is not None:
+                    ran = self._state_kept(item, before)
+                if ran:
                     modules = self._digests(executor.imported) if isinstance(item, Cell) else {}
+                    modules.update(_environ_digests(read) if isinstance(item, Cell) else {})
                     self._advance(position, modules)
                     if isinstance(item, Cell) and executor.inputs.volatile:
                         self.log(f"{item.location}: cell {item.index + 1} not cached: {executor.inputs.volatile[0]}")
@@ -83,27 +96,55 @@ class CachedExecution:
         root = self.executor.project_root
         return {path.relative_to(root).as_posix(): _file_digest(path) for path in imported.values()}
 
-    def _inputs_unchanged(self, entry: dict) -> bool:
-        return all(_file_state(Path(p)) == state for p, state in (entry.get("inputs") or {}).items())
+    def _state_kept(self, expr, before: dict) -> bool:
+        """An inline expression must not change state: what later cells see would depend on whether it
+        came from the cache (it is not re-run when it is). One that does is a located error."""
+        changed = changed_names(before, namespace_state(self.executor.namespace))
+        if not changed:
+            return True
+        self.executor.problems.add(CellError(
+            f"inline expression `{expr.expr}` changes the namespace ({', '.join(changed[:5])}): an inline "
+            "expression must only read; do this in a cell", expr.location))
+        return False
 
-    def _modules_unchanged(self, entry: dict) -> bool:
+    def _usable(self, entry: dict) -> bool:
+        """An entry of the right shape whose modules and input files are still those it was made with."""
+        modules, inputs = entry.get("modules"), entry.get("inputs")
+        if not (_text_map(modules) and _text_map(inputs)):
+            return False
         root = self.executor.project_root
-        modules = entry.get("modules") or {}
-        return root is None or all(_file_digest(root / rel) == digest for rel, digest in modules.items())
+        variables = {k: v for k, v in modules.items() if k.startswith(ENV)}
+        return (all(_file_state(Path(p)) == state for p, state in inputs.items())
+                and _environ_digests({k[len(ENV):] for k in variables}) == variables
+                and (root is None or all(_file_digest(root / rel) == digest for rel, digest in modules.items()
+                                         if not rel.startswith(ENV))))
 
     # --- results -------------------------------------------------------------------------------
-    def reuse(self, item, data: dict) -> None:
+    def reuse(self, item, data: dict) -> bool:
+        """Put a cached result back and verify its claims again from the values kept with it; False
+        (nothing changed: the item runs) if the entry is not of the shape deck writes."""
         problems = self.executor.problems
         anchor = self._anchor(item)
+        try:
+            staged = Problems(collect_errors=True)
+            recheck(data["verified"], anchor, staged)
+            notes = [store.problem_from_json(p, anchor) for p in data["problems"]]
+            claims = [Checked(anchor.load(loc), str(w), str(kind)) for loc, w, kind in data["claims"]]
+            if isinstance(item, Cell):
+                store.apply_cell_result(item, data["result"], anchor)
+            elif isinstance(data["result"].get("text"), str):
+                item.text = data["result"]["text"]
+            else:
+                return False
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, ImportError) as exc:
+            self.log(f"{item.location}: cache entry unusable ({type(exc).__name__}: {exc}); run again")
+            return False
         if isinstance(item, Cell):
-            store.apply_cell_result(item, data["result"], anchor)
             self.log(f"{item.location}: cell {item.index + 1} cached")
-        else:
-            item.text = data["result"]["text"]
-        for p in data["problems"]:
-            problems.add(store.problem_from_json(p, anchor))
-        for loc, *rest in data["claims"]:
-            problems.checked(anchor.load(loc), *rest)
+        for p in [*staged.items, *notes]:
+            problems.add(p)
+        problems.claims.extend([*staged.claims, *claims])
+        return True
 
     def _anchor(self, item) -> store.Anchor:
         return store.Anchor(item.location, self.executor.project_root)
@@ -161,10 +202,11 @@ class CachedExecution:
         else:
             result = {"text": item.text}
         anchor = self._anchor(item)
-        self.cache.store(self.keys[position], {
-            "result": result, "modules": modules, "inputs": inputs,
-            "problems": [store.problem_to_json(p, anchor) for p in new_problems],
-            "claims": [[anchor.save(c[0]), c[1], c.kind] for c in problems.claims[mark[1]:]]})
+        kept = keep_claims(problems.values or [], new_problems, problems.claims[mark[1]:], anchor)
+        if kept is None:
+            self.log(f"{item.location}: not cached: a value its claims are checked against cannot be kept")
+            return
+        self.cache.store_result(self.keys[position], {"result": result, "modules": modules, "inputs": inputs, **kept})
 
     def _reason(self, position: int) -> str:
         if not self.previous:
@@ -186,6 +228,137 @@ class CachedExecution:
     def finish(self) -> None:
         self.cache.save_manifest(self.executor.deck.name, [
             {"fp": fp, "key": key, "base": self.base} for fp, key in zip(self.fps, self.keys)])
+
+
+# Environment variables a cell reads are part of its key, as the modules it imports are: kept with the
+# modules under this prefix (their values' digests, never the values: a cell may read a token).
+ENV = "$env:"
+
+
+_LIBRARY_FILES = (os.__file__, __file__)  # os.getenv, Mapping.get: frozen, or these files
+
+
+def _by_the_deck() -> bool:
+    """Is the code reading os.environ a cell's, or a project module's (not a library's: torch reads
+    dozens of variables when imported, none a slide depends on)?"""
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None and (frame.f_code.co_filename in _LIBRARY_FILES
+                                 or frame.f_code.co_filename.startswith("<frozen ")):
+        frame = frame.f_back
+    if frame is None:
+        return False
+    name = frame.f_code.co_filename
+    root = _TrackedEnviron.root
+    return name.startswith("<deck cell") or (root is not None and name.startswith(root)
+                                             and f"{os.sep}site-packages{os.sep}" not in name)
+
+
+class _TrackedEnviron(os._Environ):
+    """os.environ, noting the names a cell reads while it runs (iterating reads them all)."""
+
+    reads: set[str] | None = None
+    root: str | None = None  # the project's folder (its own modules are the deck's code)
+
+    def __getitem__(self, key):
+        if _TrackedEnviron.reads is not None and _by_the_deck():
+            _TrackedEnviron.reads.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        if _TrackedEnviron.reads is not None and _by_the_deck():
+            _TrackedEnviron.reads.add(key)
+        return super().__contains__(key)
+
+    def __iter__(self):
+        if _TrackedEnviron.reads is not None and _by_the_deck():
+            _TrackedEnviron.reads.update(super().__iter__())
+        return super().__iter__()
+
+
+@contextlib.contextmanager
+def environment_read(root: Path | None = None):
+    """The names of the environment variables the deck's code reads inside the block (through os.environ)."""
+    read: set[str] = set()
+    _TrackedEnviron.root = str(root) + os.sep if root is not None else None
+    environ = os.environ
+    plain: type = type(environ)
+    swapped = plain is os._Environ
+    if swapped:
+        environ.__class__ = _TrackedEnviron
+    _TrackedEnviron.reads = read
+    try:
+        yield read
+    finally:
+        _TrackedEnviron.reads = None
+        if swapped and type(os.environ) is _TrackedEnviron:
+            os.environ.__class__ = plain
+
+
+def _environ_digests(names) -> dict[str, str]:
+    return {f"{ENV}{name}": store.sha(os.environ[name]) if name in os.environ.keys() else "unset"
+            for name in sorted(names) if isinstance(name, str)}
+
+
+def keep_claims(values: list[tuple], new_problems: list, new_claims: list, anchor: store.Anchor) -> dict | None:
+    """What an entry keeps of an item's claims: the values each was checked against ("verified", to
+    verify again when reused), and the problems and claims that are not verdicts of those. None if a
+    value cannot be kept, or if verifying the kept values does not give today's verdicts back."""
+    verified = []
+    try:
+        for location, kind, *rest in values:
+            if kind == "value":
+                written, value, shown, lang, subject = rest
+                record = {"kind": kind, "written": written, "value": encode(value), "shown": shown,
+                          "lang": lang, "subject": subject}
+            else:
+                raises, raised = rest
+                record = {"kind": kind, "raises": raises, "raised": exception_record(raised)}
+            verified.append([anchor.save(location), record])
+        again = Problems(collect_errors=True)
+        recheck(verified, anchor, again)
+    except (Unrecordable, KeyError, TypeError, ValueError, AttributeError, RuntimeError):
+        return None
+    notes = _without([_seen(p, anchor) for p in new_problems], [_seen(p, anchor) for p in again.items])
+    others = _without([(anchor.load(anchor.save(loc)), w) for loc, w in new_claims], again.claims)
+    if notes is None or others is None:
+        return None
+    return {"verified": verified, "problems": [store.problem_to_json(new_problems[i], anchor) for i in notes],
+            "claims": [[anchor.save(new_claims[i][0]), new_claims[i][1], getattr(new_claims[i], "kind", "")]
+                       for i in others]}
+
+
+def recheck(verified: list, anchor: store.Anchor, problems: Problems) -> None:
+    """Verify again each claim of an entry, against the value kept for it."""
+    for location, record in verified:
+        where = anchor.load(location)
+        if where is None:
+            raise ValueError("a claim without its location")
+        if record["kind"] == "value":
+            verify(str(record["written"]), decode(record["value"]), str(record["shown"]), str(record["lang"]),
+                   where, problems, str(record["subject"]))
+        elif record["kind"] == "raises":
+            verify_expected_error(str(record["raises"]), exception_from(record["raised"]), where, problems)
+        else:
+            raise ValueError(f"unknown claim kind {record['kind']!r}")
+
+
+def _seen(p, anchor: store.Anchor) -> tuple:
+    return type(p).__name__, p.message, p.detail, anchor.load(anchor.save(p.location))
+
+
+def _without(items: list, taken: list) -> list[int] | None:
+    """Indexes of `items` left once each of `taken` is matched with one equal item (None: one is not there)."""
+    left = list(range(len(items)))
+    for t in taken:
+        match = next((i for i in left if items[i] == t), None)
+        if match is None:
+            return None
+        left.remove(match)
+    return left
+
+
+def _text_map(value) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 
 def _file_state(path: Path) -> str:

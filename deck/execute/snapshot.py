@@ -331,3 +331,33 @@ def local_modules(root: Path | None, exclude: tuple[Path, ...]) -> dict[str, Pat
         if file.startswith(inside) and not file.startswith(outside) and f"{os.sep}site-packages{os.sep}" not in file:
             found[name] = Path(file)
     return found
+
+
+# --- what an inline expression must not change ---------------------------------------------------
+def namespace_state(ns: dict) -> dict[str, tuple]:
+    """A cheap fingerprint of what a later item could see change in the namespace: which object each
+    name holds, the length of lists, dicts and sets, and the version counter torch bumps on every
+    in-place change of a tensor (a model's parameters and buffers included)."""
+    return {name: _object_state(value) for name, value in ns.items()
+            if not (name.startswith("__") and name.endswith("__"))}
+
+
+def _object_state(value) -> tuple:
+    state: tuple = (id(value),)
+    if type(value) in (list, dict, set, bytearray):
+        state += (len(value),)
+    version = getattr(value, "_version", None)
+    if isinstance(version, int) and not isinstance(value, type):
+        state += (version,)
+    named = getattr(value, "named_parameters", None)
+    if callable(named) and hasattr(value, "buffers") and not isinstance(value, type):
+        try:
+            state += tuple(t._version for t in (*value.parameters(), *value.buffers()))
+        except Exception:  # noqa: BLE001 - an odd object with these names: its identity is enough
+            pass
+    return state
+
+
+def changed_names(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    """The names an item added, removed, rebound or changed in place."""
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from ..errors import Location, SourceError
-from ..shared.files import write_atomic
+from ..shared.store import Store, key
 from ..shared.svg import is_safe_svg
 
 FONT_SIZE = 100.0  # draw large and scale with em units; precision of the path coordinates
@@ -89,18 +89,20 @@ def _escape(text: str) -> str:
 
 
 def render_math(tex: str, display: bool, location: Location, cache_dir: Path | None = None) -> str:
-    """Math as SVG, from the disk cache when drawn before (a rebuild then imports no math library)."""
+    """Math as SVG, from the disk cache when drawn before (a rebuild then imports no math library):
+    the "math" namespace of the cache store, signed entries, checked again before they are inserted."""
     tex = tex.strip()
-    path = None
+    store, name = None, ""
     if cache_dir is not None:
-        key = hashlib.sha256(f"{tex}\0{display}\0{_versions()}\0{_CODE}".encode()).hexdigest()
-        path = cache_dir / "math" / key[:2] / f"{key}.svg"
+        store = Store(cache_dir)
+        name = f"{key(tex, str(display), _versions(), _CODE)}.svg"
+        payload = store.get("math", name)
         try:
-            cached = path.read_text(encoding="utf-8")
-            if is_math_svg(cached, tex, display):
-                return cached
-        except (OSError, UnicodeDecodeError):
-            pass
+            cached = payload.decode("utf-8") if payload is not None else None
+        except UnicodeDecodeError:
+            cached = None
+        if cached is not None and is_math_svg(cached, tex, display):
+            return cached
     try:
         svg = math_svg(tex, display)
     except RecursionError:
@@ -108,8 +110,8 @@ def render_math(tex: str, display: bool, location: Location, cache_dir: Path | N
     except Exception as exc:  # noqa: BLE001 - the library's errors (in words), and its failures on odd input
         why = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         raise SourceError(f"cannot draw math ${_shown(tex)}$: {why}", location) from None
-    if path is not None:
-        write_atomic(path, svg, best_effort=True)
+    if store is not None:
+        store.put("math", name, svg.encode("utf-8"))
     return svg
 
 

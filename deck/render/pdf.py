@@ -19,10 +19,12 @@ import atexit
 import contextlib
 import dataclasses
 import functools
-import json
+import html
+import io
 import logging
 import os
 import pickle
+import re
 import shutil
 import signal
 import struct
@@ -34,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..execute.cache import sha
-from ..shared.files import write_atomic
 from .page_fit import Overflow, find_overflows
 
 # WeasyPrint warns about the CSS it does not know (font-synthesis, SVG's properties in inline figures):
@@ -214,38 +215,117 @@ def render_slide(job: SlideJob) -> SlidePdf:
 
 # --- the cache of rendered slides ------------------------------------------------------------------
 class SlideCache:
-    """Rendered slides on disk: `<cache>/slides/<key>.pdf` and a `.json` beside it (pages, overflows)."""
+    """Rendered slides: the "slides" namespace of the cache store (shared/store.py, signed entries),
+    `<key>.pdf` and `<key>.json` beside it (pages, overflows, the PDF's size and digest). A PDF read
+    back is cleaned of actions and scripts (assemble-time trust: `clean_pdf`) before it is used."""
 
-    FORMAT = 2
+    FORMAT = 3
 
     def __init__(self, root: Path):
-        self.root = root / "slides"
+        from ..shared.store import Store
 
-    def _path(self, key: str, suffix: str) -> Path:
-        return self.root / key[:2] / f"{key}{suffix}"
+        self.root = root / "slides"
+        self.store = Store(root)
 
     def load(self, job: SlideJob) -> SlidePdf | None:
-        try:
-            meta = json.loads(self._path(job.key, ".json").read_text(encoding="utf-8"))
-            data = self._path(job.key, ".pdf").read_bytes()
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
-        if not isinstance(meta, dict) or meta.get("format") != self.FORMAT or meta.get("key") != job.key \
-                or meta.get("size") != len(data):
+        meta = self.store.get_json("slides", f"{job.key}.json")
+        data = self.store.get("slides", f"{job.key}.pdf")
+        if data is None or not isinstance(meta, dict) or meta.get("format") != self.FORMAT \
+                or meta.get("key") != job.key or meta.get("size") != len(data) or meta.get("sha") != sha(data):
             return None  # corrupt, foreign or half-replaced: render again
         try:
             overflows = [Overflow(job.slide, **fields) for fields in meta["overflows"]]
-        except TypeError:
+            pages = meta["pages"]
+            if not isinstance(pages, int) or isinstance(pages, bool) or pages < 1:
+                return None
+            data = clean_pdf(data, pages, links_of(job.html))
+        except (TypeError, ValueError, KeyError):
             return None
-        return SlidePdf(job.slide, meta["pages"], overflows, data)
+        return SlidePdf(job.slide, pages, overflows, data)
 
-    def store(self, job: SlideJob, result: SlidePdf) -> None:
+    def store_result(self, job: SlideJob, result: SlidePdf) -> None:
         meta = {"format": self.FORMAT, "key": job.key, "pages": result.pages, "size": len(result.data),
+                "sha": sha(result.data),
                 # every field of an overflow: a warm check names the cell and line a cold one does
                 "overflows": [{k: v for k, v in dataclasses.asdict(o).items() if k != "slide"} for o in result.overflows]}
-        # the PDF first: an entry is read only when its .json names a PDF of the right size
-        if write_atomic(self._path(job.key, ".pdf"), result.data, best_effort=True):
-            write_atomic(self._path(job.key, ".json"), json.dumps(meta), best_effort=True)
+        # the PDF first: an entry is read only when its .json names a PDF of the right size and digest
+        if self.store.put("slides", f"{job.key}.pdf", result.data):
+            self.store.put_json("slides", f"{job.key}.json", meta)
+
+
+HREF = re.compile(r'\bhref="([^"#][^"]*)"')
+
+
+def links_of(html_text: str) -> set[str]:
+    """The addresses a slide's print HTML links to: the only URI links its PDF may hold."""
+    return {html.unescape(m.group(1)) for m in HREF.finditer(html_text)}
+
+
+def clean_pdf(data: bytes, pages: int, links: set[str] = frozenset()) -> bytes:
+    """A slide's PDF as deck makes it, whatever the cache held: no document or page actions, no
+    JavaScript, no annotations but links inside the deck (WeasyPrint makes only those: deck refuses
+    other links), exactly `pages` pages. ValueError if it is not a PDF."""
+    import pikepdf
+
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if len(pdf.pages) != pages:
+                raise ValueError("page count differs from its entry")
+            changed = _strip_actions(pdf, links)
+            if not changed:
+                return data
+            out = io.BytesIO()
+            pdf.save(out, deterministic_id=True)
+            return out.getvalue()
+    except pikepdf.PdfError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _strip_actions(pdf, links) -> bool:
+    """Remove what could run or reach outside; True if anything was removed."""
+    import pikepdf
+
+    changed = False
+    for name in ("/OpenAction", "/AA", "/AcroForm"):
+        if name in pdf.Root:
+            del pdf.Root[name]
+            changed = True
+    names = pdf.Root.get("/Names")
+    for name in ("/JavaScript", "/EmbeddedFiles"):
+        if names is not None and name in names:
+            del names[name]
+            changed = True
+    for page in pdf.pages:
+        if "/AA" in page.obj:
+            del page.obj["/AA"]
+            changed = True
+        annots = page.obj.get("/Annots")
+        if annots is None:
+            continue
+        kept = pikepdf.Array([a for a in annots if _deck_link(a, links)])
+        if len(kept) != len(annots):
+            page.obj["/Annots"] = kept
+            changed = True
+    return changed
+
+
+def _deck_link(annot, links) -> bool:
+    """A link annotation the deck made: to a place in the document (`/Dest`, a GoTo action), or a URI
+    its slide links to; nothing else (no JavaScript, Launch, forms, other annotations)."""
+    import pikepdf
+
+    if not isinstance(annot, pikepdf.Dictionary) or annot.get("/Subtype") != pikepdf.Name.Link:
+        return False
+    if "/AA" in annot:
+        return False
+    action = annot.get("/A")
+    if action is None:
+        return "/Dest" in annot
+    if not isinstance(action, pikepdf.Dictionary) or "/Next" in action:
+        return False
+    if action.get("/S") == pikepdf.Name.URI:
+        return str(action.get("/URI", "")) in links
+    return action.get("/S") == pikepdf.Name.GoTo
 
 
 # --- the helper process --------------------------------------------------------------------------
@@ -272,14 +352,18 @@ def _helper_main() -> None:
     os.dup2(2, 1)  # stray prints (from C libraries too) go to stderr, never into the results pipe
     source = sys.stdin.buffer
     try:
-        css, root = _receive(source)
+        css, root, secret = _receive(source)
+        if secret is not None:  # the build's key: this process has no $DECK_CACHE_KEY left to read
+            from ..shared.store import use_key
+
+            use_key(secret)
         cache = SlideCache(Path(root)) if root else None
         _styles(register_css(css))  # WeasyPrint imported and the fonts loaded while the cells run
         while True:
             job = _receive(source)
             result = render_slide(job)
             if cache is not None:  # kept even if the build stops before it collects this slide
-                cache.store(job, result)
+                cache.store_result(job, result)
             _send(out, result)
     except (EOFError, OSError):
         return
@@ -298,7 +382,8 @@ class _Helper:
         package_parent = str(Path(__file__).resolve().parents[2])
         code = f"import sys; sys.path.insert(0, {package_parent!r}); from deck.render.pdf import _helper_main; _helper_main()"
         self.process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        _send(self.process.stdin, (css, str(cache.root.parent) if cache is not None else None))
+        _send(self.process.stdin, (css, str(cache.root.parent) if cache is not None else None,
+                                   cache.store.secret if cache is not None else None))
         self.queue: deque[SlideJob] = deque()
         self.results: dict[str, SlidePdf] = {}
         self.dead = False
@@ -421,7 +506,7 @@ class SlidePdfs:
     def _render_here(self, job: SlideJob) -> SlidePdf:
         result = render_slide(job)
         if self.cache is not None:
-            self.cache.store(job, result)
+            self.cache.store_result(job, result)
         return result
 
     def close(self) -> None:

@@ -59,7 +59,10 @@ def register_deck_font() -> frozenset[int]:
 
     from .files import cache_root, write_atomic
 
+    from .store import Store, read_regular
+
     folder = cache_root() / "fonts"
+    store = Store(cache_root())
     paths, covered = [], None
     for name in _FONT_FILES:
         data = (FONT_DIR / name).read_bytes()
@@ -68,11 +71,16 @@ def register_deck_font() -> frozenset[int]:
         font = TTFont(io.BytesIO(data), recalcTimestamp=False)
         if covered is None:
             covered = frozenset(font.getBestCmap())
-        if not target.is_file():
+        # the file matplotlib reads is plain TrueType; its digest is a signed entry of the cache store,
+        # so that a font planted in a shared cache folder is converted again, never drawn with
+        digest = store.get("fonts", f"{target.name}.sha256")
+        held = read_regular(target)
+        if held is None or digest is None or hashlib.sha256(held).hexdigest().encode() != digest:
             font.flavor = None
             out = io.BytesIO()
             font.save(out)
             write_atomic(target, out.getvalue())
+            store.put("fonts", f"{target.name}.sha256", hashlib.sha256(out.getvalue()).hexdigest().encode())
         paths.append(str(target))
     # a font registered from a folder that has gone since (another cache folder): forget it
     font_manager.fontManager.ttflist = [f for f in font_manager.fontManager.ttflist
@@ -177,7 +185,53 @@ _ELEMENTS = {"svg", "g", "defs", "style", "title", "desc", "path", "rect", "circ
              "feOffset", "feBlend", "feFlood", "feComposite", "feMerge", "feMergeNode", "feColorMatrix"}
 _UNWRAP = {"a", "switch"}  # their children are kept, not their behaviour
 _IMAGE_DATA = re.compile(r"data:image/(png|jpeg|gif|webp);base64,[A-Za-z0-9+/=\s]*\Z")
-_UNSAFE_CSS = re.compile(r"url\(\s*['\"]?(?!#)|@import|expression\s*\(|javascript:|behavior\s*:", re.I)
+
+# Styles are an allow-list, not a deny-list: CSS has too many ways to fetch (`image-set(`, escapes such
+# as `u\72l(`, `@import`, ...). A declaration is kept only if its property is a presentation property
+# below and its value is plain: words, numbers, colours, quotes, and no function but a reference
+# inside the figure (`url(#id)`), a colour or a transform. A style attribute or a <style> element
+# with anything else is dropped whole (figures deck draws never have one).
+_PROPERTIES = frozenset("""
+    fill fill-opacity fill-rule stroke stroke-width stroke-opacity stroke-linecap stroke-linejoin
+    stroke-dasharray stroke-dashoffset stroke-miterlimit opacity font font-family font-size font-weight
+    font-style font-variant font-stretch text-anchor dominant-baseline alignment-baseline baseline-shift
+    letter-spacing word-spacing text-decoration white-space image-rendering shape-rendering
+    text-rendering color display visibility overflow clip-path clip-rule mask marker marker-start
+    marker-mid marker-end stop-color stop-opacity vertical-align width height paint-order vector-effect
+    flood-color flood-opacity color-interpolation-filters mix-blend-mode transform transform-origin
+""".split())
+_FUNCTIONS = re.compile(r"url\(#[-\w.:]+\)|(?:rgba?|hsla?|matrix|translate[XY]?|scale[XY]?|rotate|skew[XY])"
+                        r"\([-+\d.,%\se]*\)", re.I)
+_PLAIN = re.compile(r"[-+\w.#%,\s'\"/]*\Z")
+_RULE = re.compile(r"\s*([-\w\s#.*,>+~]+?)\s*\{([^{}]*)\}")
+# attributes whose value is text, never read as CSS (a formula's TeX in its label)
+_TEXT_ATTRIBUTES = frozenset({"aria-label", "aria-hidden", "class", "id", "role", "lang", "space"})
+
+
+def plain_value(value: str) -> bool:
+    """A CSS value with nothing that could fetch or escape: see `_PROPERTIES`."""
+    return bool(_PLAIN.match(_FUNCTIONS.sub("", value)))
+
+
+def safe_declarations(text: str) -> bool:
+    """`prop: value; ...` of allowed properties with plain values only."""
+    for declaration in text.split(";"):
+        if not declaration.strip():
+            continue
+        name, colon, value = declaration.partition(":")
+        if not colon or name.strip().lower() not in _PROPERTIES or not plain_value(value):
+            return False
+    return True
+
+
+def safe_stylesheet(text: str) -> bool:
+    """A <style> of plain rules (`#id * {...}`): no at-rule, no comment, every declaration allowed."""
+    end = 0
+    for rule in _RULE.finditer(text):
+        if rule.start() != end or not safe_declarations(rule.group(2)):
+            return False
+        end = rule.end()
+    return not text[end:].strip()
 
 
 def _local(tag: str) -> str:
@@ -186,13 +240,15 @@ def _local(tag: str) -> str:
 
 def _safe_attribute(element: str, name: str, value: str) -> bool:
     local = _local(name)
-    if local.lower().startswith("on") or "javascript:" in value.lower().replace(" ", ""):
+    if local.lower().startswith("on"):
         return False
     if local == "href":
-        return value.startswith("#") or (element == "image" and bool(_IMAGE_DATA.match(value)))
-    if local in ("style",) or "url(" in value:
-        return not _UNSAFE_CSS.search(value)
-    return True
+        return value.startswith("#") and plain_value(value) or (element == "image" and bool(_IMAGE_DATA.match(value)))
+    if local == "style":
+        return safe_declarations(value)
+    if local in _TEXT_ATTRIBUTES:
+        return True
+    return plain_value(value)  # a presentation attribute is CSS too: `fill="url(http://...)"` fetches
 
 
 def _clean(node: ET.Element) -> None:
@@ -204,7 +260,7 @@ def _clean(node: ET.Element) -> None:
             _clean(child)
             out.extend(list(child))
             continue
-        if tag not in _ELEMENTS or (tag == "style" and _UNSAFE_CSS.search(child.text or "")):
+        if tag not in _ELEMENTS or (tag == "style" and (len(child) or not safe_stylesheet(child.text or ""))):
             continue
         for name, value in list(child.attrib.items()):
             if not _safe_attribute(tag, name, value):

@@ -1,0 +1,93 @@
+"""--fix edits the claim it checked and nothing else: lines counted as the build counts them, the exact
+claim on its line, never a file saved since the check read it, never half of a claim that several decks
+give different values, in place (inode, mode and hard links kept), the claim's form kept."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from deck.claims.fix import fix_sources
+from deck.errors import SourceError
+from deck.pipeline import build
+
+FRONT = "---\ntitle: T\n---\n"
+
+
+def checked(project, *names):
+    return build(project.options(check=True, layout=False, decks=list(names) or ["t"]))
+
+
+def cell(body: str) -> str:
+    return f"{FRONT}# A\n```{{python}}\n#| output: comment\n{body}\n```\n"
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\x0c", "\x1c"])
+def test_a_line_separator_in_prose_does_not_shift_the_fix(project, separator):
+    source = project.deck(f"{FRONT}# A\nprose{separator}more prose\n\n```{{python}}\n#| output: comment\n"
+                          "a = 8\na - 1   # 8\n```\n")
+    diff, fixed, refused = fix_sources(checked(project), project.root)
+    assert (fixed, refused) == (1, [])
+    text = source.read_text(encoding="utf-8")
+    assert "a = 8\na - 1   # 7\n" in text and f"prose{separator}more prose" in text
+
+
+def test_a_file_saved_while_the_check_ran_is_not_edited(project):
+    source = project.deck(cell("a = 8\na - 1   # 8"))
+    reports = checked(project)
+    saved = source.read_text(encoding="utf-8").replace("# A\n", "# A\n\nA new line above.\n")
+    source.write_text(saved, encoding="utf-8")
+    diff, fixed, refused = fix_sources(reports, project.root)
+    assert fixed == 0 and diff == "" and source.read_text(encoding="utf-8") == saved
+    assert [type(p) for p in refused] == [SourceError]
+    assert "changed since the check read it" in refused[0].message and refused[0].exit_code == 2
+
+
+def test_only_the_claim_is_rewritten_not_another_copy_on_its_line(project):
+    source = project.deck(cell("c = 4\nc   # 3 (one for each of 3 inputs)") + "\nso `{py} c => 3` and 3 more\n")
+    diff, fixed, refused = fix_sources(checked(project), project.root)
+    assert (fixed, refused) == (2, [])
+    text = source.read_text(encoding="utf-8")
+    assert "c   # 4 (one for each of 3 inputs)" in text and "so `{py} c => 4` and 3 more" in text
+
+
+def test_a_claim_two_decks_give_different_values_is_refused(project):
+    project.write("slides_src/snippets/n.md", "the count: `{py} n => 5`\n")
+    for name, n in (("a", 5), ("b", 6)):
+        project.deck(f"{FRONT}# A\n```{{python}}\nn = {n}\n```\n{{% include 'snippets/n.md' %}}\n", name)
+    project.write("slides_src/snippets/n.md", "the count: `{py} n => 7`\n")
+    diff, fixed, refused = fix_sources(checked(project, "a", "b"), project.root)
+    assert fixed == 0 and len(refused) == 1 and "different values (5, 6)" in refused[0].message
+    assert (project.root / "slides_src/snippets/n.md").read_text() == "the count: `{py} n => 7`\n"
+
+
+def test_the_file_is_written_in_place(project):
+    source = project.deck(cell("a = 8\na - 1   # 8"))
+    os.chmod(source, 0o640)
+    link = project.root / "hard-link.md"
+    os.link(source, link)
+    inode = source.stat().st_ino
+    diff, fixed, refused = fix_sources(checked(project), project.root)
+    assert fixed == 1 and source.stat().st_ino == inode and (source.stat().st_mode & 0o777) == 0o640
+    assert "a - 1   # 7" in link.read_text(encoding="utf-8")
+
+
+def test_an_unwritable_source_is_a_refusal_not_a_traceback(project):
+    source = project.deck(cell("a = 8\na - 1   # 8"))
+    reports = checked(project)
+    os.chmod(source, 0o444)
+    if os.access(source, os.W_OK):
+        pytest.skip("root writes a read-only file")
+    diff, fixed, refused = fix_sources(reports, project.root)
+    assert fixed == 0 and "cannot be written" in refused[0].message
+
+
+@pytest.mark.parametrize("code,written,fixed_as", [
+    ("n = 201\nn   # ~ 100", "# ~ 100", "# ~ 200"),
+    ("n = 36928\nn   # 102,464 weights", "# 102,464 weights", "# 36,928 weights"),
+])
+def test_fix_keeps_the_claims_form(project, code, written, fixed_as):
+    source = project.deck(cell(code))
+    diff, fixed, refused = fix_sources(checked(project), project.root)
+    assert (fixed, refused) == (1, []), refused
+    assert fixed_as in source.read_text(encoding="utf-8")
