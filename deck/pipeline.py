@@ -98,6 +98,7 @@ class DeckReport:
     checked: list = field(default_factory=list)  # (location, written) of each literal claim
     cache_log: list[str] = field(default_factory=list)  # why each cell ran (with --verbose)
     rendered: list[int] = field(default_factory=list)   # slides whose PDF was rendered (not cached)
+    fallbacks: int = 0                   # figures showing untrained weights in place of pretrained ones
     deck: Deck | None = None
 
 
@@ -226,6 +227,7 @@ def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, m
     from .execute import execute
     from .render.documents import html_document, render_one, render_slides, source_date
     from .render.index import Listed
+    from figures.weights import shows_fallback
 
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
     token = current_cache_root.set(cache_root(options.project_root))
@@ -240,6 +242,7 @@ def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, m
     report.checked, report.claims = problems.claims, len(problems.claims)
     report.problems = problems.items
     report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
+    report.fallbacks = sum(shows_fallback(o.alt) for c in deck.cells for o in c.outputs if o.kind == "svg")
     report.slides, report.cells = len(deck.slides), len(deck.cells)
     report.listed = Listed.of(deck)
     variants = options.variants()

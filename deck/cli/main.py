@@ -34,8 +34,11 @@ def make_parser() -> argparse.ArgumentParser:
                    help="say why each cell re-ran; with --check, list every claim checked")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"time limit of each cell (default {DEFAULT_TIMEOUT:g}; `#| timeout:` and front matter override)")
-    p.add_argument("--offline", action="store_true",
-                   help="never download (pretrained weights figures need); also DECK_OFFLINE=1")
+    weights = p.add_mutually_exclusive_group()
+    weights.add_argument("--offline", action="store_true",
+                         help="never download (pretrained weights figures need); also DECK_OFFLINE=1")
+    weights.add_argument("--refresh-weights", action="store_true",
+                         help="try downloading missing pretrained weights now (otherwise at most once an hour)")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
     live = p.add_argument_group("live preview")
     live.add_argument("--watch", action="store_true",
@@ -108,6 +111,8 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
         parser.error(problem)  # exits with status 2
     if args.offline:
         os.environ["DECK_OFFLINE"] = "1"  # read by figures/ when a figure needs pretrained weights
+    if args.refresh_weights:
+        os.environ["DECK_REFRESH_WEIGHTS"] = "1"  # read with DECK_OFFLINE by figures.weights.download_setting
     if args.fix and not args.check:
         args.check = True
     from ..pipeline import BuildOptions, build
@@ -194,6 +199,11 @@ def summary(reports, seconds: float, check: bool) -> str:
     if built:
         lines.append(f"built {_counts(built)} in {seconds:.1f} s")
         lines += [f"  -> {display_path(o)}" for r in built for o in r.outputs]
+        fallbacks = sum(r.fallbacks for r in built)
+        if fallbacks:
+            lines.append(f"{fallbacks} figure{'s' * (fallbacks != 1)} show{'s' * (fallbacks == 1)} untrained weights: "
+                         "the pretrained ones are not downloaded (--offline, or no network: tried at most once "
+                         "an hour, or now with --refresh-weights)")
     if failed:
         problems = sum(len(r.problems) for r in failed)
         names = ", ".join(r.name for r in failed)
