@@ -235,7 +235,8 @@ def download(path: str, url: str):
     figure's own warning, kept with it in the caches, says only that the weights are absent)."""
     import torch
 
-    _tried_now.add(_key(path))
+    if download_setting() == "now":
+        _tried_now.add(_key(path))
     _remember(path, url, time.time())
     try:
         _probe(url)

@@ -212,6 +212,68 @@ def render_slide(job: SlideJob) -> SlidePdf:
     return SlidePdf(job.slide, len(document.pages), find_overflows(document, {job.slide: job.pages}), data)
 
 
+# --- many slides in one layout ----------------------------------------------------------------------
+# Laying slides out together pays the cascade and the parsing of the print rules once for all of them
+# (most of a lone slide's time); each slide's pages are then cut from the document
+# (`Document.copy`) and written as that slide's PDF, the bytes a lone layout gives (fonts are
+# gathered while a document is drawn, so a copy embeds only its own glyphs).
+_STEP_RULE = '[data-show="'  # how the lines of step rules start (steps.step_css)
+
+
+def _head_and_body(html: str) -> tuple[str, str]:
+    """A slide's print document cut before its first page, and its pages (documents.slide_print_html)."""
+    head, _, rest = html.partition("<section ")
+    body, _, _ = rest.rpartition("</body>")
+    return head, "<section " + body
+
+
+def _layout_group(html: str) -> str:
+    """What must be the same for slides to share a document: their head without the step rules."""
+    return "\n".join(line for line in _head_and_body(html)[0].splitlines() if not line.startswith(_STEP_RULE))
+
+
+def _together(jobs: list[SlideJob]) -> str:
+    """One document of `jobs` (of one layout group): the head with the most step rules, which are
+    those of the others and more (rules for step k of slides of more steps than a slide has match
+    none of its pages), then every slide's pages."""
+    heads = [_head_and_body(job.html)[0] for job in jobs]
+    head = max(heads, key=lambda h: h.count(_STEP_RULE))
+    return head + "".join(_head_and_body(job.html)[1] for job in jobs) + "</body>\n</html>\n"
+
+
+def _pages_by_slide(document) -> dict[int, list]:
+    """The pages of each slide of a document of many, by their anchors (`page-<slide>-<step>`), as
+    page_fit.find_overflows counts them: a page that overflowed belongs to the slide before it."""
+    pages: dict[int, list] = {}
+    current = 0
+    for page in document.pages:
+        ids = [a for a in page.anchors if a.startswith("page-")]
+        if ids:
+            current = int(ids[0].split("-")[1])
+        pages.setdefault(current, []).append(page)
+    return pages
+
+
+def render_together(jobs: list[SlideJob]) -> list[SlidePdf]:
+    """Lay the slides of `jobs` out as one document and cut each one's PDF from it (the same PDF as
+    `render_slide` gives it). Jobs must be of one layout group and name each slide once."""
+    from weasyprint import HTML
+
+    if len(jobs) == 1:
+        return [render_slide(jobs[0])]
+    styles = _styles(jobs[0].css)
+    out = []
+    with reproducible_time():
+        document = HTML(string=_together(jobs), base_url=None, url_fetcher=data_only_fetcher()).render(
+            stylesheets=[styles.faces], font_config=styles.fonts)
+        pages = _pages_by_slide(document)
+        for job in jobs:
+            part = document.copy(pages.get(job.slide, []))
+            out.append(SlidePdf(job.slide, len(part.pages), find_overflows(part, {job.slide: job.pages}),
+                                part.write_pdf(**RENDER_OPTIONS)))
+    return out
+
+
 # --- the cache of rendered slides ------------------------------------------------------------------
 class SlideCache:
     """Rendered slides on disk: `<cache>/slides/<key>.pdf` and a `.json` beside it (pages, overflows)."""
