@@ -223,11 +223,12 @@ def _slide_job(pdfs, deck: Deck, rendered, handout: bool):
 def _finish_deck(deck: Deck, report: DeckReport, options: BuildOptions, cache, math_cache, hooks: list,
                  pdfs, early: dict, start: float) -> DeckReport:
     """Execute, render, lay out and publish (build_deck's body, inside the PDF helper's lifetime)."""
+    from figures.weights import shows_fallback
+
     from .claims.exercises import hide_answers
     from .execute import execute
     from .render.documents import html_document, render_one, render_slides, source_date
     from .render.index import Listed
-    from figures.weights import shows_fallback
 
     timeout = deck.cell_defaults.get("timeout") or options.timeout  # also the limit of inline expressions
     token = current_cache_root.set(cache_root(options.project_root))

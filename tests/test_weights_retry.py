@@ -12,10 +12,10 @@ import socket
 
 import pytest
 import torchvision
+from test_figures_weights import Server, checkpoint  # noqa: F401  (checkpoint: a fixture)
 
 from deck.pipeline import build_deck
 from figures import weights
-from test_figures_weights import Server, checkpoint  # noqa: F401  (checkpoint: a fixture)
 
 pytestmark = pytest.mark.slow
 
