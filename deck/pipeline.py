@@ -107,6 +107,7 @@ class DeckReport:
     unchecked: list = field(default_factory=list)  # numbers typed on slides that no claim verifies (check mode)
     cache_log: list[str] = field(default_factory=list)  # why each cell ran (with --verbose)
     rendered: list[int] = field(default_factory=list)   # slides whose PDF was rendered (not cached)
+    fallbacks: int = 0                   # figures showing untrained weights in place of pretrained ones
     deck: Deck | None = None
 
 
@@ -310,6 +311,8 @@ class _Layout:
 def execute_deck(deck: Deck, report: DeckReport, options: BuildOptions, layout: _Layout) -> None:
     """Run the deck's cells and inline expressions (from the cache where still valid), verifying
     claims as values arrive; what came out goes into the report."""
+    from figures.weights import shows_fallback
+
     from .execute import execute
     from .render.index import Listed
 
@@ -320,6 +323,7 @@ def execute_deck(deck: Deck, report: DeckReport, options: BuildOptions, layout: 
     report.checked, report.claims = problems.claims, len(problems.claims)
     report.problems = problems.items
     report.warnings = [f"{loc}: {message}" for c in deck.cells for loc, message in c.warnings]
+    report.fallbacks = sum(shows_fallback(o.alt) for c in deck.cells for o in c.outputs if o.kind == "svg")
     report.slides, report.cells = len(deck.slides), len(deck.cells)
     report.listed = Listed.of(deck)
     first = options.variants()[0]

@@ -19,6 +19,7 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Settings:
     offline: bool = False               # --offline or DECK_OFFLINE=1: never download (pretrained weights)
+    refresh_weights: bool = False       # --refresh-weights or DECK_REFRESH_WEIGHTS=1: try a download now
     cache_dir: Path | None = None       # DECK_CACHE_DIR, else <project>/.deck_cache
     source_date_epoch: str = ""         # SOURCE_DATE_EPOCH: the PDF's date in reproducible builds
     display_base: Path | None = None    # the folder messages name paths from: where deck started
@@ -27,7 +28,8 @@ class Settings:
     def from_environment(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
         environ = os.environ if environ is None else environ
         cache = environ.get("DECK_CACHE_DIR", "").strip()
-        read = cls(offline=environ.get("DECK_OFFLINE", "").strip() not in ("", "0"),
+        flag = lambda name: environ.get(name, "").strip() not in ("", "0")  # noqa: E731
+        read = cls(offline=flag("DECK_OFFLINE"), refresh_weights=flag("DECK_REFRESH_WEIGHTS"),
                    cache_dir=Path(cache).resolve() if cache else None,
                    source_date_epoch=environ.get("SOURCE_DATE_EPOCH", ""), display_base=Path.cwd())
         return dataclasses.replace(read, **overrides)

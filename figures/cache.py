@@ -11,7 +11,6 @@ SHA-256 of everything the picture depends on:
 * the arguments (``repr``; ``nn.Module`` and tensors by their values);
 * torch / torchvision / matplotlib (and numpy, Pillow, Babel) versions;
 * the deck's language (builders default to it);
-* whether deck runs offline (a figure may show downloaded weights online, untrained ones offline);
 * the checkpoint files the builder reads, if it declares them with a
   ``builder.cache_inputs(*args, **kwargs) -> list[path]`` attribute: path,
   size and modification time, or their absence.
@@ -20,7 +19,8 @@ Entries are JSON ``{svg, alt, data, warnings}`` in the "figures" namespace of de
 cache store (``deck.shared.store``: signed, so that a shared cache folder cannot plant a
 figure; its SVG is cleaned again where it enters a slide), under the key
 as it is once the figure is built (a checkpoint it downloaded is part of it); a
-figure whose ``data["cacheable"]`` is False (a failed download) is not stored. An
+figure whose ``data["cacheable"]`` is False is not stored (a figure showing untrained weights
+because its checkpoint is absent is stored, under the key of that absence). An
 unreadable entry is ignored and rebuilt. Warnings emitted while building are
 stored and emitted again on every cache hit.
 """
@@ -41,11 +41,12 @@ from typing import Any
 
 import deck.shared
 from deck.shared.files import cache_root
+from deck.shared.inputs import note_input
 from deck.shared.locale import current_lang
 from deck.shared.store import Store
 
 from .output import SVGFigure
-from .weights import offline
+from .weights import retry_missing
 
 CACHE_FORMAT = 1
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -147,6 +148,7 @@ def _checkpoints(builder: Callable, args: tuple, kwargs: dict) -> list:
     out = []
     for path in declare(*args, **kwargs):
         path = os.path.abspath(os.fspath(path))
+        note_input(path)  # the cell's result too depends on it, figure from this cache or not
         try:
             st = os.stat(path)
             out.append([path, st.st_size, st.st_mtime_ns])
@@ -171,7 +173,6 @@ def cache_key(builder: Callable, *args: Any, **kwargs: Any) -> str:
         # a builder called without lang= draws in the deck's language: a French and an English
         # deck must not share the entry
         "lang": current_lang.get(),
-        "offline": offline(),
     }
     blob = json.dumps(material, sort_keys=True, ensure_ascii=True, default=repr)
     return hashlib.sha256(blob.encode()).hexdigest()
@@ -214,6 +215,9 @@ def cached(builder: Callable[..., SVGFigure], *args: Any, **kwargs: Any) -> SVGF
     whether it was a hit or a miss, so both look the same.
     """
     try:
+        # a stored figure drawn without its (absent) weights file is reused only when no download
+        # of it is due (figures.weights: not offline, at most once an hour)
+        retry_missing([p for p, size, _ in _checkpoints(builder, args, kwargs) if size is None])
         key = cache_key(builder, *args, **kwargs)
     except _Uncacheable:
         return builder(*args, **kwargs)

@@ -16,13 +16,10 @@ LABELS: dict[str, dict[str, str]] = {
     "weight": {"fr": "poids", "en": "weight"},
     "classes": {"fr": "classes", "en": "classes"},
     # weights provenance
-    "untrained_offline": {
-        "fr": "Poids non entraînés (hors ligne : poids ImageNet non téléchargés)",
-        "en": "Untrained weights (offline: ImageNet weights not downloaded)",
-    },
-    "untrained_download_failed": {
-        "fr": "Poids non entraînés (échec du téléchargement des poids ImageNet)",
-        "en": "Untrained weights (ImageNet weights download failed)",
+    # offline or a failed download: one picture, so that a cached fallback is true in either case
+    "untrained_not_downloaded": {
+        "fr": "Poids non entraînés (poids ImageNet non téléchargés)",
+        "en": "Untrained weights (ImageNet weights not downloaded)",
     },
     "untrained_missing": {
         "fr": "Poids non entraînés (fichier de poids introuvable)",
@@ -38,17 +35,12 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "pretrained": {"fr": "Poids pré-entraînés {name}", "en": "Pretrained weights {name}"},
     "given_weights": {"fr": "Poids du modèle fourni", "en": "Weights of the given model"},
-    "warn_offline": {
-        "fr": "Hors ligne (DECK_OFFLINE=1) : poids pré-entraînés non téléchargés ({url}) — la "
-        "figure montre des poids NON entraînés.",
-        "en": "Offline (DECK_OFFLINE=1): pretrained weights not downloaded ({url}) — the figure "
-        "shows UNTRAINED weights.",
-    },
-    "warn_download": {
-        "fr": "Échec du téléchargement des poids pré-entraînés {url} ({error}) — la figure montre "
-        "des poids NON entraînés.",
-        "en": "Download of the pretrained weights {url} failed ({error}) — the figure shows "
-        "UNTRAINED weights.",
+    # kept with the figure in the caches and said again on every hit: true as long as the file is
+    # absent (why this build did not download it is said once, on stderr, by weights.download)
+    "warn_not_downloaded": {
+        "fr": "Poids pré-entraînés non téléchargés ({url}) — la figure montre des poids NON "
+        "entraînés.",
+        "en": "Pretrained weights not downloaded ({url}) — the figure shows UNTRAINED weights.",
     },
     "warn_missing": {
         "fr": "Fichier de poids introuvable : {path} — la figure montre des poids NON entraînés.",

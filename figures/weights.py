@@ -2,21 +2,30 @@
 deterministic untrained fallback that the figure says it shows.
 
 Pretrained weights come from the torch hub cache (``$TORCH_HOME/hub/checkpoints/<file>``),
-downloaded there first as torchvision does (``torch.hub.load_state_dict_from_url``, hash checked,
-once) unless deck runs offline (``DECK_OFFLINE=1``). Offline, or when the download fails, the figure
-shows deterministic untrained weights, says so on the picture and warns the lecturer with the reason.
+downloaded there first as torchvision does (``torch.hub.load_state_dict_from_url``, hash checked).
+A figure whose weights file is absent shows deterministic untrained weights and says so on the
+picture: the same picture whether deck ran offline or the download failed, so that it is a result
+like any other, cached while the file stays absent. Whether a download is tried is
+:func:`download_setting`'s answer: never offline; on a machine without network, at most once an hour
+(the time of the last attempt is kept beside the cache, in :data:`ATTEMPTS_FILE`, never in an output)
+or at once on ``--refresh-weights``; a failed attempt gives up within :data:`PROBE_TIMEOUT_S`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import os
 import socket
 import sys
+import threading
+import time
+from pathlib import Path
 from typing import Any, NamedTuple
 
-from deck.shared.inputs import note_input, note_volatile
+from deck.shared.files import cache_root, write_atomic
+from deck.shared.inputs import note_input
 
 from .labels import pretty_model_name, resolve_lang, tr
 from .output import warn
@@ -29,8 +38,9 @@ class LoadedModel(NamedTuple):
     model: Any  # nn.Module
     pretrained: bool | None  # None: an nn.Module given as is, provenance unknown
     checkpoint: str | None  # file the weights were (or should have been) read from
-    # "pretrained" | "given" | "untrained_explicit" | "untrained_offline" | "untrained_download_failed"
-    # | "untrained_missing" (a checkpoint path that is not there) | "untrained_unreadable"
+    # "pretrained" | "given" | "untrained_explicit" | "untrained_not_downloaded" (offline, or the
+    # download failed: one status, one picture) | "untrained_missing" (a checkpoint path that is not
+    # there) | "untrained_unreadable"
     status: str
     name: str  # display name, e.g. "ResNet-50"
     weights_name: str | None  # e.g. "IMAGENET1K_V2"
@@ -110,15 +120,148 @@ def _build_untrained(name: str, seed: int = UNTRAINED_SEED, **config):
         return torchvision.models.get_model(name, weights=None, **config)
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip() not in ("", "0")
+
+
+def download_setting(settings: Any = None) -> str:
+    """When a missing pretrained weights file is downloaded: ``"never"`` (``--offline``),
+    ``"now"`` (``--refresh-weights``: this process tries each file once, whenever it last tried) or
+    ``"hourly"`` (at most once an hour after a failed attempt).
+
+    The one place deck's settings for weights are read: from ``settings`` when given, else the
+    settings of the build in progress (``deck.settings.current()``: the command line's ``--offline``
+    and ``--refresh-weights``, or ``DECK_OFFLINE=1`` and ``DECK_REFRESH_WEIGHTS=1``)."""
+    if settings is None:
+        from deck.settings import current
+
+        settings = current()
+    offline_, refresh = bool(getattr(settings, "offline", False)), bool(getattr(settings, "refresh_weights", False))
+    return "never" if offline_ else "now" if refresh else "hourly"
+
+
 def offline() -> bool:
-    """True when the build runs offline (``--offline`` or ``DECK_OFFLINE=1``, in deck.settings): no download."""
-    from deck.settings import current
-
-    return current().offline
+    """True when the build runs offline (``--offline`` or ``DECK_OFFLINE=1``): no download."""
+    return download_setting() == "never"
 
 
-#: how long a download may stall before it counts as failed (torch hub sets no timeout)
+#: how long a started download may stall before it counts as failed (torch hub sets no timeout)
 DOWNLOAD_TIMEOUT_S = 30
+#: how long finding the weights' server (DNS and a TCP connection) may take before a download is
+#: given up: without network a build waits this long at most, once an hour
+PROBE_TIMEOUT_S = 2.0
+#: a failed download is tried again by the first build after this many seconds
+RETRY_AFTER_S = 3600
+#: beside the caches: per weights file, its URL and the time of the last download attempt
+ATTEMPTS_FILE = "weights-attempts.json"
+
+_tried_now: set[str] = set()  # files this process tried under "now" (a --watch worker: once)
+
+
+def _key(path) -> str:
+    """How the record names a file: as the cell cache does (symbolic links resolved)."""
+    return os.path.realpath(os.fspath(path))
+
+
+def _attempts_path() -> Path:
+    return cache_root() / ATTEMPTS_FILE
+
+
+def _attempts() -> dict[str, dict]:
+    try:
+        data = json.loads(_attempts_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, or damaged: every file may be tried
+    return data if isinstance(data, dict) else {}
+
+
+def _remember(path: str, url: str, tried: float | None = None) -> None:
+    """Keep `url` for `path` (so that a cached fallback can be retried without running its cell)
+    and, when given, the time of an attempt."""
+    data, path = _attempts(), _key(path)
+    entry = data.get(path) if isinstance(data.get(path), dict) else {}
+    new = {"url": url, "tried": tried if tried is not None else entry.get("tried")}
+    if new != entry:
+        data[path] = new
+        write_atomic(_attempts_path(), json.dumps(data, indent=1, sort_keys=True), best_effort=True)
+
+
+def download_due(path: str) -> bool:
+    """May the missing weights file `path` be downloaded now?"""
+    path, setting = _key(path), download_setting()
+    if setting == "never":
+        return False
+    if setting == "now" and path not in _tried_now:
+        return True
+    entry = _attempts().get(path)
+    tried = entry.get("tried") if isinstance(entry, dict) else None
+    return not isinstance(tried, (int, float)) or time.time() - tried >= RETRY_AFTER_S
+
+
+def _probe(url: str) -> None:
+    """Raise URLError unless the weights' server (or the proxy urllib goes through) accepts a TCP
+    connection within PROBE_TIMEOUT_S. The lookup runs in a thread: a DNS query ignores socket
+    timeouts, and an unreachable resolver would hold the build for tens of seconds."""
+    from urllib.error import URLError
+    from urllib.parse import urlparse
+    from urllib.request import getproxies, proxy_bypass
+
+    parts = urlparse(url)
+    host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    proxy = getproxies().get(parts.scheme)
+    if proxy and not proxy_bypass(host or ""):
+        via = urlparse(proxy if "://" in proxy else f"http://{proxy}")
+        host, port = via.hostname, via.port or 80
+    outcome: list[BaseException | None] = []
+
+    def connect():
+        try:
+            socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
+            outcome.append(None)
+        except OSError as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=connect, name="deck-weights-probe", daemon=True)
+    thread.start()
+    thread.join(PROBE_TIMEOUT_S)
+    if not outcome:
+        raise URLError(f"no answer from {host} within {PROBE_TIMEOUT_S:g} s")
+    if outcome[0] is not None:
+        raise URLError(outcome[0])
+
+
+def download(path: str, url: str):
+    """Download the weights of `url` into torch hub's cache (`path`) as torchvision does, noting the
+    attempt's time; the state dict, or None when it failed (said on stderr, for this build only: the
+    figure's own warning, kept with it in the caches, says only that the weights are absent)."""
+    import torch
+
+    if download_setting() == "now":
+        _tried_now.add(_key(path))
+    _remember(path, url, time.time())
+    try:
+        _probe(url)
+        # torch.hub says "Downloading ..." on stdout, which a cell shows on its slide: the
+        # lecturer's terminal is where it belongs (the progress bar is on stderr already)
+        with _socket_timeout(DOWNLOAD_TIMEOUT_S), contextlib.redirect_stdout(sys.stderr):
+            # torchvision's own call (WeightsEnum.get_state_dict): same file, same hash check
+            return torch.hub.load_state_dict_from_url(
+                url, map_location="cpu", progress=True, check_hash=True, weights_only=True)
+    except Exception as exc:  # no network, HTTP error, wrong hash, interrupted transfer
+        print(f"deck: download of the pretrained weights {url} failed ({_describe(exc)}); the next "
+              f"attempt is in an hour, or now with --refresh-weights", file=sys.stderr)
+        return None
+
+
+def retry_missing(paths) -> None:
+    """Before a cached result that shows a fallback is reused: download the weights files among
+    `paths` that are still absent, when due (the result is then drawn anew, with them)."""
+    known = _attempts() if paths else {}
+    for path in map(_key, paths):
+        entry = known.get(path)
+        if isinstance(entry, dict) and isinstance(entry.get("url"), str) and not os.path.isfile(path) \
+                and download_due(path):
+            download(path, entry["url"])
 
 
 @contextlib.contextmanager
@@ -140,27 +283,17 @@ class _Weights(NamedTuple):
 
 def _fetch(checkpoint: str | None, wenum, lang: str) -> _Weights:
     """The state dict to show: from ``checkpoint`` (a file), else from torch hub's cache, downloaded
-    there first as torchvision does (once, with a progress bar) unless deck runs offline."""
+    there first as torchvision does when :func:`download_due`."""
     if checkpoint is None:
         path = checkpoint_path(wenum)
         note_input(path)  # a cached slide shows these weights only while this file is as it was
         if not os.path.isfile(path):
-            if offline():
-                return _Weights(None, "untrained_offline", path, tr("warn_offline", lang, url=wenum.url))
-            import torch
-
-            try:
-                # torch.hub says "Downloading ..." on stdout, which a cell shows on its slide: the
-                # lecturer's terminal is where it belongs (the progress bar is on stderr already)
-                with _socket_timeout(DOWNLOAD_TIMEOUT_S), contextlib.redirect_stdout(sys.stderr):
-                    # torchvision's own call (WeightsEnum.get_state_dict): same file, same hash check
-                    state = torch.hub.load_state_dict_from_url(
-                        wenum.url, map_location="cpu", progress=True, check_hash=True, weights_only=True)
-                return _Weights(state, "pretrained", path, None)
-            except Exception as exc:  # no network, HTTP error, wrong hash, interrupted transfer
-                note_volatile("the pretrained weights could not be downloaded; the next build tries again")
-                return _Weights(None, "untrained_download_failed", path,
-                                tr("warn_download", lang, url=wenum.url, error=_describe(exc)))
+            state = download(path, wenum.url) if download_due(path) else None
+            if state is None:
+                _remember(path, wenum.url)  # a later build may retry before running this cell
+                return _Weights(None, "untrained_not_downloaded", path,
+                                tr("warn_not_downloaded", lang, url=wenum.url))
+            return _Weights(state, "pretrained", path, None)
     else:
         path = checkpoint
         note_input(path)
@@ -188,12 +321,12 @@ def load_model(
     """Model with its pretrained weights.
 
     * ``model`` a torchvision name: the weights are read from ``checkpoint`` if given, else from
-      the file torch hub keeps for ``weights`` (downloaded there first, as torchvision does, unless
-      ``DECK_OFFLINE=1``).
+      the file torch hub keeps for ``weights`` (downloaded there first, as torchvision does, when
+      :func:`download_due`).
     * ``model`` an ``nn.Module``: used as is (deep-copied before loading), unless ``checkpoint``
       (a path) or ``weights`` (a torchvision weights enum member) says which weights to load.
 
-    When no weights can be had (offline, download failed, file missing or unreadable) the model
+    When no weights can be had (not downloaded, file missing or unreadable) the model
     stays untrained (deterministic seed) and a ``UserWarning`` says why.
     """
     import torch
@@ -260,10 +393,6 @@ def shown_weights(loaded: LoadedModel) -> str:
     return "pretrained" if loaded.pretrained else "untrained"
 
 
-#: fallbacks a later build may not repeat (the network may be back): never kept in the figure cache
-TRANSIENT_STATUSES = frozenset({"untrained_download_failed"})
-
-
 def weights_data(model: Any, fc: FirstConv, label: str) -> dict[str, Any]:
     """What a weighted figure records in ``data`` about the weights it shows."""
     return {
@@ -273,10 +402,20 @@ def weights_data(model: Any, fc: FirstConv, label: str) -> dict[str, Any]:
         "status": fc.loaded.status,
         "weights": shown_weights(fc.loaded),  # what a slide can say it shows
         "provenance": label,
-        # a failed download is retried by the next build, not served from the figure cache
-        "cacheable": fc.loaded.status not in TRANSIENT_STATUSES,
         "checkpoint": fc.checkpoint,
     }
+
+
+#: statuses of a figure that shows untrained weights in place of pretrained ones
+FALLBACK_STATUSES = ("untrained_not_downloaded", "untrained_missing", "untrained_unreadable")
+
+
+def shows_fallback(alt: str) -> bool:
+    """Does a figure with this alt text show untrained weights in place of pretrained ones? (Its
+    alt text carries its provenance label, in the deck's language.)"""
+    from .labels import LABELS
+
+    return any(text in alt for status in FALLBACK_STATUSES for text in LABELS[status].values())
 
 
 def find_first_conv(net) -> tuple[str, Any]:

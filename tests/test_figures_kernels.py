@@ -14,8 +14,8 @@ import torchvision
 
 from figures import kernels, photo_maps, weights
 
-FALLBACK_FR = "Poids non entraînés (hors ligne : poids ImageNet non téléchargés)"
-FALLBACK_EN = "Untrained weights (offline: ImageNet weights not downloaded)"
+FALLBACK_FR = "Poids non entraînés (poids ImageNet non téléchargés)"
+FALLBACK_EN = "Untrained weights (ImageNet weights not downloaded)"
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +53,7 @@ def test_offline_fallback_is_visible_and_warned(empty_home):
     with pytest.warns(UserWarning, match=r"resnet18-f37072fd\.pth"):
         fig = kernels.first_conv_kernels("resnet18", max_kernels=16, lang="fr")
     assert fig.data["pretrained"] is False and fig.data["weights"] == "untrained"
-    assert fig.data["status"] == "untrained_offline"
+    assert fig.data["status"] == "untrained_not_downloaded"
     assert fig.data["checkpoint"] == str(expected)
     assert any(FALLBACK_FR in t for t in fig.data["texts"])  # drawn on the figure...
     assert FALLBACK_FR in fig.svg  # ...as text

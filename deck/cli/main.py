@@ -38,8 +38,11 @@ def make_parser() -> argparse.ArgumentParser:
                    help="say why each cell re-ran; with --check, list every claim checked")
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"time limit of each cell (default {DEFAULT_TIMEOUT:g}; `#| timeout:` and front matter override)")
-    p.add_argument("--offline", action="store_true",
-                   help="never download (pretrained weights figures need); also DECK_OFFLINE=1")
+    weights = p.add_mutually_exclusive_group()
+    weights.add_argument("--offline", action="store_true",
+                         help="never download (pretrained weights figures need); also DECK_OFFLINE=1")
+    weights.add_argument("--refresh-weights", action="store_true",
+                         help="try downloading missing pretrained weights now (otherwise at most once an hour)")
     p.add_argument("--root", type=Path, default=Path.cwd(), help="project root (default: current folder)")
     live = p.add_argument_group("live preview")
     live.add_argument("--watch", action="store_true",
@@ -164,7 +167,11 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
 def _settings(args) -> Settings:
     """The environment, read once, with what the command line overrides."""
     settings = Settings.from_environment()
-    return dataclasses.replace(settings, offline=True) if args.offline else settings
+    if args.offline:
+        settings = dataclasses.replace(settings, offline=True)
+    if args.refresh_weights:
+        settings = dataclasses.replace(settings, refresh_weights=True)
+    return settings
 
 
 def report_problems(reports, fmt: str, list_claims: bool = False) -> None:
@@ -216,6 +223,11 @@ def summary(reports, seconds: float, check: bool) -> str:
     if built:
         lines.append(f"built {_counts(built)} in {seconds:.1f} s")
         lines += [f"  -> {display_path(o)}" for r in built for o in r.outputs]
+        fallbacks = sum(r.fallbacks for r in built)
+        if fallbacks:
+            lines.append(f"{fallbacks} figure{'s' * (fallbacks != 1)} show{'s' * (fallbacks == 1)} untrained weights: "
+                         "the pretrained ones are not downloaded (--offline, or no network: tried at most once "
+                         "an hour, or now with --refresh-weights)")
     if held:
         lines.append(f"not written: {', '.join(r.name for r in held)} (no problem, but the course is published "
                      f"whole and another deck failed); previous outputs are unchanged")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -58,11 +57,9 @@ def environment_key() -> str:
 
 def deck_key(lang: str, files: list[Path], main: Path, front_matter: dict) -> str:
     """The deck-wide part of every key: language, front matter, included files, environment."""
-    # offline or not changes what a figure needing pretrained weights shows
-    from ..settings import current
-
-    offline = current().offline
-    parts = [environment_key(), lang, json.dumps(front_matter, sort_keys=True, default=str), f"offline={offline}"]
+    # (offline or not is not part of it: a figure shows what the weights file's presence, a cell's
+    # input, says, whatever the reason it is absent)
+    parts = [environment_key(), lang, json.dumps(front_matter, sort_keys=True, default=str)]
     for f in files:
         if f != main:
             try:

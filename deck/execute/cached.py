@@ -48,6 +48,7 @@ class CachedExecution:
         self.ns_fresh = True     # the namespace is the start state (no cell ran in it)
         self.unsaved_seconds = 0.0  # time spent running cells since the last snapshot
         self.after: dict[int, str] = {}  # position of a cell -> key of the state after it (snapshots)
+        self.inputs_changed: set[int] = set()  # cells in the cache whose files changed since
 
     def run(self):
         executor = self.executor
@@ -58,10 +59,14 @@ class CachedExecution:
                 self.keys.append(key)
                 entry = self.cache.load(key)
                 problems.values = []  # what this item's claims are checked against (kept, not verdicts)
-                if entry is not None and self._usable(entry) and self.reuse(item, entry):
-                    self._advance(position, entry["modules"])
-                    executor.finished(item)
-                    continue
+                if entry is not None and self._usable(entry):
+                    if self._inputs_unchanged(entry):
+                        if self.reuse(item, entry):
+                            self._advance(position, entry["modules"], entry["inputs"])
+                            executor.finished(item)
+                            continue
+                    else:
+                        self.inputs_changed.add(position)
                 self.prepare_namespace(position)
                 mark = (len(problems.items), len(problems.claims))
                 started = time.perf_counter()
@@ -73,23 +78,26 @@ class CachedExecution:
                 if ran:
                     modules = self._digests(executor.imported) if isinstance(item, Cell) else {}
                     modules.update(_environ_digests(read) if isinstance(item, Cell) else {})
-                    self._advance(position, modules)
+                    inputs = {str(p): _file_state(p) for p in executor.inputs.files} if isinstance(item, Cell) else {}
+                    self._advance(position, modules, inputs)
                     if isinstance(item, Cell) and executor.inputs.volatile:
                         self.log(f"{item.location}: cell {item.index + 1} not cached: {executor.inputs.volatile[0]}")
                         continue
-                    inputs = {str(p): _file_state(p) for p in executor.inputs.files} if isinstance(item, Cell) else {}
                     self.record(position, item, mark, modules, inputs, time.perf_counter() - started)
                 else:
-                    self._advance(position, {})
+                    self._advance(position, {}, {})
                     self.broken(position)
             self.finish()
         return problems
 
     # --- keys ----------------------------------------------------------------------------------
-    def _advance(self, position: int, modules: dict[str, str]) -> None:
-        """After a cell, the chain covers it and the content of the modules it imported."""
+    def _advance(self, position: int, modules: dict[str, str], inputs: dict[str, str]) -> None:
+        """After a cell, the chain covers it, the content of the modules it imported and the state of
+        the files it read: a later cell or expression may use what it drew from them (`noyaux.data`
+        of a figure whose pretrained weights appeared), so it runs again when they change."""
         if isinstance(self.items[position], Cell):
-            self.chain = store.sha(self.keys[position], *sorted(f"{p}\0{d}" for p, d in modules.items()))
+            self.chain = store.sha(self.keys[position], *sorted(f"{p}\0{d}" for p, d in modules.items()),
+                                   *sorted(f"input\0{p}\0{s}" for p, s in inputs.items()))
             self.after[position] = self.chain
 
     def _digests(self, imported: dict[str, Path]) -> dict[str, str]:
@@ -107,15 +115,27 @@ class CachedExecution:
             "expression must only read; do this in a cell", expr.location))
         return False
 
+    def _inputs_unchanged(self, entry: dict) -> bool:
+        inputs = entry.get("inputs") or {}
+        missing = [p for p, state in inputs.items() if state == "missing"]
+        if missing:
+            # a result drawn without a file it wanted (a figure's pretrained weights, not downloaded):
+            # the download is tried when due (not offline, at most once an hour), and only a file
+            # that came makes the cell run again
+            from figures.weights import retry_missing
+
+            retry_missing(missing)
+        return all(_file_state(Path(p)) == state for p, state in inputs.items())
+
     def _usable(self, entry: dict) -> bool:
-        """An entry of the right shape whose modules and input files are still those it was made with."""
+        """An entry of the right shape whose modules and environment variables are still those it was
+        made with (its input files: `_inputs_unchanged`)."""
         modules, inputs = entry.get("modules"), entry.get("inputs")
         if not (_text_map(modules) and _text_map(inputs)):
             return False
         root = self.executor.project_root
         variables = {k: v for k, v in modules.items() if k.startswith(ENV)}
-        return (all(_file_state(Path(p)) == state for p, state in inputs.items())
-                and _environ_digests({k[len(ENV):] for k in variables}) == variables
+        return (_environ_digests({k[len(ENV):] for k in variables}) == variables
                 and (root is None or all(_file_digest(root / rel) == digest for rel, digest in modules.items()
                                          if not rel.startswith(ENV))))
 
@@ -213,6 +233,8 @@ class CachedExecution:
             return "not in the cache"
         if self.previous_base != self.base:
             return "versions, included files or front matter changed"
+        if position in self.inputs_changed:
+            return "a file it reads changed (e.g. pretrained weights downloaded)"
         if self.fps[position] not in self.previous:
             return "its code or options changed (or it is new)"
         entry = self.previous.get(self.fps[position], {})

@@ -1,6 +1,8 @@
-"""The print documents -> PDF with WeasyPrint, one slide at a time, reusing what did not change.
+"""The print documents -> PDF with WeasyPrint, reusing the slides that did not change.
 
-Each slide (all its step pages) is laid out and drawn on its own and kept in the cache, under a key
+The slides a build must render are laid out together, up to BATCH in one document, and each slide's
+pages (all its steps) are cut from it into that slide's PDF (`render_together`); a single edited slide
+is laid out alone. Each slide's PDF is kept in the cache, under a key
 covering its print HTML (its rules inside), the theme's fonts, WeasyPrint's version, this module and
 the fonts installed: a prose edit re-renders one slide. The theme's fonts (most of the CSS by size)
 are decoded once per process for every slide (`_Styles`).
@@ -52,6 +54,11 @@ HELPER_MIN_SLIDES = 12
 # This process, not yet warm (WeasyPrint imported, the CSS parsed: about 0.7 s), takes slides from
 # the helper's queue only when more than this many wait: fewer are done sooner by the helper alone.
 JOIN_HELPER_ABOVE = 4
+# At most this many slides are laid out as one document (`render_together`): most of what a
+# document of many saves (its rules parsed and cascaded once, 35-40 % of a lone slide's CPU time,
+# measured on bench's 200-slide deck) is had by 16, and a process taking work from the other's queue
+# (the two meet in the middle) takes no more than one such batch at a time.
+BATCH = 16
 
 
 @dataclass
@@ -213,6 +220,79 @@ def render_slide(job: SlideJob) -> SlidePdf:
     return SlidePdf(job.slide, len(document.pages), find_overflows(document, {job.slide: job.pages}), data)
 
 
+# --- many slides in one layout ----------------------------------------------------------------------
+# Laying slides out together pays the cascade and the parsing of the print rules once for all of them
+# (most of a lone slide's time); each slide's pages are then cut from the document
+# (`Document.copy`) and written as that slide's PDF, the bytes a lone layout gives (fonts are
+# gathered while a document is drawn, so a copy embeds only its own glyphs).
+_STEP_RULE = '[data-show="'  # how the lines of step rules start (steps.step_css)
+
+
+def _head_and_body(html: str) -> tuple[str, str]:
+    """A slide's print document cut before its first page, and its pages (documents.slide_print_html)."""
+    head, _, rest = html.partition("<section ")
+    body, _, _ = rest.rpartition("</body>")
+    return head, "<section " + body
+
+
+def _layout_group(html: str) -> str:
+    """What must be the same for slides to share a document: their head without the step rules."""
+    return "\n".join(line for line in _head_and_body(html)[0].splitlines() if not line.startswith(_STEP_RULE))
+
+
+def _together(jobs: list[SlideJob]) -> str:
+    """One document of `jobs` (of one layout group): the head with the most step rules, which are
+    those of the others and more (rules for step k of slides of more steps than a slide has match
+    none of its pages), then every slide's pages."""
+    heads = [_head_and_body(job.html)[0] for job in jobs]
+    head = max(heads, key=lambda h: h.count(_STEP_RULE))
+    return head + "".join(_head_and_body(job.html)[1] for job in jobs) + "</body>\n</html>\n"
+
+
+def _pages_by_slide(document) -> dict[int, list]:
+    """The pages of each slide of a document of many, by their anchors (`page-<slide>-<step>`), as
+    page_fit.find_overflows counts them: a page that overflowed belongs to the slide before it."""
+    pages: dict[int, list] = {}
+    current = 0
+    for page in document.pages:
+        ids = [a for a in page.anchors if a.startswith("page-")]
+        if ids:
+            current = int(ids[0].split("-")[1])
+        pages.setdefault(current, []).append(page)
+    return pages
+
+
+def batches(jobs: list[SlideJob], size: int = BATCH) -> list[list[SlideJob]]:
+    """`jobs` in documents to lay out together: of one layout group, each slide once, at most `size`."""
+    groups: dict[str, list[list[SlideJob]]] = {}
+    for job in jobs:
+        runs = groups.setdefault(_layout_group(job.html), [[]])
+        if len(runs[-1]) >= size or any(j.slide == job.slide for j in runs[-1]):
+            runs.append([])
+        runs[-1].append(job)
+    return [run for runs in groups.values() for run in runs if run]
+
+
+def render_together(jobs: list[SlideJob]) -> list[SlidePdf]:
+    """Lay the slides of `jobs` out as one document and cut each one's PDF from it (the same PDF as
+    `render_slide` gives it). Jobs must be of one layout group and name each slide once."""
+    from weasyprint import HTML
+
+    if len(jobs) == 1:
+        return [render_slide(jobs[0])]
+    styles = _styles(jobs[0].css)
+    out = []
+    with reproducible_time():
+        document = HTML(string=_together(jobs), base_url=None, url_fetcher=data_only_fetcher()).render(
+            stylesheets=[styles.faces], font_config=styles.fonts)
+        pages = _pages_by_slide(document)
+        for job in jobs:
+            part = document.copy(pages.get(job.slide, []))
+            out.append(SlidePdf(job.slide, len(part.pages), find_overflows(part, {job.slide: job.pages}),
+                                part.write_pdf(**RENDER_OPTIONS)))
+    return out
+
+
 # --- the cache of rendered slides ------------------------------------------------------------------
 class SlideCache:
     """Rendered slides: the "slides" namespace of the cache store (shared/store.py, signed entries),
@@ -360,11 +440,12 @@ def _helper_main() -> None:
         cache = SlideCache(Path(root)) if root else None
         _styles(register_css(css))  # WeasyPrint imported and the fonts loaded while the cells run
         while True:
-            job = _receive(source)
-            result = render_slide(job)
-            if cache is not None:  # kept even if the build stops before it collects this slide
-                cache.store_result(job, result)
-            _send(out, result)
+            jobs = _receive(source)  # slides of one layout group, laid out together
+            results = render_together(jobs)
+            if cache is not None:  # kept even if the build stops before it collects these slides
+                for job, result in zip(jobs, results):
+                    cache.store_result(job, result)
+            _send(out, results)
     except (EOFError, OSError):
         return
     except Exception:
@@ -373,10 +454,10 @@ def _helper_main() -> None:
 
 
 class _Helper:
-    """A second process rendering slides for this one: jobs go in a queue; a thread here sends them
-    one at a time and collects the results, so the queue moves while this process runs cells. This process
-    takes jobs from the back of the queue meanwhile (`take_last`); if the helper dies, this process
-    renders what it had not finished."""
+    """A second process rendering slides for this one: jobs go in a queue; a thread here sends what
+    waits at its front (up to a batch, laid out together) and collects the results, so the queue
+    moves while this process runs cells. This process takes batches from the back of the queue
+    meanwhile (`take_back`); if the helper dies, this process renders what it had not finished."""
 
     def __init__(self, css: str, cache: SlideCache | None):
         package_parent = str(Path(__file__).resolve().parents[2])
@@ -396,11 +477,14 @@ class _Helper:
             self.queue.append(job)
             self.changed.notify_all()
 
-    def take_last(self, leave: int = 0) -> SlideJob | None:
-        """The last job the helper has not started, for this process to render, if more than `leave`
-        wait (None: the helper keeps the rest)."""
+    def take_back(self, leave: int = 0) -> list[SlideJob]:
+        """Jobs from the back of the queue (a batch, half of what waits at most), for this process to
+        render, if more than `leave` wait (none: the helper keeps the rest)."""
         with self.changed:
-            return self.queue.pop() if len(self.queue) > leave else None
+            if len(self.queue) <= leave:
+                return []
+            count = min(BATCH, max(1, len(self.queue) // 2))
+            return [self.queue.pop() for _ in range(count)][::-1]
 
     def result(self, job: SlideJob) -> SlidePdf | None:
         """The helper's render of a job it took (None if it died first)."""
@@ -415,11 +499,15 @@ class _Helper:
                     self.changed.wait_for(lambda: self.queue or self.dead)
                     if self.dead:
                         return
-                    job = self.queue.popleft()
-                _send(self.process.stdin, job)
-                result = _receive(self.process.stdout)
+                    front = [self.queue.popleft() for _ in range(min(BATCH, len(self.queue)))]
+                    # the first batch of them (one layout group); the others go back to the front
+                    jobs = batches(front)[0]
+                    taken = {id(j) for j in jobs}
+                    self.queue.extendleft(reversed([j for j in front if id(j) not in taken]))
+                _send(self.process.stdin, jobs)
+                results = _receive(self.process.stdout)
                 with self.changed:
-                    self.results[job.key] = result
+                    self.results.update({job.key: result for job, result in zip(jobs, results)})
                     self.changed.notify_all()
         except (EOFError, OSError, pickle.UnpicklingError):
             pass
@@ -490,24 +578,28 @@ class SlidePdfs:
         self.rendered = [jobs[i].slide for i in missing]
         fresh = [i for i in missing if jobs[i].key not in self.sent]
         if self.helper is None and len(fresh) < HELPER_MIN_SLIDES:
-            for i in missing:
-                done[i] = self._render_here(jobs[i])
+            mine = self._render_here([jobs[i] for i in missing])
         else:
             for i in fresh:
                 self._give(jobs[i])
             mine = {}
-            while (job := self.helper.take_last(0 if self.css in _STYLES else JOIN_HELPER_ABOVE)) is not None:
-                mine[job.key] = self._render_here(job)
-            for i in missing:
-                key = jobs[i].key
-                done[i] = mine.get(key) or self.helper.result(self.sent[key]) or self._render_here(jobs[i])
+            while batch := self.helper.take_back(0 if self.css in _STYLES else JOIN_HELPER_ABOVE):
+                mine.update(self._render_here(batch))
+        for i in missing:
+            key = jobs[i].key
+            done[i] = mine.get(key) or (self.helper and self.helper.result(self.sent[key])) \
+                or self._render_here([jobs[i]])[key]
         return [done[i] for i in range(len(jobs))]
 
-    def _render_here(self, job: SlideJob) -> SlidePdf:
-        result = render_slide(job)
-        if self.cache is not None:
-            self.cache.store_result(job, result)
-        return result
+    def _render_here(self, jobs: list[SlideJob]) -> dict[str, SlidePdf]:
+        """The slides of `jobs` laid out here, many in one document (one alone: a single edit)."""
+        out = {}
+        for batch in batches(jobs):
+            for job, result in zip(batch, render_together(batch)):
+                if self.cache is not None:
+                    self.cache.store_result(job, result)
+                out[job.key] = result
+        return out
 
     def close(self) -> None:
         """Stop the helper (slides it has not started are dropped; those it finished are cached)."""
