@@ -7,11 +7,12 @@ from __future__ import annotations
 import math
 
 from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Pt
 
 from . import blocks as B
 
-TEXT, CODE, TABLE = 26.0, 16.0, 20.0
+TEXT, CODE, TABLE = 26.0, 18.0, 20.0
 LINE = 1.2           # line height, in font sizes
 CHAR_W, MONO_W = 0.5, 0.6   # average advance of a character, in font sizes (Arial, Consolas)
 GAP = 10.0
@@ -51,7 +52,8 @@ def _height(block, width: float, scale: float) -> float:
         return sum(_lines(p, width - _indent(p, size), size) * size * LINE + size * 0.3 for p in block.paras)
     if isinstance(block, B.Code):
         size = code_size(block, width, scale)
-        return len(block.lines) * size * LINE + 2 * CODE_PAD
+        rows = sum(_wrapped(line, width - 2 * CODE_PAD, size) for line in block.lines)
+        return rows * size * LINE + 2 * CODE_PAD
     if isinstance(block, B.Table):
         size = TABLE * scale
         return len(block.rows) * size * (LINE + 0.6)
@@ -78,9 +80,16 @@ def _indent(p: B.Para, size: float) -> float:
 
 
 def code_size(block: B.Code, width: float, scale: float) -> float:
-    """The code's font size: the deck's, smaller if its longest line would not fit the box's width."""
+    """The code's font size: the deck's, smaller if its longest line would not fit the box's width
+    (an output is not made smaller: its long lines wrap, as an error message does on the slide)."""
     longest = max((sum(len(r.text) for r in line) for line in block.lines), default=1)
-    return min(CODE * scale, (width - 2 * CODE_PAD) / max(longest, 1) / MONO_W)
+    fits = (width - 2 * CODE_PAD) / max(longest, 1) / MONO_W
+    return CODE * scale * 0.9 if block.output else min(CODE * scale, fits)
+
+
+def _wrapped(line: list, width: float, size: float) -> int:
+    """How many rows a line of code or output takes in a box `width` wide."""
+    return max(1, math.ceil(sum(len(r.text) for r in line) * MONO_W * size / max(width, 1)))
 
 
 def column_widths(block: B.Columns, width: float) -> list[float]:
@@ -114,6 +123,7 @@ def _box(page, x: float, y: float, width: float, height: float):
     box = page.shapes.add_textbox(Pt(x), Pt(y), Pt(width), Pt(max(height, 1)))
     frame = box.text_frame
     frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.NONE  # the box keeps the place it was given
     frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = Pt(0)
     return box, frame
 
@@ -150,6 +160,7 @@ def _text(page, block: B.Text, x, y, width, height, size: float, colours: dict) 
         paragraph = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
         paragraph.level = min(p.level, 8)
         paragraph.space_after = Pt(size * 0.3)
+        paragraph.line_spacing = Pt(size * LINE)
         _bullet(paragraph, p, size)
         _runs(paragraph, p.runs, size * (1.05 if p.heading else 1.0), colours["ink"])
 
@@ -173,7 +184,6 @@ def _bullet(paragraph, p: B.Para, size: float) -> None:
 
 def _code(page, block: B.Code, x, y, width, height, size: float) -> None:
     box, frame = _box(page, x, y, width, height)
-    frame.word_wrap = False
     pad = Pt(CODE_PAD)
     frame.margin_left = frame.margin_right = frame.margin_top = frame.margin_bottom = pad
     box.fill.solid()
@@ -182,7 +192,7 @@ def _code(page, block: B.Code, x, y, width, height, size: float) -> None:
     box.line.width = Pt(1)
     for k, line in enumerate(block.lines):
         paragraph = frame.paragraphs[0] if k == 0 else frame.add_paragraph()
-        paragraph.line_spacing = LINE
+        paragraph.line_spacing = Pt(size * LINE)  # exact: the height estimated is the height drawn
         _runs(paragraph, line or [B.Run("", mono=True)], size, "1b2433")
 
 

@@ -12,12 +12,15 @@ from .documents import _env
 
 LABELS = {
     "fr": {"course": "Cours", "slides": "Diapositives", "pdf": "PDF", "student": "PDF étudiant",
-           "handout": "Polycopié", "decks": "Séances"},
+           "handout": "Polycopié", "decks": "Séances", "notebook": "Carnet (ipynb)",
+           "student_notebook": "Carnet étudiant", "pptx": "PowerPoint"},
     "en": {"course": "Course", "slides": "Slides", "pdf": "PDF", "student": "Student PDF",
-           "handout": "Handout", "decks": "Lectures"},
+           "handout": "Handout", "decks": "Lectures", "notebook": "Notebook (ipynb)",
+           "student_notebook": "Student notebook", "pptx": "PowerPoint"},
 }
 # what each link points at, by the suffix the build gives its file (pipeline.COURSE_OUTPUTS)
-LINKS = (("slides", ".html"), ("pdf", ".pdf"), ("student", "-student.pdf"), ("handout", "-handout.pdf"))
+LINKS = (("slides", ".html"), ("pdf", ".pdf"), ("student", "-student.pdf"), ("handout", "-handout.pdf"),
+         ("notebook", ".ipynb"), ("student_notebook", "-student.ipynb"), ("pptx", ".pptx"))  # deck.export.wanted
 
 
 @dataclass
