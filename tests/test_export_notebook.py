@@ -144,3 +144,21 @@ def test_two_builds_give_the_same_bytes(tmp_path):
         outs.append(out)
     for name in ("recap2_convnets.ipynb", "recap2_convnets.pptx"):
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+
+
+def test_an_output_a_notebook_cannot_hold_is_a_located_error(tmp_path):
+    from deck.errors import CellError
+    from deck.export.notebook import notebook_bytes
+    from helpers_for_tests import run
+
+    deck, problems = run('''
+    # S
+
+    ```{python}
+    print("half a character: \\ud800")
+    ```
+    ''', tmp_path)
+    assert not problems.items
+    with pytest.raises(CellError) as err:
+        notebook_bytes(deck, deck, False, tmp_path)
+    assert "cannot be written into the notebook" in str(err.value) and "t.md:" in str(err.value)
