@@ -123,7 +123,10 @@ def _content_slide(prs, slide: Slide, body: list, notes: list[str], colours: dic
     title.text_frame.word_wrap = True
     _style_text(title.text_frame, 34, colours["primary"], bold=True)
     _bar(page, MARGIN_X, 74, 120, 3, colours["accent"])
-    _bar(page, 0, HEIGHT - 6, WIDTH, 6, colours["primary"])
+    _bar(page, 0, HEIGHT - 6, WIDTH, 6, colours.get("teal", colours["primary"]))
+    if "teal" in colours:  # meteofrance: the blue, white and red band across the top, as the deck's slides
+        for k, colour in enumerate((colours["primary"], "ffffff", colours["accent"])):
+            _bar(page, k * WIDTH / 3, 0, WIDTH / 3, 6, colour)
     from .layout import place
 
     place(page, body, MARGIN_X, TOP, WIDTH - 2 * MARGIN_X, BOTTOM - TOP, colours)
