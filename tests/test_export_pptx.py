@@ -110,3 +110,26 @@ def test_libreoffice_renders_every_slide(flagship, tmp_path):
     page = Image.open(next(tmp_path.glob("p-*.png"))).convert("L")
     dark = sum(1 for v in page.getdata() if v < 200)
     assert dark > page.size[0] * page.size[1] * 0.02  # the convolution figure is drawn, not an empty box
+
+
+def test_an_image_is_a_picture_with_its_alt_text_and_a_notebook_attachment(tmp_path):
+    from PIL import Image
+
+    from deck.export.notebook import notebook_bytes
+    from deck.export.powerpoint import pptx_bytes
+    from helpers_for_tests import run
+    import json
+
+    folder = tmp_path / "slides_src"
+    folder.mkdir()
+    Image.new("RGB", (40, 20), "red").save(folder / "plan.png")
+    deck, problems = run("# S\n\n![le plan du cours](plan.png)\n\nTexte.\n", tmp_path)
+    assert not problems.items
+    prs = Presentation(io.BytesIO(pptx_bytes(deck, tmp_path)))
+    pictures = [s for s in prs.slides[1].shapes if s.shape_type == 13]
+    assert [p._element.nvPicPr.cNvPr.get("descr") for p in pictures] == ["le plan du cours"]
+    assert abs(pictures[0].width / pictures[0].height - 2) < 0.05  # its own proportions
+    nb = json.loads(notebook_bytes(deck, deck, False, tmp_path))
+    cell = next(c for c in nb["cells"] if "attachment:" in "".join(c["source"]))
+    assert "![le plan du cours](attachment:image1.png)" in "".join(cell["source"])
+    assert list(cell["attachments"]["image1.png"]) == ["image/png"]

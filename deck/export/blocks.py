@@ -198,8 +198,8 @@ def _lone_images(inline, ctx: _Ctx) -> list:
     from urllib.parse import unquote
     import base64
 
-    children = [c for c in inline.children or [] if not (c.type == "text" and not c.content.strip())
-                and c.type not in ("softbreak", "hardbreak")]
+    children = [c for c in inline.children or []
+                if not (c.type == "text" and not c.content.strip()) and c.type not in ("softbreak", "hardbreak")]
     if not children or any(c.type != "image" for c in children):
         return []
     pictures = []
@@ -224,7 +224,8 @@ def _bitmap_svg(uri: str, data: str) -> str:
 
     w, h = Image.open(io.BytesIO(base64.b64decode(data))).size
     return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
-            f'width="{w}" height="{h}" viewBox="0 0 {w} {h}"><image width="{w}" height="{h}" xlink:href="{uri}"/></svg>')
+            f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
+            f'<image width="{w}" height="{h}" xlink:href="{uri}"/></svg>')
 
 
 def inline_runs(inline, ctx: _Ctx | None) -> list[Run]:
@@ -257,7 +258,8 @@ def _code_inline(c, bold: bool) -> Run:
         return Run(c.content, bold, mono=True)
     if expr.claim is not None and is_blank(expr.claim):
         answered = expr.text != expr.claim
-        return Run(expr.text, bold, highlight=ANSWER_BG if answered else None, colour=ANSWER_INK if answered else None)
+        return Run(expr.text, bold, highlight=ANSWER_BG if answered else None,
+                   colour=ANSWER_INK if answered else None)
     return Run(expr.text, bold)
 
 
@@ -352,17 +354,21 @@ def _cut(part: str, pos: int, marks: list):
 
 def math_text(tex: str) -> str:
     """Inline math in Unicode (pylatexenc), for a text run: `\\frac{a}{b}` as `(a)/(b)`."""
-    return _latex_to_text()(tex).strip()
+    return _latex_to_text()(tex).strip().replace("^ᵀ", "ᵀ")
+
+
+def _grouped(s: str) -> str:
+    """A fraction's term, in parentheses unless it is one symbol or one word (`1/(1 + e^-x)`)."""
+    return s if len(s) == 1 or s.isalnum() else f"({s})"
 
 
 @functools.lru_cache(maxsize=1)
 def _latex_to_text():
-    from pylatexenc import latex2text, macrospec
+    from pylatexenc import latex2text
 
     def frac(n, l2tobj):
         a, b = (l2tobj.nodelist_to_text([arg]).strip() for arg in n.nodeargd.argnlist[-2:])
-        wrap = lambda s: s if len(s) == 1 or s.isalnum() else f"({s})"
-        return f"{wrap(a)}/{wrap(b)}"
+        return f"{_grouped(a)}/{_grouped(b)}"
 
     db = latex2text.get_default_latex_context_db().filter_context(keep_categories=None)
     db.add_context_category("deck", prepend=True, macros=[
