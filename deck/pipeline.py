@@ -13,6 +13,7 @@ from .claims.coverage import as_problem, unchecked_numbers
 from .claims.exercises import student_slide, student_version
 from .document import Cell, Deck, Slide
 from .errors import DeckError, LayoutProblem, UsageError
+from .export import write_exports
 from .observe import BuildObserver
 from .options import DEFAULT_TIMEOUT
 from .settings import Settings, building
@@ -33,6 +34,8 @@ class BuildOptions:
     out_dir: Path | None = None          # default: <root>/build
     html: bool = True
     pdf: bool = True
+    ipynb: bool = False                  # also the notebook (deck.export): `<deck>[-student].ipynb`
+    pptx: bool = False                   # also the PowerPoint file (deck.export): `<deck>[-student].pptx`
     handout: bool = False
     check: bool = False                  # verify everything, write no PDF, collect all problems
     strict: bool = False                 # in check mode, a number on a slide that nothing checks is a problem
@@ -240,7 +243,9 @@ def _build_deck(path: Path, options: BuildOptions) -> DeckReport:
         options.emit("render")
         outputs: dict[Path, bytes] = {}
         for variant in variants:
-            outputs.update(write_version(deck, variant, layout, report, options))
+            if variant.html or variant.pdf:  # `--ipynb` / `--pptx` alone: the exports only
+                outputs.update(write_version(deck, variant, layout, report, options))
+        outputs.update(write_exports(deck, options, options.output_dir, report.warnings.append))
     if options.course:
         report.files = outputs  # published with every other deck's and the index, together
     else:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for deck: Python packages (and, with --test, what the tests need:
-# Debian's chromium for the browser tests and poppler-utils for PDF snapshots). Safe to re-run.
+# Debian's chromium for the browser tests, poppler-utils for PDF snapshots, LibreOffice Impress for
+# the PowerPoint exports). Safe to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +22,8 @@ if [ "$want_tests" = 1 ]; then
   missing=""
   command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
   command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
+  # LibreOffice Impress renders the PowerPoint exports (tests/test_export_pptx.py)
+  command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-impress"
   if [ -n "$missing" ]; then
     sudo=""
     [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -118,8 +118,8 @@ def test_python_build_py_builds_the_course_and_its_index(course):
     assert run.returncode == 0, run.stderr
     out = course.root / "build"
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["index.html", "recap3-handout.pdf", "recap3-student.pdf", "recap3.html", "recap3.pdf",
-                     "recap4-handout.pdf", "recap4-student.pdf", "recap4.html", "recap4.pdf"]
+    assert names == sorted(["index.html", *(f"{d}{end}" for d in ("recap3", "recap4") for end in (
+        "-handout.pdf", "-student.pdf", ".html", ".pdf", ".ipynb", "-student.ipynb", ".pptx"))])
     assert run.stdout.strip().splitlines()[-1] == "  -> build/index.html"
     index = (out / "index.html").read_text(encoding="utf-8")
     assert '<html lang="fr">' in index and "<title>Machine Learning</title>" in index

@@ -24,6 +24,10 @@ def make_parser() -> argparse.ArgumentParser:
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--html-only", action="store_true", help="write the HTML deck only")
     fmt.add_argument("--pdf-only", action="store_true", help="write the PDF only")
+    p.add_argument("--ipynb", action="store_true",
+                   help="write the Jupyter notebook <deck>.ipynb (with --student: <deck>-student.ipynb)")
+    p.add_argument("--pptx", action="store_true",
+                   help="write the PowerPoint file <deck>.pptx (editable text, notes, figures as images)")
     p.add_argument("--handout", action="store_true", help="PDF with one page per slide (final state of each)")
     p.add_argument("--student", action="store_true", help="exercises without their answers")
     p.add_argument("--check", action="store_true", help="verify every number, claim and page fit; write nothing")
@@ -86,7 +90,7 @@ def whole_course(args) -> bool:
     """A plain `python build.py` builds the course: every deck's HTML, PDF, student PDF and handout,
     and the index page. Naming decks or asking for one kind of output builds just that."""
     return not (args.decks or args.html_only or args.pdf_only or args.handout or args.student
-                or args.check or args.fix or args.watch)
+                or args.ipynb or args.pptx or args.check or args.fix or args.watch)
 
 
 LAST_EPOCH = 253402300799  # 9999-12-31T23:59:59Z: the last second a PDF date can write
@@ -119,8 +123,12 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
         args.check = True
     from ..pipeline import BuildOptions, build
 
+    # `--ipynb` / `--pptx` write those files only; with --html-only or --pdf-only, that one too
+    exports_only = (args.ipynb or args.pptx) and not (args.html_only or args.pdf_only)
+
     options = BuildOptions(project_root=args.root.resolve(), decks=args.decks, out_dir=args.out,
-                           html=not args.pdf_only, pdf=not args.html_only, handout=args.handout,
+                           html=not args.pdf_only and not exports_only, pdf=not args.html_only and not exports_only,
+                           ipynb=args.ipynb, pptx=args.pptx, handout=args.handout,
                            check=args.check, strict=args.strict, layout=not args.no_layout, student=args.student,
                            cache=not args.no_cache, verbose=args.verbose, timeout=args.timeout,
                            hooks=list(hooks), course=whole_course(args),

@@ -1,5 +1,5 @@
 """The course's index page, `build/index.html`: every deck with its title, date and links to its HTML
-deck, PDF, student PDF and handout. One self-contained file (styles and fonts inline, links relative),
+deck, PDF, student PDF, handout, notebooks (teacher and student) and PowerPoint file. One self-contained file (styles and fonts inline, links relative),
 in the course's language: the output folder is ready to publish as a static site."""
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from .documents import _env
 
 LABELS = {
     "fr": {"course": "Cours", "slides": "Diapositives", "pdf": "PDF", "student": "PDF étudiant",
-           "handout": "Polycopié", "decks": "Séances"},
+           "handout": "Polycopié", "decks": "Séances", "notebook": "Carnet (ipynb)",
+           "student_notebook": "Carnet étudiant", "pptx": "PowerPoint"},
     "en": {"course": "Course", "slides": "Slides", "pdf": "PDF", "student": "Student PDF",
-           "handout": "Handout", "decks": "Lectures"},
+           "handout": "Handout", "decks": "Lectures", "notebook": "Notebook (ipynb)",
+           "student_notebook": "Student notebook", "pptx": "PowerPoint"},
 }
 # what each link points at, by the suffix the build gives its file (pipeline.COURSE_OUTPUTS)
-LINKS = (("slides", ".html"), ("pdf", ".pdf"), ("student", "-student.pdf"), ("handout", "-handout.pdf"))
+LINKS = (("slides", ".html"), ("pdf", ".pdf"), ("student", "-student.pdf"), ("handout", "-handout.pdf"),
+         ("notebook", ".ipynb"), ("student_notebook", "-student.ipynb"), ("pptx", ".pptx"))  # deck.export.wanted
 
 
 @dataclass

@@ -1,0 +1,379 @@
+"""A slide's tokens read as the blocks a PowerPoint slide is made of: text (paragraphs and list items
+with their level, made of styled runs), tables, code, pictures and columns, in their final state."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+from ..claims.exercises import is_blank
+from ..document import Cell, Deck, Slide
+
+COMPUTED_BG, ANSWER_BG, ANSWER_INK, ERROR_INK, OUTPUT_INK = "fff1b8", "c9efd9", "08502a", "b00020", "3a4555"
+
+
+@dataclass
+class Run:
+    text: str
+    bold: bool = False
+    italic: bool = False
+    mono: bool = False
+    colour: str | None = None
+    highlight: str | None = None
+
+
+@dataclass
+class Para:
+    runs: list[Run]
+    level: int = 0
+    bullet: str | None = None   # "•" or "3." for list items
+    heading: bool = False
+
+
+@dataclass
+class Text:
+    paras: list[Para] = field(default_factory=list)
+
+
+@dataclass
+class Table:
+    rows: list[list[list[Run]]]
+    header: bool = True
+
+
+@dataclass
+class Code:
+    lines: list[list[Run]]
+    output: bool = False        # a cell's output (lighter box) rather than its code
+
+
+@dataclass
+class Picture:
+    svg: str
+    alt: str = ""
+    math: bool = False
+
+
+@dataclass
+class Columns:
+    columns: list[tuple[float | None, list]]  # (width in % or None: shares what is left, blocks)
+
+
+@dataclass
+class _Ctx:
+    deck: Deck
+    slide: Slide
+    project_root: object
+    lost: dict[str, int]
+    seen_title: bool = False
+
+
+def slide_blocks(deck: Deck, slide: Slide, project_root, lost: dict[str, int]) -> tuple[list, list[str]]:
+    """The slide's blocks and its speaker notes (one string per paragraph)."""
+    from ..render.html import split_notes
+
+    body, notes = split_notes(slide.tokens)
+    ctx = _Ctx(deck, slide, project_root, lost)
+    blocks = _blocks(body, ctx)
+    note_lines = ["".join(r.text for r in inline_runs(t, ctx)) for t in notes if t.type == "inline"]
+    return blocks, [n for n in note_lines if n.strip()]
+
+
+def _matching(tokens: list, i: int) -> int:
+    """The index of the token closing the one opened at `i`."""
+    depth = 0
+    for k in range(i, len(tokens)):
+        depth += tokens[k].nesting
+        if depth == 0:
+            return k
+    return len(tokens) - 1
+
+
+def _blocks(tokens: list, ctx: _Ctx) -> list:
+    out: list = []
+    text = Text()
+    lists: list[list] = []  # open lists: [kind, next number]
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        kind = tok.type
+        if kind in ("bullet_list_open", "ordered_list_open"):
+            lists.append([kind, int(tok.attrGet("start") or 1)])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif kind in ("paragraph_open", "heading_open"):
+            inline = tokens[i + 1]
+            i += 2
+            if kind == "heading_open" and tok.tag == "h1" and not ctx.seen_title:
+                ctx.seen_title = True  # the slide's title: the title placeholder has it
+                continue
+            pictures = _lone_images(inline, ctx)
+            if pictures:
+                _flush(out, text)
+                text = Text()
+                out.extend(pictures)
+                continue
+            text.paras.append(_para(inline, ctx, lists, heading=kind == "heading_open"))
+            continue
+        elif kind in ("fence", "code_block", "table_open", "math_block", "math_block_label",
+                      "math_inline_double", "container_columns_open", "html_block", "hr"):
+            _flush(out, text)
+            text = Text()
+            i = _block(tokens, i, ctx, out)
+            continue
+        i += 1
+    _flush(out, text)
+    return out
+
+
+def _flush(out: list, text: Text) -> None:
+    if text.paras:
+        out.append(text)
+
+
+def _para(inline, ctx: _Ctx, lists: list[list], heading: bool) -> Para:
+    runs = inline_runs(inline, ctx)
+    if heading:
+        runs = [Run(r.text, True, r.italic, r.mono, r.colour, r.highlight) for r in runs]
+    if not lists:
+        return Para(runs, heading=heading)
+    kind, number = lists[-1]
+    if kind == "ordered_list_open":
+        lists[-1][1] += 1
+        return Para(runs, len(lists) - 1, f"{number}.")
+    return Para(runs, len(lists) - 1, "•")
+
+
+def _block(tokens: list, i: int, ctx: _Ctx, out: list) -> int:
+    """The block that starts at token `i` appended to `out`; returns the index after it."""
+    from ..render.math import render_math
+
+    tok = tokens[i]
+    if tok.type == "fence" and "cell" in tok.meta:
+        out.extend(cell_blocks(tok.meta["cell"], ctx))
+    elif tok.type in ("fence", "code_block"):
+        out.append(Code(code_runs(tok.content.rstrip("\n"), tok.info.strip() or "text", [])))
+    elif tok.type.startswith("math"):
+        where = ctx.slide.lines[min(tok.map[0] if tok.map else 0, len(ctx.slide.lines) - 1)]
+        out.append(Picture(render_math(tok.content, True, where), tok.content.strip(), math=True))
+    elif tok.type == "table_open":
+        end = _matching(tokens, i)
+        out.append(_table(tokens[i:end + 1], ctx))
+        return end + 1
+    elif tok.type == "container_columns_open":
+        end = _matching(tokens, i)
+        out.append(_columns(tokens[i + 1:end], ctx))
+        return end + 1
+    elif tok.type == "html_block":  # raw HTML is shown as text, as on the slide
+        out.append(Text([Para([Run(tok.content.strip())])]))
+    return i + 1
+
+
+def _columns(tokens: list, ctx: _Ctx) -> Columns:
+    columns = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].type == "container_column_open":
+            end = _matching(tokens, i)
+            info = tokens[i].info.strip().split()
+            width = float(info[1].rstrip("%")) if len(info) > 1 else None
+            columns.append((width, _blocks(tokens[i + 1:end], ctx)))
+            i = end
+        i += 1
+    return Columns(columns)
+
+
+def _table(tokens: list, ctx: _Ctx) -> Table:
+    rows: list[list[list[Run]]] = []
+    for tok in tokens:
+        if tok.type == "tr_open":
+            rows.append([])
+        elif tok.type == "inline" and rows:
+            rows[-1].append(inline_runs(tok, ctx))
+    return Table(rows, header=any(t.type == "thead_open" for t in tokens))
+
+
+def _lone_images(inline, ctx: _Ctx) -> list:
+    """A paragraph holding only images: pictures (an image inside a sentence keeps its alt text)."""
+    from ..render.assets import image_uri
+    from urllib.parse import unquote
+    import base64
+
+    children = [c for c in inline.children or []
+                if not (c.type == "text" and not c.content.strip()) and c.type not in ("softbreak", "hardbreak")]
+    if not children or any(c.type != "image" for c in children):
+        return []
+    pictures = []
+    for c in children:
+        src = unquote(c.attrGet("src") or "")
+        uri = image_uri(src, ctx.deck.path.parent, ctx.project_root, ctx.slide.location)
+        mime, _, data = uri.removeprefix("data:").partition(";base64,")
+        alt = "".join(k.content for k in c.children or []) or c.content
+        if mime == "image/svg+xml":
+            pictures.append(Picture(base64.b64decode(data).decode("utf-8"), alt))
+        else:
+            pictures.append(Picture(_bitmap_svg(uri, data), alt))
+    return pictures
+
+
+def _bitmap_svg(uri: str, data: str) -> str:
+    """A bitmap image wrapped in an SVG of its size, so that every picture goes the same way."""
+    import base64
+
+    from PIL import Image
+    import io
+
+    w, h = Image.open(io.BytesIO(base64.b64decode(data))).size
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+            f'width="{w}" height="{h}" viewBox="0 0 {w} {h}">'
+            f'<image width="{w}" height="{h}" xlink:href="{uri}"/></svg>')
+
+
+def inline_runs(inline, ctx: _Ctx | None) -> list[Run]:
+    """An inline token's children as runs: emphasis, code, computed values, math in Unicode."""
+    runs: list[Run] = []
+    bold = italic = 0
+    for c in inline.children or []:
+        if c.type in ("strong_open", "strong_close"):
+            bold += 1 if c.type.endswith("open") else -1
+        elif c.type in ("em_open", "em_close"):
+            italic += 1 if c.type.endswith("open") else -1
+        elif c.type == "text":
+            runs.append(Run(c.content, bold > 0, italic > 0))
+        elif c.type == "softbreak":
+            runs.append(Run(" "))
+        elif c.type == "hardbreak":
+            runs.append(Run("\v"))
+        elif c.type == "code_inline":
+            runs.append(_code_inline(c, bold > 0))
+        elif c.type == "math_inline":
+            runs.append(Run(math_text(c.content), bold > 0, True))
+        elif c.type == "image":
+            runs.append(Run("".join(k.content for k in c.children or []) or c.content, italic=True))
+    return runs
+
+
+def _code_inline(c, bold: bool) -> Run:
+    expr = c.meta.get("expr")
+    if expr is None:
+        return Run(c.content, bold, mono=True)
+    if expr.claim is not None and is_blank(expr.claim):
+        answered = expr.text != expr.claim
+        return Run(expr.text, bold, highlight=ANSWER_BG if answered else None,
+                   colour=ANSWER_INK if answered else None)
+    return Run(expr.text, bold)
+
+
+def cell_blocks(cell: Cell, ctx: _Ctx) -> list:
+    """A cell's code (if shown) and its outputs."""
+    from ..source.markdown import markdown
+
+    if cell.options.callouts:
+        ctx.lost["callouts"] = ctx.lost.get("callouts", 0) + 1
+    if cell.options.code_steps:
+        ctx.lost["code steps"] = ctx.lost.get("code steps", 0) + 1
+    out: list = []
+    if cell.options.echo:
+        out.append(Code(code_runs(cell.display or cell.code, cell.lang, cell.replacements)))
+    for o in cell.outputs:
+        if o.kind in ("text", "error"):
+            ink = ERROR_INK if o.kind == "error" else OUTPUT_INK
+            out.append(Code([[Run(line, mono=True, colour=ink)] for line in o.content.split("\n")], output=True))
+        elif o.kind == "svg":
+            out.append(Picture(o.content, o.alt or cell.options.caption))
+        elif o.kind == "html":
+            out.append(html_table(o.content))
+        elif o.kind == "markdown":
+            inner = _Ctx(ctx.deck, ctx.slide, ctx.project_root, ctx.lost, seen_title=True)
+            out.extend(_blocks(markdown().parse(o.content), inner))
+    return out
+
+
+def html_table(html: str) -> Table | Text:
+    """A cell's table (`_repr_html_`, cleaned already) as a table; other HTML as its text."""
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(html, create_parent="div")
+    table = root.find(".//table")
+    if table is None:
+        return Text([Para([Run(root.text_content().strip())])])
+    rows = [[[Run(" ".join(cell.text_content().split()), bold=cell.tag == "th")] for cell in tr.iter("th", "td")]
+            for tr in table.iter("tr")]
+    caption = table.find("caption")
+    if caption is not None:
+        rows.insert(0, [[Run(" ".join(caption.text_content().split()), bold=True)]])
+    return Table(rows, header=bool(table.findall(".//th")))
+
+
+@functools.lru_cache(maxsize=1)
+def _code_style():
+    from pygments import token
+    from pygments.style import Style
+
+    from ..render.highlight import _TOKEN_STYLES
+
+    class DeckStyle(Style):  # the slides' own colours (render/highlight.py)
+        styles = {token.string_to_tokentype(name): value for name, value in _TOKEN_STYLES.items()}
+
+    return DeckStyle
+
+
+def code_runs(text: str, lang: str, replacements: list) -> list[list[Run]]:
+    """Per line, the runs of highlighted code, cut where a computed value starts and ends."""
+    from ..render.highlight import _lexer
+
+    style = _code_style()
+    marks = {}
+    for r in replacements:
+        answered = r.blank is not None and r.text != r.blank
+        colours = (ANSWER_BG, ANSWER_INK) if answered else (None, None) if r.blank is not None else (COMPUTED_BG, None)
+        marks.setdefault(r.line, []).append((r.start, r.end, *colours))
+    lines: list[list[Run]] = [[]]
+    pos = 0
+    for ttype, value in _lexer(lang).get_tokens(text):
+        for k, part in enumerate(value.split("\n")):
+            if k:
+                lines.append([])
+                pos = 0
+            s = style.style_for_token(ttype)
+            for start, piece, bg, ink in _cut(part, pos, marks.get(len(lines) - 1, [])):
+                lines[-1].append(Run(piece, bool(s["bold"]), False, True, ink or (s["color"] or None), bg))
+            pos += len(part)
+    return lines
+
+
+def _cut(part: str, pos: int, marks: list):
+    """The piece of a line's text at column `pos`, cut at the computed values' edges, with their colours."""
+    cuts = sorted({c for m in marks for c in m[:2] if pos < c < pos + len(part)})
+    edges = [pos, *cuts, pos + len(part)]
+    for a, b in zip(edges, edges[1:]):
+        if a == b:
+            continue
+        mark = next((m for m in marks if m[0] <= a < m[1]), None)
+        yield a, part[a - pos:b - pos], mark[2] if mark else None, mark[3] if mark else None
+
+
+def math_text(tex: str) -> str:
+    """Inline math in Unicode (pylatexenc), for a text run: `\\frac{a}{b}` as `(a)/(b)`."""
+    return _latex_to_text()(tex).strip().replace("^ᵀ", "ᵀ")
+
+
+def _grouped(s: str) -> str:
+    """A fraction's term, in parentheses unless it is one symbol or one word (`1/(1 + e^-x)`)."""
+    return s if len(s) == 1 or s.isalnum() else f"({s})"
+
+
+@functools.lru_cache(maxsize=1)
+def _latex_to_text():
+    from pylatexenc import latex2text
+
+    def frac(n, l2tobj):
+        a, b = (l2tobj.nodelist_to_text([arg]).strip() for arg in n.nodeargd.argnlist[-2:])
+        return f"{_grouped(a)}/{_grouped(b)}"
+
+    db = latex2text.get_default_latex_context_db().filter_context(keep_categories=None)
+    db.add_context_category("deck", prepend=True, macros=[
+        latex2text.MacroTextSpec("frac", simplify_repl=frac),
+        *[latex2text.MacroTextSpec(name, f"{name} ") for name in ("log", "exp", "sin", "cos", "max", "min")],
+        latex2text.MacroTextSpec("top", "ᵀ")])
+    converter = latex2text.LatexNodes2Text(math_mode="text", latex_context=db)
+    return converter.latex_to_text
