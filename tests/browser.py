@@ -88,6 +88,10 @@ def page_for(
     opens, fail the test when the block exits, unless ``fail_on_js_error`` is
     false. The context (and its popups) is closed on exit.
     """
+    # Playwright's wait_for_function evaluates its predicate with eval, which the deck's
+    # Content-Security-Policy forbids (no 'unsafe-eval'): these tests are about the deck, not its
+    # policy, which tests/test_attacks_svg_styles.py checks in a context of its own
+    context_kwargs.setdefault("bypass_csp", True)
     context = browser.new_context(
         viewport={"width": viewport[0], "height": viewport[1]}, **context_kwargs
     )

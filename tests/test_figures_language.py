@@ -82,7 +82,9 @@ def test_cached_figures_are_keyed_by_the_deck_language(tmp_path, monkeypatch):
     assert key_fr != key_en
     assert "Entrée 5×5 (remplissage 1)" in fr.data["texts"]
     assert "Input 5×5 (padding 1)" in en.data["texts"]
-    assert len(list((tmp_path / "cache" / "figures").glob("*.json"))) == 2
+    from helpers_for_tests import cache_entries
+
+    assert len(cache_entries(tmp_path / "cache", "figures", ".json")) == 2
 
 
 def test_a_french_deck_draws_french_figures(tmp_path):

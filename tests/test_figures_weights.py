@@ -114,7 +114,9 @@ def test_cached_figure_after_a_download_hits_next_time(home, server, checkpoint,
     _, served, _ = checkpoint
     point_weights_at(monkeypatch, f"{server.url}/{served.name}")
     first = figures.cached(figures.first_conv_kernels, "resnet18", lang="en", max_kernels=4)
-    files = list((home.parents[2] / "deck_cache" / "figures").glob("*.json"))
+    from helpers_for_tests import cache_entries
+
+    files = cache_entries(home.parents[2] / "deck_cache", "figures", ".json")
     # stored under the key with the checkpoint present: the next build finds it without building
     second = figures.cached(figures.first_conv_kernels, "resnet18", lang="en", max_kernels=4)
     assert len(files) == 1 and len(server.requests) == 1
