@@ -22,7 +22,8 @@ BUILD = [sys.executable, str(ROOT / "build.py")]
 ESC = "\x1b"
 # a plain `python build.py` builds the course: the deck's four files and the index page
 SUMMARY = re.compile(r"built 1 deck: 3 slides, 4 pages, 2 cells in \d+\.\d s\n  -> build/t\.html\n  -> build/t\.pdf\n"
-                     r"  -> build/t-handout\.pdf\n  -> build/t-student\.pdf\n  -> build/index\.html\n")
+                     r"  -> build/t-handout\.pdf\n  -> build/t-student\.pdf\n  -> build/t\.ipynb\n"
+                     r"  -> build/t-student\.ipynb\n  -> build/t\.pptx\n  -> build/index\.html\n")
 
 DECK = """---
 title: Progress
