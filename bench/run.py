@@ -451,7 +451,8 @@ def format_notes(profile: dict[str, float], figures: dict, s: dict[str, Sample])
                   f"hold {figures['svg']} inline SVGs with {figures['text']} `<text>` and {figures['use']} `<use>` "
                   f"elements; WeasyPrint lays them out and draws them in {figures['seconds']:.2f} s in a warm "
                   f"process (before: 1,319 `<use>`, about 1.0 s for 7 figure SVGs)."]
-    lines += ["" if lines else "", "Runs (wall s): " + ", ".join(f"{k} {' / '.join(f'{t:.2f}' for t in v.times)}" for k, v in s.items())]
+    runs = ", ".join(f"{k} {' / '.join(f'{t:.2f}' for t in v.times)}" for k, v in s.items())
+    lines += ["" if lines else "", "Runs (wall s): " + runs]
     lines += ["", "Runs (CPU s): " + ", ".join(f"{k} {' / '.join(f'{t:.2f}' for t in v.cpus)}" for k, v in s.items())]
     return "\n".join(lines)
 

@@ -29,7 +29,7 @@ class Location:
         where = f"{self.display_path()}:{self.line}"
         return f"{where} (slide {self.slide})" if self.slide else where
 
-    def on_slide(self, slide: int | None) -> "Location":
+    def on_slide(self, slide: int | None) -> Location:
         return Location(self.path, self.line, slide)
 
     def source_line(self) -> str | None:
@@ -60,7 +60,7 @@ class DeckError(Exception):
     def _args(self) -> tuple:
         return (self.message, self.location, self.detail)
 
-    def with_slide(self, slide: int) -> "DeckError":
+    def with_slide(self, slide: int) -> DeckError:
         if self.location and self.location.slide is None:
             self.location = self.location.on_slide(slide)
         return self

@@ -69,7 +69,8 @@ class SlideItem(pytest.Item):
         self.slide, self.line = slide, line
 
     def reportinfo(self):
-        """What a failure's header names: the deck and the slide's test id (`slide-07`; the error under it names the file; pytest reads dots in it as `::`),
+        """What a failure's header names: the slide's test id (`slide-07`; the error under it names the
+        file; pytest reads dots in it as `::`),
         at the slide's first line."""
         return self.path, self.line - 1, self.name
 
@@ -118,8 +119,8 @@ def check_deck(path: Path, project_root: Path) -> list:
 def check_in_child(path: str, project_root: str, out: str) -> None:
     """The separate process: check the deck in a watched process (a cell that kills it is named),
     then write its problems, pickled, to `out`."""
-    from deck.processes.supervisor import run_in_processes
     from deck.pipeline import BuildOptions, build_deck
+    from deck.processes.supervisor import run_in_processes
 
     def check(hooks):
         options = BuildOptions(project_root=Path(project_root), check=True, hooks=hooks)

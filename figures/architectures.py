@@ -27,7 +27,6 @@ from .legibility import MIN_TEXT_PX, display_scale, min_font_for, rendered_px
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, THEME_RC, WHITE, theme
 
-
 # --------------------------------------------------------------------------
 # Drawing
 # --------------------------------------------------------------------------
@@ -480,7 +479,7 @@ def _draw_stage_labels(ax, spec: Architecture, items: list[dict], geo: dict, fs:
     if spec.family == "unet":  # its rows are labelled with their resolution instead
         return
     key = "arch_stage" if spec.family == "residual" else "arch_block"
-    for si, stage in enumerate(spec.stages):
+    for si in range(len(spec.stages)):
         members = [it for it in items if it.get("stage") == si]
         if not members:
             continue

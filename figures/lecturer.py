@@ -8,11 +8,11 @@ in the cell is theirs and stays.
 """
 from __future__ import annotations
 
-from .legibility import MIN_TEXT_PX, SLIDE_HEIGHT_PX, rendered_px
 from .labels import resolve_lang, tr
+from .legibility import MIN_TEXT_PX, SLIDE_HEIGHT_PX, rendered_px
 from .number_format import fmt_number, number_formatter
-from .palette import CYCLE, GREY, NAVY
 from .output import drawn_texts, warn
+from .palette import CYCLE, GREY, NAVY
 
 
 def format_percent(value: float, lang: str) -> str:
@@ -42,7 +42,7 @@ def _raise_default_sizes(fig) -> None:
         if round(float(text.get_fontsize()), 2) in defaults and text.get_fontsize() < need:
             text.set_fontsize(need)
     for ax in fig.axes:  # ticks made at draw time take the axis' own size
-        for axis, key in ((ax.xaxis, "xtick.labelsize"), (ax.yaxis, "ytick.labelsize")):
+        for axis in (ax.xaxis, ax.yaxis):
             size = axis.get_ticklabels()[0].get_fontsize() if axis.get_ticklabels() else None
             if size is not None and round(float(size), 2) in defaults and size < need:
                 axis.set_tick_params(labelsize=need)

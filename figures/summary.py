@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._trace import as_model, trace
 from .labels import pretty_model_name, resolve_lang, tr
 from .number_format import fmt_number
 from .output import warn
-from ._trace import as_model, trace
 
 
 @dataclass

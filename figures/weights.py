@@ -81,8 +81,9 @@ def resolve_weights(name: str, weights: Any):
 
 def checkpoint_path(weights) -> str:
     """Where torch hub would store the checkpoint of ``weights`` (a weights enum)."""
-    import torch
     from urllib.parse import urlparse
+
+    import torch
 
     filename = os.path.basename(urlparse(weights.url).path)
     return os.path.join(torch.hub.get_dir(), "checkpoints", filename)

@@ -80,7 +80,7 @@ def page_for(
     viewport: tuple[int, int] = (1280, 720),
     fail_on_js_error: bool = True,
     **context_kwargs,
-) -> Iterator["object"]:
+) -> Iterator[object]:
     """Open ``path`` (a local file) in a fresh browser context and yield the page.
 
     ``url_suffix`` is appended to the file URL (e.g. ``"#/3/2"``). JavaScript

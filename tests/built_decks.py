@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from helpers_for_tests import ROOT
+
 THEMES = ("default", "meteofrance")
 
 #: every element of a slide, in the deck's language: prose, lists, a table, shown and live code with

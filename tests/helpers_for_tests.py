@@ -8,8 +8,8 @@ import textwrap
 from pathlib import Path
 
 from deck.execute import execute
-from deck.source import parse
 from deck.render.documents import html_document, print_document, render_slides
+from deck.source import parse
 
 FRONT = "---\ntitle: Test\nlang: {lang}\n---\n"
 

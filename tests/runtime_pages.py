@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browser import inline_runtime, page_for
 
 FIXTURE = Path(__file__).parent / "fixtures" / "runtime_fixture.html"

@@ -9,12 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from browser import page_for
+from helpers_for_tests import ROOT
+
 from deck.claims.exercises import is_blank
 from deck.pipeline import BuildOptions, build_deck
 
-from helpers_for_tests import ROOT
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 # Every kind of answer a deck can hold: result-comment blanks, `{py} => ?` in code and in prose,
@@ -232,6 +232,7 @@ def test_answer_block_shows_one_step_after_the_question(tmp_path):
 
 def test_answer_steps_are_counted_and_dropped_for_students(tmp_path):
     from helpers_for_tests import run
+
     from deck.claims.exercises import student_version
 
     deck, _ = run("# Q\nHow many?\n\n::: answer\nSeven.\n\n. . .\n\nAnd why.\n:::\n", tmp_path)
@@ -243,6 +244,7 @@ def test_answer_steps_are_counted_and_dropped_for_students(tmp_path):
 
 def test_student_version_leaves_the_executed_deck_as_it_was(tmp_path):
     from helpers_for_tests import run
+
     from deck.claims.exercises import student_version
 
     deck, _ = run("# Q\n```{python}\n#| output: comment\nx = 6 * 7\nx  # Answer: ?\n```\n\nAnd `{py} x => ?` too.\n", tmp_path)

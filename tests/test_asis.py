@@ -3,9 +3,9 @@ table); what belongs to the slide's own source (steps, notes, answers, `{py}`) i
 from __future__ import annotations
 
 import pytest
+from helpers_for_tests import html, run
 
 from deck.errors import SourceError
-from helpers_for_tests import html, run
 from deck.render.documents import render_slides
 
 TABLE = """

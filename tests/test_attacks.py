@@ -18,7 +18,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from helpers_for_tests import BUILD, ROOT, cache_entries, rewrite_entry, run_build
 from watch_process import default_sigint
 

@@ -15,9 +15,8 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageStat
-
 from browser import page_for
+from PIL import Image, ImageStat
 from watch_process import WatchProcess
 
 WAIT_MS = 30_000

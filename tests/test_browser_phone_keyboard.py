@@ -7,7 +7,6 @@ The phone view is checked on the flagship (the real themes); the rest on the run
 from __future__ import annotations
 
 import pytest
-
 from browser import file_url, page_for
 from runtime_pages import at, press, state, wait_state
 

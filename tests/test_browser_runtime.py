@@ -6,11 +6,20 @@ Pages and helpers: tests/runtime_pages.py; the Chromium session: tests/browser.p
 from __future__ import annotations
 
 import pytest
-
 from browser import page_for, runtime_sources
-from runtime_pages import (FIXTURE, STEPS, TOTAL, at, fragment, press, state, style, visible_slides,
-                           wait_state, write_deck)
-
+from runtime_pages import (
+    FIXTURE,
+    STEPS,
+    TOTAL,
+    at,
+    fragment,
+    press,
+    state,
+    style,
+    visible_slides,
+    wait_state,
+    write_deck,
+)
 
 # ---------------------------------------------------------------- sources
 

@@ -9,12 +9,9 @@ import io
 import re
 
 import pytest
-from PIL import Image
-
 from browser import page_for
-from runtime_pages import (TOTAL, at, fragment, minimal_deck, press, state, style, visible_slides,
-                           wait_state, write_deck)
-
+from PIL import Image
+from runtime_pages import TOTAL, at, fragment, minimal_deck, press, state, style, visible_slides, wait_state, write_deck
 
 # ---------------------------------------------------------------- overview
 

@@ -5,10 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from helpers_for_tests import ROOT
 
 from deck.pipeline import build_deck
-
-from helpers_for_tests import ROOT
 
 SOURCE = """---
 title: T

@@ -18,8 +18,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers_for_tests import ROOT
+
 FIXTURES = ROOT / "tests" / "fixtures"
 COURSE = sorted(p for p in (ROOT / "slides_src").glob("*.md") if not p.name.startswith("_"))
 MADE_FOR_IT = [FIXTURES / f"{name}.md" for name in ("claims_en", "claims_fr", "state_en", "training_en")]

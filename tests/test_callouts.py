@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from browser import page_for
+
 from deck.pipeline import build_deck
 
 DECK = """

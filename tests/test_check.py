@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers_for_tests import ROOT
 
 from deck.pipeline import BuildOptions, build_deck
 
-from helpers_for_tests import ROOT
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BUILD = [sys.executable, str(ROOT / "build.py")]
 

@@ -10,13 +10,13 @@ import subprocess
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from browser import page_for
 from colours import css_rgba
+from helpers_for_tests import html, printed, run
+from PIL import Image
+
 from deck.errors import DeckError
 from deck.options import code_steps
-from helpers_for_tests import html, printed, run
 
 CELL = """
 # Stepped

@@ -13,14 +13,23 @@ from pathlib import Path
 import pytest
 import torch
 import torchvision
+from helpers_for_tests import html, run
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from deck.execute.cell_api import formula
-from deck.execute.convnet_helpers import (PerAxis, flops, in_kind, macs, operations_convention, out_size,
-                                          receptive_field, size_formula, stage_shapes)
+from deck.execute.convnet_helpers import (
+    PerAxis,
+    flops,
+    in_kind,
+    macs,
+    operations_convention,
+    out_size,
+    receptive_field,
+    size_formula,
+    stage_shapes,
+)
 from deck.shared.locale import current_lang
-from helpers_for_tests import html, run
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = (1, 3, 224, 224)

@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
+from helpers_for_tests import ROOT
 
 from deck.errors import SourceError
 from deck.source import parse_file
 
-from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
 COURSE = """\

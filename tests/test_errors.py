@@ -5,11 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from helpers_for_tests import ROOT, run
 
 from deck.errors import DeckError
-from helpers_for_tests import run
-
-from helpers_for_tests import ROOT
 
 
 def error_of(source: str, tmp_path, **kw) -> str:

@@ -171,9 +171,10 @@ def test_two_builds_give_the_same_bytes(tmp_path):
 
 
 def test_an_output_a_notebook_cannot_hold_is_a_located_error(tmp_path):
+    from helpers_for_tests import run
+
     from deck.errors import CellError
     from deck.export.notebook import notebook_bytes
-    from helpers_for_tests import run
 
     deck, problems = run('''
     # S

@@ -113,12 +113,13 @@ def test_libreoffice_renders_every_slide(flagship, tmp_path):
 
 
 def test_an_image_is_a_picture_with_its_alt_text_and_a_notebook_attachment(tmp_path):
+    import json
+
+    from helpers_for_tests import run
     from PIL import Image
 
     from deck.export.notebook import notebook_bytes
     from deck.export.powerpoint import pptx_bytes
-    from helpers_for_tests import run
-    import json
 
     folder = tmp_path / "slides_src"
     folder.mkdir()

@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn as nn
 
+from deck.shared.svg import FIGURE_MAX_HEIGHT_PX
 from figures.architectures import architecture
 from figures.legibility import FIGURE_WIDTH_PX, MIN_TEXT_PX, display_scale, rendered_px, svg_size
-from deck.shared.svg import FIGURE_MAX_HEIGHT_PX
 from figures.palette import ACCENT
 
 

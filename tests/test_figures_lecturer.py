@@ -6,9 +6,6 @@ from __future__ import annotations
 import re
 import textwrap
 
-import pytest
-
-from built_decks import build
 from figures.legibility import MIN_TEXT_PX, display_scale, svg_size
 from figures.palette import CYCLE, NAVY
 

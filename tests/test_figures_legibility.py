@@ -5,9 +5,9 @@ import re
 import warnings
 
 import pytest
+from colours import contrast
 
 import figures
-from colours import contrast
 from figures import palette
 from figures.legibility import MIN_TEXT_PX, display_scale, svg_size
 

@@ -7,11 +7,10 @@ import sys
 import textwrap
 
 import pytest
+from helpers_for_tests import ROOT
 
 from figures import labels, number_format, output, palette
 from figures.output import SVGFigure
-
-from helpers_for_tests import ROOT
 
 
 def test_svgfigure_contract():

@@ -5,8 +5,8 @@ import re
 import subprocess
 
 import pytest
-
 from browser import page_for  # noqa: F401  (the browser fixture comes from conftest)
+
 from deck.render.assets import theme_css
 from deck.shared.svg import DECK_FONT, figure_html, render_svg, safe_svg
 
@@ -64,8 +64,9 @@ def test_a_cells_figure_is_written_in_the_deck_font_too():
 
 
 def test_pdf_made_by_weasyprint_has_the_figures_text(resnet_fr, tmp_path):
-    from deck.render.pdf import data_only_fetcher
     from weasyprint import HTML
+
+    from deck.render.pdf import data_only_fetcher
 
     pdf = tmp_path / "figure.pdf"
     HTML(string=page_html(figure_html(resnet_fr.svg, resnet_fr.alt)),

@@ -5,8 +5,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from helpers_for_tests import ROOT
+
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
 

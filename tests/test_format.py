@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers_for_tests import html, printed, run
 
 from deck.errors import DeckError
-from helpers_for_tests import html, printed, run
 
 
 def test_slides_split_on_marker_but_not_inside_code(tmp_path):

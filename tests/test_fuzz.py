@@ -4,15 +4,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import pytest
-
 from deck.errors import DeckError
 from deck.execute import execute
-from deck.source import parse
 from deck.render.documents import html_document, print_document, render_slides
+from deck.source import parse
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

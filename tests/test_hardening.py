@@ -9,10 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-
+from helpers_for_tests import BUILD, run_build
 from watch_process import default_sigint
 
-from helpers_for_tests import BUILD, run_build
 GOOD = "---\ntitle: T\n---\n# Fine\nAll good `{py} 6 * 7`.\n"
 
 

@@ -7,12 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from helpers_for_tests import cache_entries, rewrite_entry
+from helpers_for_tests import ROOT, cache_entries, rewrite_entry
 
 from deck.errors import Location, SourceError
 from deck.render.math import math_svg, render_math
-
-from helpers_for_tests import ROOT
 
 ENVIRONMENTS = {
     "pmatrix": r"C = \begin{pmatrix} w_1 & w_2 & w_3 & 0 \\ 0 & w_1 & w_2 & w_3 \end{pmatrix}",

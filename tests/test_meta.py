@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn as nn
+from helpers_for_tests import run
 
 from deck.execute.cell_api import formula, nparams, numel, shape
-from helpers_for_tests import run
 
 LAYERS = [
     ("linear", lambda: nn.Linear(1024, 512), (32, 1024)),

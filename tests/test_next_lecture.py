@@ -9,10 +9,8 @@ import subprocess
 import sys
 
 import pytest
+from helpers_for_tests import ROOT, run
 
-from helpers_for_tests import run
-
-from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
 

@@ -17,9 +17,8 @@ import subprocess
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from browser import page_for
+from PIL import Image
 
 TILE, LEVEL, SHIFT, MAX_TILES = 12, 16, 1, 2
 SIZE = (960, 540)

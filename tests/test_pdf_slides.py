@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
+from helpers_for_tests import ROOT
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from deck.pipeline import build_deck
-
-from helpers_for_tests import ROOT
 
 DECK = """---
 title: Des diapositives à part

@@ -13,11 +13,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from helpers_for_tests import ROOT
 
 from deck.cli import progress
 from deck.cli.progress import TerminalProgress, deck_line, for_terminal, interactive
 
-from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 ESC = "\x1b"
 # a plain `python build.py` builds the course: the deck's four files and the index page

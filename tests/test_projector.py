@@ -12,7 +12,6 @@ the drawing to the space the slide gives it) is >= 2.8 % too; their colours have
 from __future__ import annotations
 
 import pytest
-
 from browser import page_for
 from colours import backdrop, contrast, over
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import re
 
+from helpers_for_tests import ROOT
+
 from deck.options import readme_with_tables
 
-from helpers_for_tests import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers_for_tests import ROOT
 
 SOURCE = """---

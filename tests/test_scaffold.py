@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
+from helpers_for_tests import ROOT
 
 from deck.cli import main
 from deck.cli.new_deck import TEMPLATE, ScaffoldError, check_name, scaffold
 
-from helpers_for_tests import ROOT
 BUILD = [sys.executable, str(ROOT / "build.py")]
 
 # Each element of the format (README's authoring guide) and a piece of source text that writes it.

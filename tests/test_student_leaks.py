@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browser import page_for
 from test_answers import _appears, _build, computed_answers, html_text
 

@@ -2,7 +2,6 @@
 content width, numbers right-aligned, the totals' rules across the whole table; measured in Chromium
 on the flagship's ResNet18 slide."""
 import pytest
-
 from browser import page_for
 
 MEASURE = """() => {

@@ -1,7 +1,6 @@
 """The default theme's title page: the institution lines start right of the title block's coral bar,
 in line with the title, not under the bar (measured in Chromium)."""
 import pytest
-
 from browser import page_for
 
 MEASURE = """() => {

@@ -20,14 +20,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from deck.watch.changes import plan_rebuild
-from deck.watch.server import DeckState, inject, live_script
-from deck.processes.exits import describe_exit
+from helpers_for_tests import ROOT
 from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, default_sigint, small_deck, write
 
-from helpers_for_tests import ROOT
-
+from deck.processes.exits import describe_exit
+from deck.watch.changes import plan_rebuild
+from deck.watch.server import DeckState, inject, live_script
 
 # --------------------------------------------------------------------------------- units
 

@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 from helpers_for_tests import ROOT
+
 BUILD = [sys.executable, str(ROOT / "build.py")]
 TIMEOUT = 30.0
 

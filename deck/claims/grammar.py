@@ -215,7 +215,7 @@ def _element(token: str):
 def read_literal(text: str) -> Literal | None:
     """A Python literal that is not a number: `'relu'`, `{'a': 1}`, `None`, `(0.50, 0.29)`, and
     tuples of PyTorch's 0-d tensors as it prints them, `(tensor(0.50), tensor(0.29))`."""
-    if not text[:1] in "'\"{[(N":
+    if text[:1] not in "'\"{[(N":
         return None
     try:
         tree = ast.parse(text, mode="eval")

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from ..errors import EXIT_ERROR, DeckError, exit_status
-from ..settings import Settings
 from ..options import DEFAULT_TIMEOUT
+from ..settings import Settings
 from ..shared.files import display_path
 
 
@@ -156,20 +156,26 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_ERROR
     if args.fix:
-        from ..claims.fix import fix_sources
-
-        diff, fixed, unfixable = fix_sources(reports, options.project_root)
-        sys.stdout.write(diff)
-        print(f"fixed {fixed} false value{'s' * (fixed != 1)}" +
-              (f"; {len(unfixable)} could not be fixed automatically" if unfixable else ""))
-        others = [p for r in reports for p in r.problems if p.kind != "claim"]  # --fix mends numbers only
-        for p in [*unfixable, *others]:
-            print(f"error: {p}", file=sys.stderr)
-        return exit_status([*unfixable, *others])
+        return fix_and_report(reports, options.project_root)
     report_problems(reports, args.format, list_claims=args.verbose and options.check)
     print(summary(reports, time.perf_counter() - start, options.check),
           file=sys.stderr if args.format == "json" else sys.stdout)
     return exit_status([p for r in reports for p in r.problems])
+
+
+def fix_and_report(reports, project_root: Path) -> int:
+    """`--fix`: the false values rewritten in the sources (the diff shown), what could not be fixed
+    said; the exit status of what is left."""
+    from ..claims.fix import fix_sources
+
+    diff, fixed, unfixable = fix_sources(reports, project_root)
+    sys.stdout.write(diff)
+    print(f"fixed {fixed} false value{'s' * (fixed != 1)}" +
+          (f"; {len(unfixable)} could not be fixed automatically" if unfixable else ""))
+    others = [p for r in reports for p in r.problems if p.kind != "claim"]  # --fix mends numbers only
+    for p in [*unfixable, *others]:
+        print(f"error: {p}", file=sys.stderr)
+    return exit_status([*unfixable, *others])
 
 
 def _settings(args) -> Settings:

@@ -28,7 +28,7 @@ def interactive(stdout: IO | None = None, stderr: IO | None = None, environ=None
     return True
 
 
-def for_terminal(stream: IO | None = None) -> "TerminalProgress | None":
+def for_terminal(stream: IO | None = None) -> TerminalProgress | None:
     """A progress display on stderr when the session is interactive, else None (print nothing)."""
     if not interactive():
         return None
@@ -58,8 +58,14 @@ class TerminalProgress(BuildObserver):
     # --- the live display ---------------------------------------------------------------------
     def _bars(self):
         if self._progress is None:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                                       TextColumn, TimeElapsedColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                       MofNCompleteColumn(), TimeElapsedColumn(),
@@ -72,7 +78,7 @@ class TerminalProgress(BuildObserver):
             self._progress.stop()
             self._progress, self._task = None, None
 
-    def __enter__(self) -> "TerminalProgress":
+    def __enter__(self) -> TerminalProgress:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ..claims.verify import Problems
 from ..document import Deck
-from ..options import DEFAULT_TIMEOUT
 from ..observe import BuildObserver
+from ..options import DEFAULT_TIMEOUT
 from .runner import Executor
 
 

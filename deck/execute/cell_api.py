@@ -89,7 +89,8 @@ def memory(x, dtype_bytes: int | None = None) -> Quantity:
     """Memory taken by tensors (decimal units: Mo/Go in French, MB/GB in English).
 
     `x` may be a tensor, a module (its parameters and buffers), an optimizer (the state it holds per
-    weight: none before its first `step()`), a shape (with `dtype_bytes`, 4 by default), or a list, tuple or dict of these. A tensor
+    weight: none before its first `step()`), a shape (with `dtype_bytes`, 4 by default), or a list, tuple or dict
+    of these. A tensor
     reached twice (a shared weight) counts once.
     """
     size = _bytes(x, dtype_bytes, set())

@@ -113,7 +113,7 @@ class Session:
     path: list[str]
 
     @classmethod
-    def now(cls) -> "Session":
+    def now(cls) -> Session:
         return cls(_cwd(), dict(os.environ), list(sys.path))
 
 
@@ -147,7 +147,7 @@ class ProcessState:
     path: list[str | int] | None = None  # an int: that entry of the session's sys.path; None: the session's
 
     @classmethod
-    def capture(cls, session: Session) -> "ProcessState":
+    def capture(cls, session: Session) -> ProcessState:
         import random
 
         libraries = {name: capture(sys.modules[name]) for name, (capture, _) in LIBRARIES.items()
@@ -159,7 +159,7 @@ class ProcessState:
                    [k for k in session.environ if k not in env],
                    [index[p] if p in index else _relative(p, session) or "." for p in sys.path])
 
-    def apply(self, session: Session, fresh: "ProcessState | None" = None) -> None:
+    def apply(self, session: Session, fresh: ProcessState | None = None) -> None:
         """Make the process this state. A library imported since it was captured is set to `fresh`'s."""
         import random
 
@@ -182,7 +182,7 @@ class ProcessState:
             sys.path[:] = [session.path[p] if isinstance(p, int) else os.path.join(session.cwd, p)
                            for p in self.path if not isinstance(p, int) or p < len(session.path)]
 
-    def libraries_only(self) -> "ProcessState":
+    def libraries_only(self) -> ProcessState:
         """These library settings, the session's folder, environment and paths."""
         return ProcessState(copy.deepcopy(self.libraries), self.random)
 

@@ -194,9 +194,10 @@ def _table(tokens: list, ctx: _Ctx) -> Table:
 
 def _lone_images(inline, ctx: _Ctx) -> list:
     """A paragraph holding only images: pictures (an image inside a sentence keeps its alt text)."""
-    from ..render.assets import image_uri
-    from urllib.parse import unquote
     import base64
+    from urllib.parse import unquote
+
+    from ..render.assets import image_uri
 
     children = [c for c in inline.children or []
                 if not (c.type == "text" and not c.content.strip()) and c.type not in ("softbreak", "hardbreak")]
@@ -218,9 +219,9 @@ def _lone_images(inline, ctx: _Ctx) -> list:
 def _bitmap_svg(uri: str, data: str) -> str:
     """A bitmap image wrapped in an SVG of its size, so that every picture goes the same way."""
     import base64
+    import io
 
     from PIL import Image
-    import io
 
     w, h = Image.open(io.BytesIO(base64.b64decode(data))).size
     return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
@@ -335,7 +336,7 @@ def code_runs(text: str, lang: str, replacements: list) -> list[list[Run]]:
                 lines.append([])
                 pos = 0
             s = style.style_for_token(ttype)
-            for start, piece, bg, ink in _cut(part, pos, marks.get(len(lines) - 1, [])):
+            for _start, piece, bg, ink in _cut(part, pos, marks.get(len(lines) - 1, [])):
                 lines[-1].append(Run(piece, bool(s["bold"]), False, True, ink or (s["color"] or None), bg))
             pos += len(part)
     return lines

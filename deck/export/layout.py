@@ -142,8 +142,8 @@ def _runs(paragraph, runs: list[B.Run], size: float, ink: str) -> None:
 
 def _highlight(run, colour: str) -> None:
     """A run's background colour (DrawingML `a:highlight`, which python-pptx has no property for)."""
-    from pptx.oxml.ns import qn
     from lxml import etree
+    from pptx.oxml.ns import qn
 
     rpr = run._r.get_or_add_rPr()
     mark = etree.SubElement(rpr, qn("a:highlight"))
@@ -215,9 +215,9 @@ def _table(page, block: B.Table, x, y, width, height, size: float, colours: dict
 
 
 def _picture(page, block: B.Picture, x, y, width, height) -> None:
-    from .raster import png, svg_size
-
     import io
+
+    from .raster import png, svg_size
 
     w, h = svg_size(block.svg)
     draw_w = min(width, height * w / h)

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import EXIT_ERROR, CellError, DeckError, Location
+from ..observe import BuildObserver
 from ..shared.files import complete_publication, display_path
 from ..shared.signals import die_with_parent
-from ..observe import BuildObserver
 from .exits import describe_status
 
 GRACE_SECONDS = float(os.environ.get("DECK_TIMEOUT_GRACE", "15"))  # after a cell's limit, before the kill
@@ -353,7 +353,8 @@ def _as_result(child: Forked) -> tuple:
         return outcome
     if kind == "bug":
         return ("error", DeckError(BUG, detail=value))
-    return ("error", DeckError(f"the build process stopped ({'interrupted' if kind == 'interrupted' else f'SystemExit: {value}'})"))
+    how = "interrupted" if kind == "interrupted" else f"SystemExit: {value}"
+    return ("error", DeckError(f"the build process stopped ({how})"))
 
 
 def supervised(main) -> int:

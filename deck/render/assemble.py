@@ -233,7 +233,7 @@ class _Fonts:
                 self.users.append((fonts, key, name))
 
     def merge(self, out: pikepdf.Pdf) -> None:
-        for name, group in self.groups.items():
+        for group in self.groups.values():
             if len(group.members) == 1:
                 group.merged = group.members[0].font
                 continue
@@ -414,6 +414,13 @@ def merge_truetype(programs: list[tuple[bytes, set[int]]]) -> bytes | None:
         return None
     if any(not {"glyf", "loca", "head", "hhea", "hmtx", "maxp"} <= s.tables.keys() for s in subsets):
         return None
+    merged = _merge_glyphs(subsets)
+    return None if merged is None else _write_sfnt(_font_tables(subsets, *merged))
+
+
+def _merge_glyphs(subsets: list[_Subset]) -> tuple[dict[int, bytes], dict[int, tuple[int, int]], int] | None:
+    """The merged font's outlines and metrics by glyph id, and its glyph count; None if two subsets
+    disagree about a glyph."""
     glyphs: dict[int, bytes] = {}
     metrics: dict[int, tuple[int, int]] = {}
     by_outline: dict[bytes, int] = {}
@@ -462,9 +469,14 @@ def merge_truetype(programs: list[tuple[bytes, set[int]]]) -> bytes | None:
         for gid in subset.used:
             if gid not in metrics and gid < subset.count:
                 metrics[gid] = subset.metrics(gid)
-    count = next_id
-    largest = max(subsets, key=lambda s: s.count).tables
+    return glyphs, metrics, next_id
 
+
+def _font_tables(subsets: list[_Subset], glyphs: dict[int, bytes], metrics: dict[int, tuple[int, int]],
+                 count: int) -> dict[str, bytes]:
+    """The merged font's tables: glyf, loca and hmtx from the merged glyphs; the font-wide ones from
+    the subset with the most glyphs, bounds and maxima combined."""
+    largest = max(subsets, key=lambda s: s.count).tables
     glyf_data, offsets = io.BytesIO(), [0]
     for gid in range(count):
         outline = glyphs.get(gid, b"")
@@ -493,6 +505,10 @@ def merge_truetype(programs: list[tuple[bytes, set[int]]]) -> bytes | None:
     tables = {"glyf": glyf_data.getvalue(), "loca": struct.pack(f">{count + 1}I", *offsets), "hmtx": hmtx_data,
               "maxp": bytes(maxp), "head": bytes(head), "hhea": bytes(hhea), "post": bytes(post)}
     tables.update({tag: largest[tag] for tag in KEPT_TABLES if tag in largest})
+    return tables
+
+
+def _write_sfnt(tables: dict[str, bytes]) -> bytes:
     from fontTools.ttLib.sfnt import SFNTWriter
 
     result = io.BytesIO()

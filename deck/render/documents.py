@@ -65,7 +65,7 @@ def source_date(epoch: str | None = None) -> str:
         epoch = current().source_date_epoch
     if not epoch.isdigit():
         return ""
-    return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(int(epoch), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _screen_css(theme: str, slides: list[RenderedSlide]) -> str:

@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-
 from urllib.parse import unquote
 
 from markdown_it.common.normalize_url import validateLink
@@ -27,9 +26,9 @@ from ..source.markdown import markdown
 from ..source.slides import INLINE_PREFIX, PAUSE
 from .assets import image_uri
 from .highlight import render_code
-from .steps import answer_marks
 from .math import render_math
 from .page_fit import code_sizes
+from .steps import answer_marks
 
 
 @dataclass
@@ -268,4 +267,4 @@ def render_slide(deck: Deck, slide: Slide, project_root: Path, math_cache: Path 
     try:
         return renderer.render(body, options, env), renderer.render(notes, options, env)
     except SourceError as err:
-        raise err.with_slide(slide.index)
+        raise err.with_slide(slide.index) from None

@@ -1,5 +1,6 @@
 """The course's index page, `build/index.html`: every deck with its title, date and links to its HTML
-deck, PDF, student PDF, handout, notebooks (teacher and student) and PowerPoint file. One self-contained file (styles and fonts inline, links relative),
+deck, PDF, student PDF, handout, notebooks (teacher and student) and PowerPoint file. One self-contained
+file (styles and fonts inline, links relative),
 in the course's language: the output folder is ready to publish as a static site."""
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class Listed:
     course: dict
 
     @classmethod
-    def of(cls, deck: Deck) -> "Listed":
+    def of(cls, deck: Deck) -> Listed:
         return cls(deck.name, dict(deck.front_matter), dict(deck.course))
 
     @property

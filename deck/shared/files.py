@@ -12,6 +12,7 @@ from typing import Callable
 
 from .signals import uninterrupted
 
+
 def cache_root(project_root: Path | None = None) -> Path:
     """The cache folder: `$DECK_CACHE_DIR`, else `<project>/.deck_cache`; without a project, the
     current build's (so that code called from cells, such as figures.cached, stores its entries with

@@ -58,7 +58,6 @@ def register_deck_font() -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
     from .files import cache_root, write_atomic
-
     from .store import Store, read_regular
 
     folder = cache_root() / "fonts"

@@ -12,7 +12,6 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
-
 EVENTS_PATH = "/__deck__/events"
 STATUS_PATH = "/__deck__/status"
 
@@ -192,7 +191,7 @@ class Handler(SimpleHTTPRequestHandler):
             self.wfile.write(b"retry: 500\n\n")
             while True:
                 with state.cond:
-                    state.cond.wait_for(lambda: state.changes != seen or state.closing, timeout=15)
+                    state.cond.wait_for(lambda seen=seen: state.changes != seen or state.closing, timeout=15)
                     if state.closing:
                         return
                     seen = state.changes

@@ -59,8 +59,8 @@ def _preload(pdf: bool) -> None:
 
 def _build_one(request: dict, conn) -> dict:
     from ..errors import DeckError
-    from ..processes.supervisor import Breadcrumbs
     from ..pipeline import BuildOptions, build_deck
+    from ..processes.supervisor import Breadcrumbs
 
     class ToServer(Breadcrumbs):
         """The server hears each cell the executor starts and stops (so that it can name the cell a
