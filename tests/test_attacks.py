@@ -586,7 +586,7 @@ def test_a_callouts_step_beyond_the_slide_is_refused(project):
 @pytest.mark.slow
 def test_ctrl_c_tests_pass_where_sigint_is_ignored():
     """As `cmd &` in a script: the suite itself runs with SIGINT ignored, its processes inherit that."""
-    tests = ["tests/test_hardening.py::test_signal_to_the_command_stops_the_build_quietly",
+    tests = ["tests/test_runaway_cells_and_outside_files.py::test_signal_to_the_command_stops_the_build_quietly",
              "tests/test_watch.py::test_ctrl_c_in_a_terminal_stops_server_and_worker"]
     run = subprocess.run([sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300,

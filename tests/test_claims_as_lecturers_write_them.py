@@ -1,4 +1,4 @@
-"""Claims as lecturers write them (issue "The next lecture"): each case a new user hit, in a few lines.
+"""Claims as lecturers write them: each case a new user hit, in a few lines.
 
 The cache-equals-fresh property is in test_cache_fresh.py; the grammar's spellings in
 test_grammar.py.
