@@ -150,9 +150,10 @@ _NUMBER = re.compile(r"[-+−]?(?:\d{1,3}(?:[,\u202f\u00a0 ]\d{3})+|\d+)(?:[.,]\
 
 
 def keep_form(written: str, true: str) -> str | None:
-    """The written claim with its number replaced, all else kept: `~`, unit words, remarks, spacing
-    (`# 102,464 weights` -> `# 36,928 weights`); after `~` at the written precision (`~ 100` for 201
-    -> `~ 200`). None when either is not a number with words around it."""
+    """The written claim with its number replaced, all else kept: `~`, unit and scale words, remarks,
+    spacing, separators (`# 102,464 weights` -> `# 36,928 weights`), at the written precision where
+    the claim still holds (`~ 100` for 201 -> `~ 200`; `3.2 millions` for 4 738 560 -> `4.7 millions`).
+    None when either is not a number with words around it, or no such claim holds."""
     approx = _APPROX.match(written)
     at = approx.end() if approx else 0
     w, t = _NUMBER.match(written, at), _NUMBER.match(true.strip())
@@ -163,15 +164,22 @@ def keep_form(written: str, true: str) -> str | None:
     tail = true.strip()[t.end():].strip()
     if tail and tail != written[w.end():].strip():
         return None  # the true value says its own unit: written as it is shown
-    number = t.group()
-    value = _as_float(number)
-    if approx:
-        number = _at_precision(w.group(), value)
-    candidate = written[:w.start()] + number + written[w.end():]
+    value = _as_float(t.group())
+    # the number in the written separators and precision, else as shown; after a scale word or a
+    # prefixed unit (`3.2 millions`, `~ 250 M`), the true value in that scale: the first that holds
+    numbers = [_at_precision(w.group(), value), t.group()]
+    numbers += [_at_precision(w.group(), value / scale) for scale in (1e3, 1e6, 1e9, 1e12)]
     from .compare import holds
 
-    # a scale word kept (`~ 250 M`) would change what the number means: kept only if the claim holds
-    return candidate if any(holds(candidate, value, lang) for lang in ("en", "fr")) else None
+    if tail:
+        numbers = []  # the true value has its own unit (`3.16 Mo`): it is written as it is shown
+    for number in dict.fromkeys(numbers):
+        if value and not _as_float(number):
+            continue  # `0 k` for 201 holds at its precision, but says nothing
+        candidate = written[:w.start()] + number + written[w.end():]
+        if any(holds(candidate, value, lang) for lang in ("en", "fr")):
+            return candidate
+    return None
 
 
 def _as_float(text: str) -> float:
