@@ -57,6 +57,7 @@ def outputs(project) -> dict[str, bytes]:
     ("```{python}\n#| timeout: .inf\nx = 1\n```",
      "error: slides_src/t.md:6 (slide 2): cell option 'timeout' must be a positive, finite number"),
 ], ids=["repr_svg raises", "extra_repr raises", "invalid svg", "mathcal", "300 nested sqrt", "infinite timeout"])
+@pytest.mark.slow
 def test_odd_input_is_a_located_error_never_a_silent_exit(project, body, expect):
     project.deck(f"{FRONT}# A\n{body}\n")
     run = run_build(project, "--html-only")
@@ -65,6 +66,7 @@ def test_odd_input_is_a_located_error_never_a_silent_exit(project, body, expect)
     assert "Traceback (most recent call last):\n  File \"/" not in run.stderr  # no deck frames: not deck's bug
 
 
+@pytest.mark.slow
 def test_an_inline_complex_tensor_is_shown(project):
     project.deck(f"{FRONT}# A\n```{{python}}\nimport torch\n```\nz is `{{py}} torch.tensor(1+2j)`\n")
     run = run_build(project, "--html-only")
@@ -233,6 +235,7 @@ def test_a_cell_that_ends_its_interpreter_is_named(project):
                                  "(os._exit?) while running the cell at slides_src/t.md:6 (slide 2)"), run.stderr
 
 
+@pytest.mark.slow
 def test_under_pytest_a_cell_that_ends_its_interpreter_fails_its_slide(project):
     project.deck(f"{FRONT}# Fine\nok\n---\n# Exit\n```{{python}}\nimport os\nos._exit(0)\n```\n")
     run = subprocess.run([sys.executable, "-m", "pytest", "slides_src", "-v", "-p", "no:cacheprovider"],
@@ -413,6 +416,7 @@ def test_a_supervisor_killed_between_the_renames_waits_for_the_last(project):
     assert _build_id(project) == ("Build 2", "Build 2")
 
 
+@pytest.mark.slow
 def test_a_publication_cut_by_kill_9_is_completed_by_the_next_build_even_a_failing_one(project):
     project.deck(f"{FRONT}# A\nBuild 1.\n")
     assert run_build(project).returncode == 0
@@ -426,6 +430,7 @@ def test_a_publication_cut_by_kill_9_is_completed_by_the_next_build_even_a_faili
     assert not list((project.root / "build").glob(".*"))
 
 
+@pytest.mark.slow
 def test_a_crash_in_one_deck_of_a_parallel_build_is_named_and_the_others_are_built(project):
     project.deck(f"{FRONT}# A\nDeck a.\n", name="a")
     project.deck(f"{FRONT}# B\n```{{python}}\nimport ctypes, time\ntime.sleep(3)\nctypes.string_at(0)\n```\n", name="b")

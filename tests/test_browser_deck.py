@@ -184,6 +184,7 @@ def test_overview_opens_and_picks_a_slide(browser, small_html):
     body(browser)
 
 
+@pytest.mark.slow
 def test_presenter_view_follows_and_leads(browser, small_html):
     def body(browser):
         with page_for(browser, small_html, url_suffix="#/2") as page:

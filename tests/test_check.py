@@ -204,6 +204,7 @@ def _pdf_pages(path: Path) -> list[str]:
     return [re.sub(r"\s+", " ", p.extract_text()) for p in PdfReader(path).pages]
 
 
+@pytest.mark.slow
 def test_exercise_blank_then_answer_and_student_version(project):
     project.deck(EXERCISE)
     teacher = subprocess.run(BUILD, capture_output=True, text=True, cwd=project.root)

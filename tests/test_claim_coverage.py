@@ -50,6 +50,7 @@ def test_numbers_typed_in_prose_and_comments_are_listed_with_their_line(project)
     assert report.claims == 3
 
 
+@pytest.mark.slow
 def test_the_summary_counts_and_verbose_lists_them(project):
     project.deck(DECK)
     run = subprocess.run(BUILD + ["--check", "-v", "--no-layout"], capture_output=True, text=True, cwd=project.root)
@@ -60,6 +61,7 @@ def test_the_summary_counts_and_verbose_lists_them(project):
     assert 'unchecked: slides_src/t.md:12 (slide 2): 1000 in "should be about 1000"\n' in run.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 def test_strict_fails_on_them_in_every_format(project, fmt):
     project.deck(DECK)

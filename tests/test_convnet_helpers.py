@@ -390,6 +390,7 @@ def test_a_meta_cell_that_cannot_build_its_model_says_what_to_do(tmp_path):
     assert not problems.items, problems.items
 
 
+@pytest.mark.slow
 def test_a_deck_using_the_helpers_checks_end_to_end(project):
     """Through `python build.py --check`: the helpers are predefined, their values are shown and
     checked, and a false one fails at its line."""

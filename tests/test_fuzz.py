@@ -76,6 +76,7 @@ BASE = (FIXTURES / "claims_fr.md").read_text(encoding="utf-8")
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
 @given(edits=st.lists(st.tuples(st.integers(0, len(BASE)), st.integers(0, 12),
                                  st.one_of(st.text(max_size=6), FRAGMENTS)), min_size=1, max_size=4))
+@pytest.mark.slow
 def test_mutated_real_deck(tmp_path_factory, edits):
     root = tmp_path_factory.mktemp("mut")
     (root / "slides_src").mkdir()

@@ -51,6 +51,7 @@ def test_code_escaping_its_column_is_reported_at_its_line_with_a_hint(project):
         "shorten it, or write `#| code-size: small` in the cell"]
 
 
+@pytest.mark.slow
 def test_a_warm_check_says_what_a_cold_one_says(project):
     """The laid-out slides come from the cache the second time: the problem keeps its cell, line and hint."""
     deck = project.deck(COLUMN.format(option=""))
@@ -64,6 +65,7 @@ def test_small_code_fits_where_normal_code_does_not(project):
     assert check(deck, project.root).problems == []
 
 
+@pytest.mark.slow
 def test_too_long_even_small_says_so(project):
     deck = project.deck(COLUMN.format(option="").replace("two=22", "two=22, three=3, four=4"))
     assert first_lines(check(deck, project.root).problems) == [
@@ -97,6 +99,7 @@ def test_code_size_is_checked(project):
         "slides_src/t.md:6 (slide 2): cell option 'code-size' must be normal or small, not 'tiny'")
 
 
+@pytest.mark.slow
 def test_a_table_a_cell_prints_past_its_column_is_reported_at_the_cell(project):
     deck = project.deck(COLUMN.format(option="").replace("#| output: comment", "#| output: asis\n#| echo: false").replace(
         "y = dict(argument_one=1, two=22)", "print('| ' + ' | '.join(f'column{i}' for i in range(9)) + ' |')\n"

@@ -90,6 +90,7 @@ def test_each_slide_of_the_flagship_pdf_is_its_html(browser, built_flagship, tmp
     assert max(differences) <= MAX_TILES, differences
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("theme", ["default", "meteofrance"])
 def test_each_slide_of_a_small_deck_pdf_is_its_html(browser, built_small_decks, theme, tmp_path):
     differences = compare(browser, built_small_decks[theme], tmp_path)

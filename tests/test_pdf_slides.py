@@ -183,6 +183,7 @@ def test_a_theme_change_renders_every_slide_again(project):
     assert build_deck(source, project.options()).rendered == [1, 2, 3, 4, 5]
 
 
+@pytest.mark.slow
 def test_slides_are_rendered_while_later_cells_run(project):
     """The slides before a slow cell reach the cache while that cell runs (rendered by the helper
     process): the cell waits for them, and would wait in vain if they were rendered after it."""
@@ -301,6 +302,7 @@ big
 """
 
 
+@pytest.mark.slow
 def test_a_figure_keeps_the_size_the_theme_gives_it(project, tmp_path):
     """A figure's SVG carries its drawn size; the theme's rules must win over it in a slide's PDF as
     in the whole document (WeasyPrint ranks stylesheets given beside a document below it)."""

@@ -46,6 +46,7 @@ def jobs_of(project, source: str, handout: bool = False) -> list[pdf.SlideJob]:
             for s in render_slides(deck, project.root)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("handout", [False, True])
 def test_slides_laid_out_together_are_the_slides_laid_out_alone(project, handout):
     jobs = jobs_of(project, MORE, handout)

@@ -125,6 +125,7 @@ def deck_project(tmp_path):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_piped_output_is_only_the_summary(deck_project):
     env = dict(os.environ, DECK_CACHE_DIR=str(deck_project / ".deck_cache"), TERM="xterm")
     env.pop("NO_COLOR", None)

@@ -27,6 +27,7 @@ def assert_unchanged(project, before: dict[str, bytes]) -> None:
 
 
 # --- runaway and crashing cells -------------------------------------------------------------
+@pytest.mark.slow
 def test_endless_loop_ends_with_a_located_error(project):
     before = good_outputs(project)
     project.deck("---\ntitle: T\nexecute: {timeout: 1}\n---\n# Loop\n```{python}\nn = 0\nwhile True:\n"
@@ -67,6 +68,7 @@ def test_cell_that_kills_its_process_is_named(project, code, expect):
     assert_unchanged(project, before)
 
 
+@pytest.mark.slow
 def test_cell_stuck_in_native_code_is_killed(project):
     # SIGALRM blocked: Python's own time limit cannot fire; the supervising process ends it.
     project.deck("---\ntitle: T\n---\n# Stuck\n```{python}\n#| timeout: 1\nimport signal, time\n"
@@ -112,6 +114,7 @@ def _attempts(outside: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(_attempts(Path("/x"))))
 def test_outside_files_never_reach_an_output(project, outside, name):
     source = _attempts(outside)[name]
@@ -137,6 +140,7 @@ def test_symlink_to_outside_is_refused(project, outside):
 
 
 # --- escaping ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_html_in_outputs_is_text(project):
     project.deck("""---
 title: T
@@ -210,6 +214,7 @@ x = torch.zeros(3)
     assert "ran:" not in again.stderr  # the cache survived the kills and is complete
 
 
+@pytest.mark.slow
 def test_killing_the_build_command_stops_its_worker(project):
     pidfile = project.root / "worker.pid"
     project.deck(f"---\ntitle: T\n---\n# Slow\n```{{python}}\nimport os, time\nopen({str(pidfile)!r}, 'w').write(str(os.getpid()))\n"
@@ -233,6 +238,7 @@ def test_killing_the_build_command_stops_its_worker(project):
     raise AssertionError("the build's worker process outlived the command")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 128 + signal.SIGTERM)])
 def test_signal_to_the_command_stops_the_build_quietly(project, sig, code):
     pidfile = project.root / "worker.pid"

@@ -265,6 +265,7 @@ def test_ctrl_c_in_a_terminal_stops_server_and_worker(tmp_path):
     assert gone(worker), "the build process outlived the server"
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_a_long_cell_exits_promptly(tmp_path):
     started = tmp_path / "cell-started"
     small_deck(tmp_path, cell=f"import time; open({str(started)!r}, 'w').close(); time.sleep(120)")
