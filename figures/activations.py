@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import Sequence, cast
 
 from .labels import resolve_lang, tr
 from .number_format import fmt_number, number_formatter
@@ -123,7 +123,7 @@ def activation_curves(
             ax.set_ylim(ymin - pad, ymax + pad)
             ax.grid(True, zorder=0)
             ax.set_title(display_name(name, lang), loc="left", fontsize=fonts["title"])
-            note = _DISPLAY[name][1]
+            note = cast("str | dict[str, str]", _DISPLAY[name][1])  # a text, or one per language
             if isinstance(note, dict):
                 note = note[lang]
             extra = _param_note(name, lang)

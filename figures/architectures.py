@@ -342,7 +342,7 @@ def architecture(
     items = _items(spec, lang, collapse)
     legend = _legend_entries(spec, items, lang)
 
-    fs = _FS_START
+    fs: float = _FS_START
     if rows is None:  # as many rows as make the text largest once the figure fills its room
         rows = max(range(1, 4), key=lambda n: _room_scale(_layout(spec, items, legend, fs, title, n)) / (1 + 0.1 * n))
     for _ in range(4):  # the estimate is close; what counts is the size in the SVG as written

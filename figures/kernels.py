@@ -37,6 +37,7 @@ def _grid_shape(n: int, target_ratio: float = 2.6) -> tuple[int, int]:
         score = abs(math.log((cols / rows) / target_ratio)) + 0.6 * (rows * cols - n) / n
         if best is None or score < best[0]:
             best = (score, rows, cols)
+    assert best is not None  # one row always fits the n >= 1 kernels
     return best[1], best[2]
 
 
@@ -181,4 +182,4 @@ def first_conv_kernels(
         return finish(fig, alt=alt, data=data)
 
 
-first_conv_kernels.cache_inputs = checkpoint_inputs
+first_conv_kernels.cache_inputs = checkpoint_inputs  # type: ignore[attr-defined]  # a function attribute, read by figures/cache.py

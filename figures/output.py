@@ -42,7 +42,7 @@ def drawn_texts(fig) -> list:
     an axes whose axis is off exist but are never drawn."""
     from matplotlib.text import Text
 
-    hidden = set()
+    hidden: set[int] = set()
     for ax in fig.axes:
         if not ax.axison or not ax.get_visible():
             hidden.update(id(t) for axis in (ax.xaxis, ax.yaxis) for t in axis.findobj(Text))

@@ -7,9 +7,12 @@ Text is set in the deck's font (Source Sans 3), which :mod:`deck.shared.svg` reg
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from deck.shared.svg import DECK_FONT, register_deck_font
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 NAVY = "#1f3a5f"
 ACCENT = "#e4572e"
@@ -46,7 +49,7 @@ FONT = {
 }
 
 #: matplotlib settings active while a figure is built (see :func:`theme`)
-THEME_RC: dict[str, Any] = {
+THEME_RC: dict[RcKeyType, Any] = {
     # the deck's font: text is written as text (deck.shared.svg); DejaVu Sans has the glyphs it lacks
     "font.family": [DECK_FONT, "DejaVu Sans"],
     "font.size": FONT["text"],

@@ -117,4 +117,4 @@ def _fmaps_cache_inputs(*, model="resnet18", weights="DEFAULT", checkpoint=None,
     return [path] if path else []
 
 
-feature_maps.cache_inputs = _fmaps_cache_inputs
+feature_maps.cache_inputs = _fmaps_cache_inputs  # type: ignore[attr-defined]  # a function attribute, read by figures/cache.py

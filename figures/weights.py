@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from deck.shared.files import cache_root, write_atomic
 from deck.shared.inputs import note_input
@@ -180,7 +180,7 @@ def _remember(path: str, url: str, tried: float | None = None) -> None:
     """Keep `url` for `path` (so that a cached fallback can be retried without running its cell)
     and, when given, the time of an attempt."""
     data, path = _attempts(), _key(path)
-    entry = data.get(path) if isinstance(data.get(path), dict) else {}
+    entry = cast(dict, data.get(path)) if isinstance(data.get(path), dict) else {}
     new = {"url": url, "tried": tried if tried is not None else entry.get("tried")}
     if new != entry:
         data[path] = new

@@ -90,16 +90,24 @@ def _fix_file(path: Path, problems: list[ClaimError], digest: str | None) -> tup
     return list(difflib.unified_diff(split_lines(before), split_lines(after), name, name)), fixed, refused
 
 
+def _claim(p: ClaimError) -> tuple[int, str, str]:
+    """(line, written, true) of a claim: `fix` keeps only those that have all three."""
+    assert p.location is not None and p.written is not None and p.true is not None
+    return p.location.line, p.written, p.true
+
+
 def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path) -> tuple[int, list[DeckError]]:
     """Each claim's fix into `lines`, in place; (fixed, refused)."""
     regions = jinja_regions(before)
     trues: dict[tuple[int, str], set[str]] = defaultdict(set)
     for p in problems:  # the same claim reported by several decks that include this file
-        trues[(p.location.line, p.written)].add(p.true)
+        line, written, true = _claim(p)
+        trues[(line, written)].add(true)
     fixed, done = 0, set()
     refused: list[DeckError] = []
-    for p in sorted(problems, key=lambda p: p.location.line):
-        key = (p.location.line, p.written)
+    for p in sorted(problems, key=lambda p: _claim(p)[0]):
+        line, written, true = _claim(p)
+        key = (line, written)
         if key in done:
             continue
         done.add(key)
@@ -107,14 +115,14 @@ def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path
             refused.append(_refused(p, "the decks that include this file give it different values ("
                                        + ", ".join(sorted(trues[key])) + "): write it with `{py} ...`"))
             continue
-        region = next((g for g in regions if g.first <= p.location.line <= g.last), None)
+        region = next((g for g in regions if g.first <= line <= g.last), None)
         if region is not None:
             refused.append(_refused(p, _why_not(region, path)))
             continue
-        i = p.location.line - 1
+        i = line - 1
         body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
-        true = in_written_form(p.written, p.true.replace("\u202f", " "))
-        new = replace_claim(body, p.written, true) if body else None
+        true = in_written_form(written, true.replace("\u202f", " "))
+        new = replace_claim(body, written, true) if body else None
         if new is None:
             refused.append(_refused(p, "the written value is not literally on this line "
                                        "(made by Jinja?): change it by hand"))

@@ -26,6 +26,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import cast
 
 from .exercises import is_blank
 
@@ -236,13 +237,15 @@ def _pattern(node: ast.AST, text: str):
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise ValueError("** in a literal")
-        return "dict", {ast.literal_eval(k): _pattern(v, text) for k, v in zip(node.keys, node.values)}
+        return "dict", {ast.literal_eval(cast(ast.expr, k)): _pattern(v, text) for k, v in zip(node.keys, node.values)}
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "tensor"
             and len(node.args) == 1 and not node.keywords):
         return _pattern(node.args[0], text)  # a 0-d tensor as printed: its number
     number = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) else node
     if isinstance(number, ast.Constant) and isinstance(number.value, float):
-        return "number", _element(ast.get_source_segment(text, node).replace(" ", ""))
+        segment = ast.get_source_segment(text, node)
+        assert segment is not None  # `node` was parsed from `text`, so it has a position in it
+        return "number", _element(segment.replace(" ", ""))
     return "exact", ast.literal_eval(node)
 
 

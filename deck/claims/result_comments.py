@@ -28,6 +28,7 @@ def result_comment(cell: Cell, i: int, line: str, value, shown: str, lang: str, 
         cell.replacements.append(Replacement(i, start, start + len(shown), shown))
         return line + shown
     m = COMMENT_VALUE.match(line[col + 1:])
+    assert m is not None  # every line matches: the label is optional, the value may be empty
     label, written = (m.group("label") or "").strip(), m.group("value").strip()
     prefix = line[:col] + "# " + (label + " " if label else "")
     start = len(prefix)

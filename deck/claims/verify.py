@@ -17,6 +17,8 @@ class Checked(tuple):
     """One claim checked: (location, written), and `kind`, the kind of quantity it is about
     (`count`, `bytes`, ... or "")."""
 
+    kind: str
+
     def __new__(cls, location: Location, written: str, kind: str = ""):
         claim = super().__new__(cls, (location, written))
         claim.kind = kind

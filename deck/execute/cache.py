@@ -23,6 +23,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import cast
 
 from ..document import Cell, InlineExpr, Output, Replacement
 from ..errors import KINDS, ClaimError, DeckError, Location
@@ -41,7 +42,7 @@ def environment_key() -> str:
     """Versions and code that every result depends on (read without importing torch)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts = [sys.version]
+    parts: list[str | bytes] = [sys.version]
     for dist in ("torch", "torchvision", "matplotlib", "babel", "pygments"):
         try:
             parts.append(f"{dist}={version(dist)}")
@@ -59,7 +60,7 @@ def deck_key(lang: str, files: list[Path], main: Path, front_matter: dict) -> st
     """The deck-wide part of every key: language, front matter, included files, environment."""
     # (offline or not is not part of it: a figure shows what the weights file's presence, a cell's
     # input, says, whatever the reason it is absent)
-    parts = [environment_key(), lang, json.dumps(front_matter, sort_keys=True, default=str)]
+    parts: list[str | bytes] = [environment_key(), lang, json.dumps(front_matter, sort_keys=True, default=str)]
     for f in files:
         if f != main:
             try:
@@ -211,7 +212,8 @@ def apply_cell_result(cell: Cell, data: dict, anchor: Anchor) -> None:
             or not all(all(type(getattr(r, k)) is int for k in ("line", "start", "end")) and isinstance(r.text, str)
                        for r in replacements):
         raise TypeError("an output or a replacement of the wrong shape")
-    warnings = [(anchor.load(loc), str(message)) for loc, message in data["warnings"]]
+    # a warning's location is never None (a cell's, or a line's in it), so it is saved and loaded as one
+    warnings = [(cast(Location, anchor.load(loc)), str(message)) for loc, message in data["warnings"]]
     cell.display, cell.replacements, cell.outputs, cell.warnings = data["display"], replacements, outputs, warnings
 
 

@@ -16,10 +16,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TypeGuard, cast
 
 from ..claims.verify import Checked, Problems, verify, verify_expected_error
 from ..document import Cell
-from ..errors import CellError, ClaimError
+from ..errors import CellError, ClaimError, Location
 from . import cache as store
 from .claim_values import Unrecordable, decode, encode, exception_from, exception_record
 from .runner import Executor
@@ -101,7 +102,7 @@ class CachedExecution:
             self.after[position] = self.chain
 
     def _digests(self, imported: dict[str, Path]) -> dict[str, str]:
-        root = self.executor.project_root
+        root = cast(Path, self.executor.project_root)  # without a project root, nothing is `imported`
         return {path.relative_to(root).as_posix(): _file_digest(path) for path in imported.values()}
 
     def _state_kept(self, expr, before: dict) -> bool:
@@ -149,7 +150,8 @@ class CachedExecution:
             staged = Problems(collect_errors=True)
             recheck(data["verified"], anchor, staged)
             notes = [store.problem_from_json(p, anchor) for p in data["problems"]]
-            claims = [Checked(anchor.load(loc), str(w), str(kind)) for loc, w, kind in data["claims"]]
+            # a claim's location is never None (`Problems.checked`), so it is saved and loaded as one
+            claims = [Checked(cast(Location, anchor.load(loc)), str(w), str(kind)) for loc, w, kind in data["claims"]]
             if isinstance(item, Cell):
                 store.apply_cell_result(item, data["result"], anchor)
             elif isinstance(data["result"].get("text"), str):
@@ -187,7 +189,9 @@ class CachedExecution:
             try:
                 self.executor.restore(*snapshot)
             except Exception as exc:  # noqa: BLE001 - e.g. a module its objects need is gone
-                self.log(f"{self.items[k].location}: snapshot after cell {self.items[k].index + 1} "
+                failed = self.items[k]
+                assert isinstance(failed, Cell)  # `before` holds cells only
+                self.log(f"{failed.location}: snapshot after cell {failed.index + 1} "
                          f"unusable ({type(exc).__name__}: {exc}); earlier cells re-run")
                 self.executor.reset_process()
                 self.ns_at, self.ns_fresh = -1, True
@@ -200,6 +204,7 @@ class CachedExecution:
         for k in before:
             if k > self.ns_at:  # no usable snapshot: re-run earlier cells to rebuild the state
                 cell = self.items[k]
+                assert isinstance(cell, Cell)  # `before` holds cells only
                 self.log(f"{cell.location}: cell {cell.index + 1} re-run to rebuild the namespace")
                 self.executor.rerun_quietly(cell)
                 self.ns_at, self.ns_fresh = k, False
@@ -379,7 +384,7 @@ def _without(items: list, taken: list) -> list[int] | None:
     return left
 
 
-def _text_map(value) -> bool:
+def _text_map(value) -> TypeGuard[dict[str, str]]:
     return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
 
 

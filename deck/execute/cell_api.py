@@ -5,7 +5,9 @@ while keeping the exact value for checks (`int(formula(conv)) == nparams(conv)`)
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ..shared.locale import current_lang, format_approx, format_bytes, format_number
 from ..shared.values import is_module, is_tensor
@@ -181,7 +183,8 @@ def formula(layer) -> Formula:
 def _formula_parts(layer) -> tuple[str, int]:
     import torch.nn as nn
 
-    kinds = [(nn.Linear, _linear_formula), (nn.modules.conv._ConvNd, _conv_formula),
+    kinds: list[tuple[type | tuple[type, ...], Callable[[Any], tuple[str, int]]]] = [
+             (nn.Linear, _linear_formula), (nn.modules.conv._ConvNd, _conv_formula),
              (nn.modules.batchnorm._NormBase, _batchnorm_formula), (nn.LayerNorm, _layernorm_formula),
              (nn.GroupNorm, _groupnorm_formula), (nn.Embedding, _embedding_formula),
              (nn.RNNBase, _rnn_formula), (nn.MultiheadAttention, _attention_formula),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 from dataclasses import dataclass
+from typing import cast
 
 from ..shared.locale import current_lang, format_number, round_significant
 from .cell_api import Formula, Quantity, Shape
@@ -325,7 +326,7 @@ def _per_axis(value, axes: int) -> tuple[int, ...]:
 
 
 def _analytic_field(layers) -> PerAxis:
-    axes = max((_axes(m) for m in layers), default=0)
+    axes = max((cast(int, _axes(m)) for m in layers), default=0)  # the caller checked none is None
     if axes == 0:
         raise TypeError("receptive_field(): the layers have no convolution or pooling")
     field, jump = [1] * axes, [1] * axes

@@ -96,6 +96,7 @@ class Executor:
         process has them, whatever an earlier build in this process left (the warm --watch worker)."""
         if not self.started:
             self.started = True
+            assert self.session_state is not None  # set by `session()`, around every run
             fresh_libraries().apply(self.session_state)
 
     def reset_process(self) -> None:
@@ -103,9 +104,11 @@ class Executor:
         self.start()
         self.namespace.clear()
         self.namespace.update(new_namespace())
+        assert self.session_state is not None  # set by `session()`, around every run
         fresh_libraries().apply(self.session_state)
 
     def capture_process(self) -> ProcessState:
+        assert self.session_state is not None  # set by `session()`, around every run
         return ProcessState.capture(self.session_state)
 
     def restore(self, process: ProcessState, variables: bytes) -> None:
@@ -114,6 +117,7 @@ class Executor:
         import pickle
 
         self.start()
+        assert self.session_state is not None  # set by `session()`, around every run
         process.apply(self.session_state, fresh_libraries())
         values = pickle.loads(variables)
         self.namespace.clear()
@@ -166,7 +170,7 @@ class Executor:
             getattr(hook, name, lambda *a: None)(*args)
 
     @contextlib.contextmanager
-    def _limited(self, item: Cell | InlineExpr, limit: float):
+    def _limited(self, item: Cell | InlineExpr, limit: float | None):
         """The item's time limit; observers hear when it stops. (They hear it start before the cell's
         own context is entered, `_execute_code`: a hook must not run on the meta device, with the
         cell's printed text or warnings captured.)"""
@@ -383,6 +387,7 @@ class _Ran:
 def _run_statement(stmt: ast.stmt, ns: dict, filename: str, code_lines: list[str], values: dict[int, object]):
     """Run one statement; its value when it is an expression (None otherwise), also kept in `values`
     at its last line when there is something to show or check."""
+    assert stmt.end_lineno is not None  # set by ast.parse
     printed = _printed_value(stmt, ns)
     if printed is not None and comment_column(code_lines[stmt.end_lineno - 1]) is not None:
         # `print(nparams(lstm))  # 18 944`: the comment states what is printed; the argument is
@@ -502,6 +507,7 @@ def _shown_warnings(cell: Cell, caught: list, filename: str) -> list[tuple[Locat
 
 def _silenced(stmt: ast.stmt, lines: list[str]) -> bool:
     """Is the expression statement followed by `;` on its last line?"""
+    assert stmt.end_lineno is not None  # set by ast.parse
     line = lines[stmt.end_lineno - 1].encode("utf-8")  # ast's columns count UTF-8 bytes
     return line[stmt.end_col_offset:].decode("utf-8", "replace").lstrip().startswith(";")
 
@@ -523,7 +529,7 @@ def _loc(cell: Cell, lineno: int | None) -> Location:
     return cell.lines[i]
 
 
-def _raise_location(cell: Cell, exc: BaseException, filename: str) -> Location:
+def _raise_location(cell: Cell, exc: BaseException, filename: str | None) -> Location:
     line = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == filename:

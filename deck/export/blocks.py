@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..claims.exercises import is_blank
 from ..document import Cell, Deck, Slide
@@ -62,7 +63,7 @@ class Columns:
 class _Ctx:
     deck: Deck
     slide: Slide
-    project_root: object
+    project_root: Path
     lost: dict[str, int]
     seen_title: bool = False
 
@@ -323,7 +324,7 @@ def code_runs(text: str, lang: str, replacements: list) -> list[list[Run]]:
     from ..render.highlight import _lexer
 
     style = _code_style()
-    marks = {}
+    marks: dict[int, list[tuple]] = {}
     for r in replacements:
         answered = r.blank is not None and r.text != r.blank
         colours = (ANSWER_BG, ANSWER_INK) if answered else (None, None) if r.blank is not None else (COMPUTED_BG, None)

@@ -15,6 +15,7 @@ import base64
 import json
 import re
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote
 
 from ..document import Cell, Deck, Slide
@@ -162,7 +163,7 @@ def _structure(slide: Slide, student: bool) -> tuple[set[int], dict[int, tuple[i
 def _prose_exprs(slide: Slide, version: Slide, dropped: set[int]) -> list:
     """The slide's prose expressions, as the version shows them, outside the lines left out, in order."""
     shown = dict(zip(map(id, slide.exprs), version.exprs))
-    found = []
+    found: list = []
     for tok in slide.tokens:
         if tok.type == "inline" and tok.map and tok.map[0] not in dropped:
             found.extend(shown[id(c.meta["expr"])] for c in tok.children or [] if "expr" in c.meta)
@@ -256,7 +257,9 @@ def comment_values(cell: Cell, lang: str = "en") -> list[tuple[int, str]]:
         if line - 1 in filled:
             values.append((line, filled[line - 1]))
             continue
-        written, _ = split_remark(COMMENT_VALUE.match(text[col + 1:]).group("value").strip(), lang)
+        m = COMMENT_VALUE.match(text[col + 1:])
+        assert m is not None  # every line matches: the label is optional, the value may be empty
+        written, _ = split_remark(m.group("value").strip(), lang)
         if written:
             values.append((line, written))
     return values
@@ -268,7 +271,7 @@ def _expression_lines(code: str) -> set[int]:
         body = ast.parse(code).body
     except SyntaxError:
         return set()
-    return {stmt.end_lineno for stmt in body if isinstance(stmt, ast.Expr)}
+    return {cast(int, stmt.end_lineno) for stmt in body if isinstance(stmt, ast.Expr)}  # set by ast.parse
 
 
 def _ends_with_value(code: str) -> bool:

@@ -18,8 +18,9 @@ def svg_size(svg: str) -> tuple[float, float]:
     if len(box) == 4:
         return float(box[2]), float(box[3])
     sizes = [_LENGTH.match(root.get(k) or "") for k in ("width", "height")]
-    if all(sizes):
-        return float(sizes[0].group(1)), float(sizes[1].group(1))
+    width, height = sizes
+    if width and height:
+        return float(width.group(1)), float(height.group(1))
     raise ValueError("the SVG has neither a viewBox nor a width and height")
 
 

@@ -17,6 +17,7 @@ import io
 import re
 import struct
 from dataclasses import dataclass, field
+from typing import Any, cast
 from xml.sax.saxutils import escape
 
 import pikepdf
@@ -39,7 +40,7 @@ def assemble(slides: list[SlidePages], created: str = "") -> bytes:
     outline: list[tuple[str, pikepdf.Array]] = []
     dests: dict[str, object] = {}
     labels = []
-    sources = []  # kept open until saved: copied objects are read from them lazily
+    sources: list[pikepdf.Pdf] = []  # kept open until saved: copied objects are read from them lazily
     info: dict[str, str] = {}
     lang = ""
     for slide in slides:
@@ -55,10 +56,10 @@ def assemble(slides: list[SlidePages], created: str = "") -> bytes:
         pages = [out.pages[i] for i in range(first, len(out.pages))]
         tree.add(src, pages)
         fonts.collect(pages)
-        item = src.Root.get("/Outlines", {}).get("/First")
+        item = cast(Any, src.Root).get("/Outlines", {}).get("/First")  # pikepdf objects or the empty defaults
         if item is not None:
             outline.append((str(item.Title), _copy(out, item.Dest)))
-        names = src.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
+        names = cast(Any, src.Root).get("/Names", {}).get("/Dests", {}).get("/Names", [])
         for i in range(0, len(names), 2):
             dests[str(names[i])] = _copy(out, names[i + 1])
     fonts.merge(out)
@@ -218,7 +219,8 @@ class _Fonts:
     def collect(self, pages: list[pikepdf.Page]) -> None:
         for page in pages:
             resources = page.obj.get("/Resources")
-            fonts = resources.get("/Font") if resources is not None else None
+            # a page's /Font: a dictionary (of font dictionaries) whenever it is there
+            fonts = cast("pikepdf.Dictionary | None", resources.get("/Font") if resources is not None else None)
             if fonts is None or fonts.objgen in self.seen:
                 continue  # WeasyPrint gives every page of a document the same resources
             if fonts.is_indirect:
@@ -228,7 +230,8 @@ class _Fonts:
                     continue
                 name = str(font.BaseFont)
                 group = self.groups.setdefault(name, _FontGroup())
-                group.members.append(_Member(font, _read_widths(font.DescendantFonts[0].W),
+                font = cast(pikepdf.Dictionary, font)  # `_mergeable`: a Type0 font with a /W array
+                group.members.append(_Member(font, _read_widths(cast(pikepdf.Array, font.DescendantFonts[0].W)),
                                              _read_to_unicode(font.ToUnicode.read_bytes())))
                 self.users.append((fonts, key, name))
 
@@ -287,6 +290,7 @@ def _write_widths(widths: dict[int, float]) -> pikepdf.Array:
             run = pikepdf.Array()
             result.append(gid)
             result.append(run)
+        assert run is not None  # the lowest gid starts a run
         run.append(_number(widths[gid]))
     return result
 
@@ -367,7 +371,7 @@ class _Subset:
         self.top = min(max(used, default=0), self.count - 1)
         n = self.count
         if struct.unpack(">h", t["head"][50:52])[0] == 1:
-            self.loca = struct.unpack(f">{n + 1}I", t["loca"][:4 * (n + 1)])
+            self.loca: tuple[int, ...] | list[int] = struct.unpack(f">{n + 1}I", t["loca"][:4 * (n + 1)])
         else:
             self.loca = [2 * x for x in struct.unpack(f">{n + 1}H", t["loca"][:2 * (n + 1)])]
         self.long_metrics = struct.unpack(">H", t["hhea"][34:36])[0]

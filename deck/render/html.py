@@ -230,7 +230,9 @@ def _inside_step(tokens, i) -> bool:
 
 def split_notes(tokens: list) -> tuple[list, list]:
     """The slide's tokens, and those of its speaker notes (`::: notes`)."""
-    body, notes, depth = [], [], 0
+    body: list = []
+    notes: list = []
+    depth = 0
     for tok in tokens:
         if tok.type == "container_notes_open":
             depth += 1

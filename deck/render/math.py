@@ -75,7 +75,9 @@ def math_svg(tex: str, display: bool = False) -> str:
         raise ValueError(f"{words}{': ' + str(exc) if str(exc) else ''}") from None
     if svg.rstrip().endswith("/>") and svg.count("<") == 1:  # `$\mathcal{}$`: an empty <svg/>
         raise ValueError("there is nothing to draw")
-    x, y, width, height = (float(v) for v in VIEWBOX.search(svg).groups())
+    box = VIEWBOX.search(svg)
+    assert box is not None  # MathJax's SVG always has a viewBox
+    x, y, width, height = (float(v) for v in box.groups())
     depth = (y + height) / FONT_SIZE  # y = 0 is the baseline
     cls = "math display" if display else "math"
     root = (f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_escape(tex)}" '

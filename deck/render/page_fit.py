@@ -74,7 +74,7 @@ def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
     found += [Overflow(slide, "width", right - PAGE_WIDTH)
               for slide, right in sorted(widest.items()) if right > PAGE_WIDTH + TOLERANCE]
     # one problem per cell: its widest line
-    per_cell: dict[tuple[int, int], Overflow] = {}
+    per_cell: dict[tuple[int, int | None], Overflow] = {}
     for o in code.values():
         if (o.slide, o.cell) not in per_cell or o.amount > per_cell[(o.slide, o.cell)].amount:
             per_cell[(o.slide, o.cell)] = o
@@ -200,11 +200,11 @@ def _theme() -> _Theme:
                   PAGE_HEIGHT - top - bottom - title_size * title_line - title_margin)
 
 
-def _cell_rows(cell, size: float, width: float) -> tuple[int, float]:
+def _cell_rows(cell, size: float, width: float) -> tuple[float, float]:
     """(rows of text, widest unwrapped line in px) of a cell's code and printed output at ``size``."""
     code = cell.display or cell.code if cell.options.echo else ""
     widest = 0.0
-    rows = 0
+    rows: float = 0
     lines = code.split("\n") if code else []
     extra = {r.line: max(0, len(r.text) - (r.end - r.start)) for r in cell.replacements}
     for i, line in enumerate(lines):

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,7 +135,7 @@ def engine_key() -> str:
     without importing WeasyPrint (a build whose slides are all cached never imports it)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts = [Path(__file__).read_bytes()]
+    parts: list[str | bytes] = [Path(__file__).read_bytes()]
     for dist in ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5"):
         try:
             parts.append(f"{dist}={version(dist)}")
@@ -341,7 +342,7 @@ def links_of(html_text: str) -> set[str]:
     return {html.unescape(m.group(1)) for m in HREF.finditer(html_text)}
 
 
-def clean_pdf(data: bytes, pages: int, links: set[str] = frozenset()) -> bytes:
+def clean_pdf(data: bytes, pages: int, links: AbstractSet[str] = frozenset()) -> bytes:
     """A slide's PDF as deck makes it, whatever the cache held: no document or page actions, no
     JavaScript, no annotations but links inside the deck (WeasyPrint makes only those: deck refuses
     other links), exactly `pages` pages. ValueError if it is not a PDF."""
@@ -516,6 +517,7 @@ class _Helper:
             self.changed.notify_all()
 
     def close(self) -> None:
+        assert self.process.stdin is not None and self.process.stdout is not None  # both opened as pipes
         with self.changed:
             self.dead = True
             self.queue.clear()
@@ -583,6 +585,7 @@ class SlidePdfs:
             for i in fresh:
                 self._give(jobs[i])
             mine = {}
+            assert self.helper is not None  # started by `_give`: `fresh` has HELPER_MIN_SLIDES slides, or it ran before
             while batch := self.helper.take_back(0 if self.css in _STYLES else JOIN_HELPER_ABOVE):
                 mine.update(self._render_here(batch))
         for i in missing:

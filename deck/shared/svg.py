@@ -19,7 +19,10 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 #: the deck's text font (deck/render/themes/fonts), the one figures write their text in
 DECK_FONT = "Source Sans 3"
@@ -28,7 +31,7 @@ _FONT_FILES = ("source-sans-3-latin-400-normal.woff", "source-sans-3-latin-400-i
                "source-sans-3-latin-600-normal.woff", "source-sans-3-latin-700-normal.woff")
 
 #: settings that make the SVG output byte-for-byte reproducible, with text as text
-SVG_RC: dict[str, Any] = {
+SVG_RC: dict[RcKeyType, Any] = {
     "svg.hashsalt": "deck",
     "svg.fonttype": "none",
     "svg.image_inline": True,
@@ -87,6 +90,7 @@ def register_deck_font() -> frozenset[int]:
     for path in paths:
         font_manager.fontManager.addfont(path)
     _registered.update(files=paths, covered=covered)
+    assert covered is not None  # _FONT_FILES is not empty
     return covered
 
 

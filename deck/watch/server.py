@@ -191,7 +191,10 @@ class Handler(SimpleHTTPRequestHandler):
             self.wfile.write(b"retry: 500\n\n")
             while True:
                 with state.cond:
-                    state.cond.wait_for(lambda seen=seen: state.changes != seen or state.closing, timeout=15)
+                    def changed(seen: int = seen) -> bool:  # a lambda with a default: mypy cannot infer it
+                        return state.changes != seen or state.closing
+
+                    state.cond.wait_for(changed, timeout=15)
                     if state.closing:
                         return
                     seen = state.changes
