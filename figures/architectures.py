@@ -66,7 +66,7 @@ def _size_txt(u: Unit, lang: str) -> str:
     """What a stage's label says of its output: its spatial size, or its number of tokens."""
     if u.out_hw:
         return _hw_txt(u.out_hw)
-    if u.tokens:
+    if u.tokens and u.out_shape is not None:
         return tr("arch_tokens", lang, n=u.out_shape[1])
     return "×".join(str(d) for d in (u.out_shape or ())[1:])
 
@@ -158,7 +158,7 @@ def _add_unit(add, group: str, u: Unit, lang: str, spec: Architecture) -> None:
         elif u.out_hw != u.in_hw:  # an adaptive pool that is a no-op for this input is not drawn
             add(group, "avgpool", ["avg pool", _hw_txt(u.out_hw)], [u.index], hw=u.out_hw)
     elif u.kind == "fc":
-        add(group, "fc", ["FC", str(u.out_shape[-1])], [u.index], hw=None)
+        add(group, "fc", ["FC", str(u.out_shape[-1] if u.out_shape is not None else u.out_ch)], [u.index], hw=None)
     elif u.kind == "upconv":
         add(group, "upconv", [str(u.out_ch)], [u.index], hw=u.out_hw, block=_block(u), count=1)
     elif u.kind == "block":
@@ -232,7 +232,7 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
         levels = {hw: i for i, hw in enumerate(sizes)}
     last = 0
     for it in items:
-        last = levels.get(it.get("hw"), last) if levels else 0
+        last = levels.get(it.get("hw") or (), last) if levels else 0
         it["level"] = last
         if it["kind"] in ("bar", "upbar"):
             it["w"] = _BAR_W

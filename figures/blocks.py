@@ -19,7 +19,7 @@ class Block:
     type: str  # "BasicBlock", "Bottleneck", "Conv2d", "ConvTranspose2d"
     in_ch: int
     out_ch: int
-    out_hw: tuple[int, int]
+    out_hw: tuple[int, int] | None   # None for a transformer block (its output is tokens)
     downsample: bool  # residual block: the shortcut is a projection (1x1 conv)
     name: str = ""  # qualified module name, e.g. "layer2.0"
     stride: int = 1
@@ -41,7 +41,7 @@ class Stage:
         return self.blocks[-1].out_ch
 
     @property
-    def out_hw(self) -> tuple[int, int]:
+    def out_hw(self) -> tuple[int, int] | None:
         return self.blocks[-1].out_hw
 
 
@@ -104,7 +104,7 @@ def _layer(u: Unit) -> Layer:
     kernel = stride = None
     if u.module is not None and hasattr(u.module, "kernel_size") and u.kind in ("conv", "pool", "upconv"):
         kernel, stride = _int(u.module.kernel_size), _int(u.module.stride)
-    out = u.out_shape[-1] if u.kind == "fc" else (u.out_ch or 0)
+    out = u.out_shape[-1] if u.kind == "fc" and u.out_shape is not None else (u.out_ch or 0)
     return Layer(kind, int(out or 0), u.out_hw, u.name, kernel, stride)
 
 

@@ -75,7 +75,7 @@ class Unit:
     @property
     def out_ch(self) -> int | None:
         s = self.out_shape
-        if self.tokens:  # (batch, tokens, width): the width is what a layer maps
+        if self.tokens and s is not None:  # (batch, tokens, width): the width is what a layer maps
             return int(s[-1])
         return int(s[1]) if s is not None and len(s) >= 2 else None
 
@@ -259,6 +259,7 @@ def _residual_blocks(nodes: list[Node], calls: list[Call]) -> list[Call]:
             if call is root:
                 break
             a, b = node.inputs[:2]
+            assert call.input is not None  # enclosing calls have an input (filtered above)
             if call.input in _ancestors(nodes, a, call.input) and call.input in _ancestors(nodes, b, call.input):
                 if call not in blocks:
                     blocks.append(call)
@@ -329,6 +330,7 @@ def units_of(model, input_size, *, dtype=None) -> list[Unit]:
         if block is not None:
             inner = range(block.first, block.last)
             out_node = nodes[block.output] if block.output is not None else nodes[block.last - 1]
+            assert block.input is not None  # a block is a call with an input (see _blocks)
             in_node = nodes[block.input]
             # a shortcut with a layer on it (projection): an add input that does not lead back to
             # the block's input through layers alone of the main path, i.e. the short branch has a node

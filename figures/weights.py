@@ -372,7 +372,7 @@ def load_model(
 
         assign = False
     weights_name = wenum.name if wenum is not None else (
-        os.path.basename(checkpoint) if not isinstance(model, str) else None)
+        os.path.basename(str(checkpoint)) if not isinstance(model, str) else None)
     got = _fetch(checkpoint, wenum, lang)
     if got.state is not None:
         try:
@@ -383,6 +383,7 @@ def load_model(
         except Exception as exc:  # a checkpoint of another model
             got = _Weights(None, "untrained_unreadable", got.path,
                            tr("warn_unreadable", lang, path=got.path, error=_describe(exc)))
+    assert got.problem is not None  # weights that are not there always say why
     warn(got.problem)
     return LoadedModel(untrained(), False, got.path, got.status, display, weights_name)
 
