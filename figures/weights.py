@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from deck.shared.files import cache_root, write_atomic
 from deck.shared.inputs import note_input
@@ -30,6 +30,9 @@ from deck.shared.inputs import note_input
 from .labels import pretty_model_name, resolve_lang, tr
 from .output import warn
 from .palette import MUTED, WARNING, WHITE
+
+if TYPE_CHECKING:
+    from deck.settings import Settings
 
 UNTRAINED_SEED = 0
 
@@ -121,11 +124,7 @@ def _build_untrained(name: str, seed: int = UNTRAINED_SEED, **config):
         return torchvision.models.get_model(name, weights=None, **config)
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip() not in ("", "0")
-
-
-def download_setting(settings: Any = None) -> str:
+def download_setting(settings: Settings | None = None) -> str:
     """When a missing pretrained weights file is downloaded: ``"never"`` (``--offline``),
     ``"now"`` (``--refresh-weights``: this process tries each file once, whenever it last tried) or
     ``"hourly"`` (at most once an hour after a failed attempt).
@@ -137,8 +136,7 @@ def download_setting(settings: Any = None) -> str:
         from deck.settings import current
 
         settings = current()
-    offline_, refresh = bool(getattr(settings, "offline", False)), bool(getattr(settings, "refresh_weights", False))
-    return "never" if offline_ else "now" if refresh else "hourly"
+    return "never" if settings.offline else "now" if settings.refresh_weights else "hourly"
 
 
 def offline() -> bool:
