@@ -209,12 +209,12 @@ from deck.execute.cache import Cache
 from deck.shared.files import cache_root
 from deck.render.assets import font_css
 from deck.render.documents import render_slides, slide_print_html
-from deck.render import pdf
+from deck.render import pdf, slide_pdfs
 root = Path({str(work)!r})
 deck = parse_file(root / "slides_src" / "{FLAGSHIP}.md", root)
 execute(deck, cache=Cache(cache_root(root)), project_root=root)
 slides = render_slides(deck, root, cache_root(root))
-pdfs = pdf.SlidePdfs(font_css())
+pdfs = slide_pdfs.SlidePdfs(font_css())
 pdf.render_slide(pdfs.job(1, slide_print_html(deck, slides[0]), 1))  # fonts loaded
 figures = [s for s in slides if "<svg" in s.html and "figure" in s.html]
 html = "".join(s.html for s in figures)

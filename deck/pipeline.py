@@ -172,7 +172,7 @@ def version_of(deck: Deck, variant: Variant) -> Deck:
 
 class _RenderWhileRunning(BuildObserver):
     """The pipelined build: a slide whose items have all run is rendered (the first version's) and
-    handed to the PDF helper process (pdf.SlidePdfs) when the next cell starts, so that its layout
+    handed to the PDF helper process (slide_pdfs.SlidePdfs) when the next cell starts, so that its layout
     overlaps the cells still to run. A slide that cannot be rendered yet is left to the final pass,
     which renders it (and reports its error in order)."""
 
@@ -278,7 +278,7 @@ def check_deck(deck: Deck, report: DeckReport, options: BuildOptions, start: flo
 
 
 class _Layout:
-    """What lays the slides out for one deck's build: the PDF helper process (pdf.SlidePdfs) when
+    """What lays the slides out for one deck's build: the PDF helper process (slide_pdfs.SlidePdfs) when
     pages are wanted, fed while cells run, and the renderer of the deck's versions."""
 
     def __init__(self, deck: Deck, options: BuildOptions, first: Variant, wanted: bool):
@@ -292,7 +292,8 @@ class _Layout:
         self.early: _RenderWhileRunning | None = None
         if wanted:
             from .render.assets import font_css
-            from .render.pdf import SlideCache, SlidePdfs
+            from .render.slide_cache import SlideCache
+            from .render.slide_pdfs import SlidePdfs
 
             self.pdfs = SlidePdfs(font_css(), SlideCache(self.cache.root) if options.cache else None)
             if first.pdf or options.check:
