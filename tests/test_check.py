@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers_for_tests import ROOT
+from helpers_for_tests import BUILD, ROOT
 
 from deck.pipeline import BuildOptions, build_deck
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-BUILD = [sys.executable, str(ROOT / "build.py")]
 
 
 def check(path: Path, root: Path, layout: bool = False):

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from helpers_for_tests import BUILD
 
 from deck.claims.coverage import numbers_in
 from deck.pipeline import BuildOptions, build_deck
-
-ROOT = Path(__file__).resolve().parents[1]
-BUILD = [sys.executable, str(ROOT / "build.py")]
 
 DECK = """\
 ---

@@ -3,19 +3,14 @@ tolerance the written precision gives, units included (deck/claims/grammar.py, c
 from __future__ import annotations
 
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch.nn as nn
-from helpers_for_tests import run
+from helpers_for_tests import BUILD, run
 
 from deck.claims.compare import holds
 from deck.claims.grammar import read_value
 from deck.execute.cell_api import Quantity, approx, memory, nparams
-
-ROOT = Path(__file__).resolve().parents[1]
-BUILD = [sys.executable, str(ROOT / "build.py")]
 
 # 25,557,032 weights: ResNet-50's count, as torchvision's model card gives it; a real layer gives the kind
 RESNET50_WEIGHTS = 25_557_032

@@ -9,9 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers_for_tests import ROOT, run
-
-BUILD = [sys.executable, str(ROOT / "build.py")]
+from helpers_for_tests import BUILD, ROOT, run
 
 
 def comment_lines(deck, cell: int = 0) -> list[str]:

@@ -8,12 +8,11 @@ import re
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 import torch
 import torchvision
-from helpers_for_tests import html, run
+from helpers_for_tests import ROOT, html, run
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -31,7 +30,6 @@ from deck.execute.convnet_helpers import (
 )
 from deck.shared.locale import current_lang
 
-ROOT = Path(__file__).resolve().parents[1]
 IMAGE = (1, 3, 224, 224)
 
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 
 import pytest
-from helpers_for_tests import ROOT
+from helpers_for_tests import BUILD
 
 from deck.errors import SourceError
 from deck.source import parse_file
-
-BUILD = [sys.executable, str(ROOT / "build.py")]
 
 COURSE = """\
 # Course settings: every deck of slides_src/ starts from these

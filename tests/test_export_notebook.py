@@ -6,18 +6,17 @@ import copy
 import os
 import subprocess
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
+from helpers_for_tests import ROOT
 
 from deck.claims.compare import holds
 from deck.export import write_exports
 from deck.export.kernel import LINE_KEY
 from deck.pipeline import BuildOptions, build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "slides_src" / "recap2_convnets.md"
 
 

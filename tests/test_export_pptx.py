@@ -6,17 +6,16 @@ import io
 import shutil
 import subprocess
 import zipfile
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from helpers_for_tests import ROOT
 from pptx import Presentation
 from pptx.util import Pt
 
 from deck.export import write_exports
 from deck.pipeline import BuildOptions, build_deck
 
-ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "slides_src" / "recap2_convnets.md"
 
 

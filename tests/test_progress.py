@@ -13,12 +13,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from helpers_for_tests import ROOT
+from helpers_for_tests import BUILD, ROOT
 
 from deck.cli import progress
 from deck.cli.progress import TerminalProgress, deck_line, for_terminal, interactive
 
-BUILD = [sys.executable, str(ROOT / "build.py")]
 ESC = "\x1b"
 # a plain `python build.py` builds the course: the deck's four files and the index page
 SUMMARY = re.compile(r"built 1 deck: 3 slides, 4 pages, 2 cells in \d+\.\d s\n  -> build/t\.html\n  -> build/t\.pdf\n"

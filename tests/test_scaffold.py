@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
 import pytest
-from helpers_for_tests import ROOT
+from helpers_for_tests import BUILD
 
 from deck.cli import main
 from deck.cli.new_deck import TEMPLATE, ScaffoldError, check_name, scaffold
-
-BUILD = [sys.executable, str(ROOT / "build.py")]
 
 # Each element of the format (README's authoring guide) and a piece of source text that writes it.
 ELEMENTS = {

@@ -3,13 +3,11 @@ version's) and no exercise's answer appears on any later page, not even where th
 with the same layer (an answer shown two slides later is a leak, written by hand or computed)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from browser import page_for
+from helpers_for_tests import ROOT
 from test_answers import _appears, _build, computed_answers, html_text
 
-ROOT = Path(__file__).resolve().parents[1]
 FLAGSHIP = ROOT / "slides_src" / "recap2_convnets.md"
 
 BLANK_COLOURS = """() => {

@@ -6,16 +6,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import textwrap
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
-from helpers_for_tests import ROOT
+from helpers_for_tests import BUILD
 
-BUILD = [sys.executable, str(ROOT / "build.py")]
 TIMEOUT = 30.0
 
 
