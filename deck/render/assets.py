@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import base64
 import functools
+import io
 import mimetypes
 import re
+import warnings
 from pathlib import Path
 
 from ..errors import DeckError, Location, SourceError
-from ..shared.files import display_path
+from ..shared.files import display_path, read_regular
 
 PACKAGE = Path(__file__).resolve().parent
 THEMES = PACKAGE / "themes"
 RUNTIME = PACKAGE / "runtime"
+RASTER_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}  # what Pillow calls the raster types of IMAGE_TYPES
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
                ".svg": "image/svg+xml", ".webp": "image/webp"}
@@ -78,7 +81,51 @@ def image_uri(src: str, source_dir: Path, project_root: Path, location: Location
     if mime is None:
         raise SourceError(f"image {src!r}: unsupported type (use png, jpg, gif, svg or webp)", location)
     try:
-        data = target.read_bytes()
+        data = read_regular(target)
     except OSError as exc:
         raise SourceError(f"image {src!r} cannot be read: {exc.strerror or exc}", location) from None
+    problem = image_problem(data, mime)
+    if problem:  # WeasyPrint would leave it out of the PDF without a word, a browser show a broken icon
+        raise SourceError(f"image {src!r} cannot be drawn: {problem}", location)
     return data_uri(data, mime)
+
+
+@functools.lru_cache(maxsize=256)
+def image_problem(data: bytes, mime: str) -> str | None:
+    """Why an image file cannot be drawn (None when it can): an SVG that is not a well-formed SVG
+    document or declares a DOCTYPE (entities: WeasyPrint refuses them), a raster file that is not
+    what its name says, truncated, or of more pixels than Pillow decodes (a decompression bomb)."""
+    if mime == "image/svg+xml":
+        return _svg_problem(data)
+    from PIL import Image, UnidentifiedImageError
+
+    expected = mime.removeprefix("image/").upper()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                if image.format not in RASTER_FORMATS:  # another format named .png is drawn all the same
+                    return f"it is not a {expected} file (it holds {image.format or 'something else'})"
+                image.load()  # decodes every pixel: a truncated file fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return (f"it has more pixels than an image may have ({Image.MAX_IMAGE_PIXELS:,}): scale it down")
+    except UnidentifiedImageError:
+        return f"it is not a {expected} file"
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders raise all of these
+        return f"the {expected} file is damaged ({exc})"
+    return None
+
+
+def _svg_problem(data: bytes) -> str | None:
+    import xml.etree.ElementTree as ET
+
+    head = data[:4096].lower()
+    if b"<!doctype" in head or b"<!entity" in data.lower():
+        return "the SVG declares a DOCTYPE or entities (remove them: a slide's SVG needs neither)"
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        return f"the SVG is not well-formed XML ({exc})"
+    if root.tag.rsplit("}", 1)[-1] != "svg":
+        return "the file is XML but not an SVG document (its root element is not <svg>)"
+    return None

@@ -30,6 +30,8 @@ from .math import render_math
 from .page_fit import code_sizes
 from .steps import answer_marks
 
+REFUSED_SCHEMES = ("javascript:", "vbscript:", "file:", "data:")  # links that run code or carry a file
+
 
 @dataclass
 class SlideContext:
@@ -143,7 +145,10 @@ class SlideRenderer(RendererHTML):
     def link_open(self, tokens, idx, options, env) -> str:
         tok = tokens[idx]
         href = tok.attrGet("href") or ""
-        if not validateLink(href):  # markdown-it's own rule: no javascript:, vbscript:, file: or data: links
+        # markdown-it's own rule lets `data:image/png;…` through; a browser ignores tabs, newlines and
+        # controls inside a URL, so the scheme is read without them
+        scheme = re.sub(r"[\x00-\x20\x7f]", "", unquote(href)).lower()
+        if not validateLink(href) or scheme.startswith(REFUSED_SCHEMES):
             raise SourceError(f"link {unquote(href)!r}: javascript:, vbscript:, file: and data: links are refused "
                               "(a deck links to the web, or to nothing)", env["slide"].location(tok))
         return super().renderToken(tokens, idx, options, env)

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import secrets
+import stat
 from pathlib import Path
 from typing import Callable
 
@@ -175,3 +176,31 @@ def display_path(path: Path | str) -> str:
         except (ValueError, OSError):
             pass
     return str(path)
+
+
+class NotRegularFile(OSError):
+    """A path that names a folder, a FIFO, a socket or a device: deck reads regular files only."""
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of `path`, a regular file: a FIFO is never waited on (opened without blocking, then
+    its kind checked on the open descriptor, so a file swapped for a FIFO after a check is caught too),
+    and a device is never read without end. Raises NotRegularFile, or the OSError of the read."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
+                "a socket" if stat.S_ISSOCK(mode) else "a device"
+            raise NotRegularFile(errno.EINVAL, f"not a regular file but {kind}", str(path))
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
+
+
+def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
+    """(1-based line, description) of the first byte of `data` that is not UTF-8 (`exc` its error)."""
+    line = data[:exc.start].count(b"\n") + 1
+    return line, f"not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} ({exc.reason})"

@@ -38,7 +38,9 @@ def split_front_matter(source: str, path: Path) -> tuple[dict, str, int]:
     except RecursionError:
         raise SourceError("the front matter is nested too deeply", Location(path, 2)) from None
     except (ValueError, TypeError) as exc:  # e.g. a date that does not exist: 2024-13-45
-        raise SourceError(f"invalid value in the front matter: {exc}", Location(path, 2)) from None
+        key, line = _failing_key(text)
+        raise SourceError(f"invalid value in the front matter{f' ({key})' if key else ''}: {exc}",
+                          Location(path, 2 + line)) from None
     if not isinstance(meta, dict):
         raise SourceError("front matter must be a mapping of keys to values", Location(path, 2))
     return meta, source[match.end():], match.group(0).count("\n") + 1
@@ -60,6 +62,24 @@ def _load_bounded(text: str, path: Path):
         return loader.construct_document(node)
     finally:
         loader.dispose()
+
+
+def _failing_key(text: str) -> tuple[str | None, int]:
+    """The top-level key whose value YAML cannot construct (a date that does not exist), and the
+    0-based line of that value in `text`; (None, 0) when it cannot be told."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None, 0
+    for key, value in node.value if isinstance(node, yaml.MappingNode) else ():
+        loader = yaml.SafeLoader("")
+        try:
+            loader.construct_object(value, deep=True)
+        except (ValueError, TypeError, yaml.YAMLError):
+            return str(key.value), value.start_mark.line
+        finally:
+            loader.dispose()
+    return None, 0
 
 
 def _expanded_size(node, sizes: dict[int, int], open_nodes: set[int]) -> int | None:
@@ -162,7 +182,9 @@ def read_course(deck: Path, project_root: Path) -> CourseSettings:
         raise SourceError(f"invalid YAML in the course settings: {getattr(exc, 'problem', exc)}",
                           Location(path, 1 + (mark.line if mark else 0))) from None
     except (ValueError, TypeError) as exc:  # e.g. a date that does not exist
-        raise SourceError(f"invalid value in the course settings: {exc}", Location(path, 1)) from None
+        key, line = _failing_key(text)
+        raise SourceError(f"invalid value in the course settings{f' ({key})' if key else ''}: {exc}",
+                          Location(path, 1 + line)) from None
     if not isinstance(values, dict):
         raise SourceError("the course settings must be a mapping of front-matter keys to values", Location(path, 1))
     lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value} if node is not None else {}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DeckError, Location, SourceError
+from ..shared.files import not_utf8, read_regular
 from .front_matter import CourseSettings, split_front_matter
 
 # Private-use characters: never in real text, and not whitespace (Jinja's `{%-` strips \s).
@@ -114,7 +115,7 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
         raise SourceError(f"Jinja syntax error: {exc.message}",
                         _jinja_location(exc.filename, exc.lineno, path, files, loader)) from None
     except jinja2.TemplateNotFound as exc:
-        raise SourceError(f"included file not found: {exc.name}",
+        raise SourceError(exc.message if exc.message != exc.name else f"included file not found: {exc.name}",
                         _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
     except jinja2.UndefinedError as exc:
         where, macro = _undefined_location(exc, path, files, loader)
@@ -197,12 +198,17 @@ class _MarkingLoader:
         if template == self.MAIN:
             return self.main_source, str(self.path), lambda: True
         candidate = self._resolve(template)
-        try:
-            text = candidate.read_text(encoding="utf-8-sig")  # without a byte order mark, if any
-        except (OSError, UnicodeDecodeError) as exc:
-            import jinja2
+        import jinja2
 
-            raise jinja2.TemplateNotFound(template) from exc
+        try:  # a regular file only (a FIFO would block the build); without a byte order mark, if any
+            data = read_regular(candidate)
+            text = data.decode("utf-8-sig")
+        except OSError as exc:
+            raise jinja2.TemplateNotFound(template, f"included file {template} cannot be read: "
+                                                    f"{exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise jinja2.TemplateNotFound(template, f"included file {template} is "
+                                                    f"{not_utf8(data, exc)[1]}") from None
         if candidate not in self.files:
             self.files.append(candidate)
         self.real_paths[str(candidate)] = candidate
@@ -218,7 +224,7 @@ class _MarkingLoader:
             raise outside
         for base in (self.path.parent, self.root):
             candidate = (base / name).resolve()
-            if candidate.is_file():
+            if candidate.exists():  # a folder or a FIFO too: refused when read, not said missing
                 if not candidate.is_relative_to(self.root):
                     raise outside
                 return candidate
