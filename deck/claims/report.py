@@ -22,17 +22,23 @@ def as_json(reports) -> str:
     return json.dumps({"ok": ok, "decks": decks}, ensure_ascii=False, indent=2)
 
 
+def _escaped(text: str, property_value: bool = False) -> str:
+    """GitHub's workflow-command escaping: `%`, CR and LF everywhere; `:` and `,` in a property too
+    (they end it: `file=week,1:a.md` would name the file `week`)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
 def github_annotations(reports) -> str:
     """`::error file=...,line=...::message` lines that GitHub Actions shows on the diff."""
     lines = []
     for r in reports:
         for p in r.problems:
             rec = p.record()
-            where = f"file={rec['file']},line={rec['line']}" if rec["file"] else ""
+            where = f"file={_escaped(rec['file'], True)},line={rec['line']}," if rec["file"] else ""
             msg = p.message + (f" (written {rec['written']}, true {rec['true']})" if rec["written"] else "")
-            msg = msg.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
             title = f"slide {rec['slide']}" if rec["slide"] else "deck"
-            lines.append(f"::error {where},title={title}::{msg}")
+            lines.append(f"::error {where}title={title}::{_escaped(msg)}")
     return "\n".join(lines)
 
 

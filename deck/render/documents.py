@@ -9,6 +9,7 @@ from pathlib import Path
 from ..document import Deck, Slide
 from ..errors import DeckError
 from ..shared.locale import format_date
+from ..source.slides import shown_title
 from .assets import font_css, runtime_file, theme_css, theme_rules
 from .highlight import pygments_css
 from .html import RenderedSlide, render_slide
@@ -29,7 +30,7 @@ def render_slides(deck: Deck, project_root: Path, cache_dir: Path | None = None,
             if errors is None:
                 raise
             errors.append(err)
-            rendered.append(RenderedSlide(slide.index, slide.title, "", "", slide.steps, slide.kind))
+            rendered.append(RenderedSlide(slide.index, shown_title(slide), "", "", slide.steps, slide.kind))
     return rendered
 
 
@@ -39,7 +40,7 @@ def render_one(deck: Deck, slide: Slide, project_root: Path, cache_dir: Path | N
         html, notes = title_html(deck), ""
     else:
         html, notes = render_slide(deck, slide, project_root, cache_dir)
-    return RenderedSlide(slide.index, slide.title, html, notes, slide.steps, slide.kind)
+    return RenderedSlide(slide.index, shown_title(slide), html, notes, slide.steps, slide.kind)
 
 
 @functools.lru_cache(maxsize=1)

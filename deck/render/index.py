@@ -5,6 +5,7 @@ in the course's language: the output folder is ready to publish as a static site
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote  # a deck named `q#1` or `s%41` links to its own files
 
 from ..document import Deck
 from ..shared.locale import format_date
@@ -64,7 +65,7 @@ def index_html(decks: list[Listed]) -> str:
     labels = LABELS.get(lang, LABELS["en"])
     entries = [Entry(d.name, str(d.front_matter.get("title") or d.name), str(d.front_matter.get("subtitle") or ""),
                      format_date(d.front_matter.get("date"), lang) if d.front_matter.get("date") else "",
-                     [(labels[key], f"{d.name}{suffix}") for key, suffix in LINKS]) for d in decks]
+                     [(labels[key], quote(f"{d.name}{suffix}", safe="")) for key, suffix in LINKS]) for d in decks]
     meta = decks[0].front_matter if decks else {}
     name = next((str(d.front_matter["course"]) for d in decks if d.front_matter.get("course")), labels["course"])
     theme = meta.get("theme", "default")

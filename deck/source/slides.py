@@ -153,6 +153,24 @@ def make_expr(content: str, location: Location) -> InlineExpr:
     return InlineExpr(expr, location, claim)
 
 
+def shown_title(slide: Slide) -> str:
+    """The slide's title as the page shows it once its cells ran: an inline expression (`## Total
+    `{py} x + 1``) gives its value, not its code (the PDF bookmark and the HTML label read this);
+    an exercise's blank stays a blank, so that the bookmark does not give the answer away."""
+    tokens = slide.tokens
+    start = next((i for i, tok in enumerate(tokens) if tok.type == "heading_open"), None)
+    if start is None or start + 1 >= len(tokens) or tokens[start + 1].type != "inline":
+        return slide.title
+    parts = []
+    for child in tokens[start + 1].children or []:
+        expr = child.meta.get("expr") if child.type == "code_inline" else None
+        if expr is not None:
+            parts.append("…" if expr.claim is not None and is_blank(expr.claim) else expr.text)
+        elif child.type in ("text", "code_inline"):
+            parts.append(child.content)
+    return "".join(parts) or slide.title
+
+
 def _inline_text(tok) -> str:
     return "".join(c.content for c in (tok.children or []) if c.type in ("text", "code_inline")) or tok.content
 
