@@ -77,16 +77,24 @@ def strip_addresses(text: str) -> str:
 def rich_output(value, caption: str = "") -> Output | None:
     """An SVG or HTML output when the value knows how to draw itself (IPython's repr protocol)."""
     if hasattr(value, "_repr_svg_"):
-        svg = value._repr_svg_()
+        svg = _text_of(value._repr_svg_(), "its _repr_svg_ returned")
         if svg:
-            return Output("svg", svg, alt=caption or getattr(value, "alt", ""))
+            alt = caption or _text_of(getattr(value, "alt", ""), "its `alt` (the figure's description) is")
+            return Output("svg", svg, alt=alt)
     if type(value).__name__ == "Figure" and hasattr(value, "savefig"):
         return Output("svg", figure_svg(value), alt=caption)
     if hasattr(value, "_repr_html_"):
-        html = value._repr_html_()
+        html = _text_of(value._repr_html_(), "its _repr_html_ returned")
         if html:
             return Output("html", clean_html(html), alt=caption)
     return None
+
+
+def _text_of(value, what: str) -> str:
+    """`value` if it is text (or nothing); else a TypeError the cell is blamed for, at its line."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    raise TypeError(f"the value the cell shows cannot be drawn: {what} {type(value).__name__}, not text (str)")
 
 
 def figure_svg(fig) -> str:

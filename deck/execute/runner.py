@@ -139,6 +139,7 @@ class Executor:
                 self.evaluate_inline(item, self.problems)
         except (DeckError, Exception, SystemExit, KeyboardInterrupt) as exc:
             if isinstance(exc, Interrupted):
+                exc.location = item.location.on_slide(slide.index)  # type: ignore[attr-defined]  # said on exit
                 raise  # a real Ctrl-C stops the build
             err = exc if isinstance(exc, DeckError) else _escaped(item, exc)
             self._hook("on_error", item, err)

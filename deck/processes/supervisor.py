@@ -29,7 +29,7 @@ from typing import Callable
 from ..errors import EXIT_ERROR, CellError, DeckError, Location
 from ..observe import BuildObserver
 from ..shared.files import complete_publication, display_path
-from ..shared.signals import die_with_parent
+from ..shared.signals import die_with_parent, stopped_message
 from .exits import describe_status
 
 GRACE_SECONDS = float(os.environ.get("DECK_TIMEOUT_GRACE", "15"))  # after a cell's limit, before the kill
@@ -116,8 +116,8 @@ def _outcome(fn: Callable, hooks: list) -> tuple:
         return ("error", err)
     except SystemExit as exc:
         return ("exit", exc.code)
-    except KeyboardInterrupt:
-        return ("interrupted", None)
+    except KeyboardInterrupt as exc:  # Ctrl-C: the runner notes the cell it stopped
+        return ("interrupted", getattr(exc, "location", None))
     except BaseException:  # noqa: BLE001 - deck's own bug: said in full, never swallowed
         return ("bug", traceback.format_exc())
 
@@ -386,7 +386,9 @@ def supervised(main) -> int:
     if outcome is None:
         status = child.status or 0  # set: _watch returned, so the child has ended
         if os.WIFSIGNALED(status) and os.WTERMSIG(status) in forwarded and not child.stuck:
-            return 128 + os.WTERMSIG(status)  # stopped on request (Ctrl-C, SIGTERM): nothing to explain
+            # stopped on request (Ctrl-C, SIGTERM): said, with the cell that was running
+            print(f"error: {stopped_message(os.WTERMSIG(status), child.watchdog.location)}", file=sys.stderr)
+            return 128 + os.WTERMSIG(status)
         print(f"error: {child.death()}", file=sys.stderr)
         return EXIT_ERROR
     return _exit_code(outcome)
@@ -403,7 +405,8 @@ def _exit_code(outcome: tuple) -> int:
         print(f"error: {value}", file=sys.stderr)
         return EXIT_ERROR
     if kind == "interrupted":
-        return 130
+        print(f"error: {stopped_message(signal.SIGINT, value)}", file=sys.stderr)
+        return 128 + signal.SIGINT
     if kind == "error":
         print(f"error: {value}", file=sys.stderr)
         return value.exit_code

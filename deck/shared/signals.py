@@ -79,3 +79,13 @@ def uninterrupted() -> Iterator[None]:
             signal.signal(sig, handler)
         for number in dict.fromkeys(pending):
             os.kill(os.getpid(), number)
+
+
+def stopped_message(signum: int, location=None) -> str:
+    """What a build stopped by a signal (Ctrl-C, SIGTERM from a service manager or CI) says: which
+    signal, the cell that was running if one was, what was left, and its exit code (128 + signal)."""
+    name = signal.Signals(signum).name
+    how = " (Ctrl-C)" if signum == signal.SIGINT else ""
+    where = f" while the cell at {location} ran" if location else ""
+    return (f"stopped by {name}{how}{where}: the build did not finish; no output is left half-written "
+            f"and previous outputs are unchanged (exit code {128 + signum})")
