@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from ..errors import EXIT_ERROR, DeckError, exit_status
+from ..execute.process_guard import ProcessUnusable
 from ..options import DEFAULT_TIMEOUT
 from ..settings import Settings
 from ..shared.files import display_path
@@ -152,8 +153,8 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
     try:
         with display or contextlib.nullcontext():
             reports = build(options)
-    except DeckError as err:
-        print(f"error: {err}", file=sys.stderr)
+    except (DeckError, ProcessUnusable) as exc:
+        print(f"error: {getattr(exc, 'error', exc)}", file=sys.stderr)
         return EXIT_ERROR
     if args.fix:
         return fix_and_report(reports, options.project_root)

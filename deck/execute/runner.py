@@ -32,6 +32,7 @@ from ..options import DEFAULT_TIMEOUT
 from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
 from .limits import CellTimeout, Interrupted, time_limit
+from .process_guard import process_kept
 from .outputs import as_text, figure_svg, rich_output, short_text, strip_addresses
 from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 
@@ -133,10 +134,11 @@ class Executor:
     def run_item(self, slide: Slide, item: Cell | InlineExpr) -> bool:
         """Run one item; False if it failed (its error collected, or raised when not collecting)."""
         try:
-            if isinstance(item, Cell):
-                self._run_tracked(item, self.problems)
-            else:
-                self.evaluate_inline(item, self.problems)
+            with process_kept(item.location):  # a cell closing fd 1 or lowering RLIMIT_NOFILE: its error
+                if isinstance(item, Cell):
+                    self._run_tracked(item, self.problems)
+                else:
+                    self.evaluate_inline(item, self.problems)
         except (DeckError, Exception, SystemExit, KeyboardInterrupt) as exc:
             if isinstance(exc, Interrupted):
                 exc.location = item.location.on_slide(slide.index)  # type: ignore[attr-defined]  # said on exit
@@ -150,7 +152,8 @@ class Executor:
 
     def rerun_quietly(self, cell: Cell) -> None:
         """Run a cell again only for its effect on the namespace (rebuilding state); results dropped."""
-        self._run_tracked(cell, Problems(collect_errors=True))
+        with process_kept(cell.location, say=False):  # said when it first ran
+            self._run_tracked(cell, Problems(collect_errors=True))
 
     def _run_tracked(self, cell: Cell, problems: Problems) -> None:
         """Run a cell in the state a fresh run has, noting the project's modules it imports."""
