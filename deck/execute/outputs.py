@@ -1,6 +1,7 @@
 """How an executed value is shown on a slide (text, SVG or HTML), in the deck's language."""
 from __future__ import annotations
 
+import io
 import re
 
 from ..document import Output
@@ -36,6 +37,50 @@ def as_text(value, lang: str, in_code: bool = False) -> str:
         except TypeError:
             pass
     return strip_addresses(str(value))
+
+
+# What a cell's printed text may put on a slide. A slide shows a few dozen lines: a cell printing
+# megabytes made the PDF phase run for minutes and the HTML hundreds of MB. Past either cap the
+# text is cut, with a note saying how much the cell printed.
+MAX_OUTPUT_CHARS = 20_000
+MAX_OUTPUT_LINES = 200
+
+
+class PrintedText(io.StringIO):
+    """What a cell prints: the first MAX_OUTPUT_CHARS characters kept, the rest only counted (so
+    that printing 200 MB costs no memory)."""
+
+    def __init__(self):
+        super().__init__()
+        self.chars = 0
+        self.lines = 0
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"string argument expected, got '{type(text).__name__}'")
+        room = MAX_OUTPUT_CHARS - min(self.chars, MAX_OUTPUT_CHARS)
+        if room > 0:
+            super().write(text[:room])
+        self.chars += len(text)
+        self.lines += text.count("\n")
+        return len(text)
+
+
+def capped(text: str, lang: str, chars: int | None = None, lines: int | None = None) -> str:
+    """`text` as a slide shows it: past MAX_OUTPUT_LINES lines or MAX_OUTPUT_CHARS characters, its
+    start and a note saying how much there was (`chars`, `lines`: the whole, when `text` is a part)."""
+    chars = max(chars or 0, len(text))
+    lines = max(lines or 0, text.count("\n")) + (not text.endswith("\n"))
+    kept = text[:MAX_OUTPUT_CHARS].split("\n")[:MAX_OUTPUT_LINES]
+    shown = "\n".join(kept)
+    if len(shown) >= chars:
+        return text
+    total, first = format_number(chars, lang), format_number(len(kept), lang)
+    if lang == "fr":
+        note = f"[sortie coupée : la cellule a écrit {total} caractères ; seules les {first} premières lignes sont montrées]"
+    else:
+        note = f"[output cut: the cell printed {total} characters; only its first {first} lines are shown]"
+    return shown.rstrip("\n") + "\n…\n" + note
 
 
 ONE_LINE = 80  # a result comment or an inline value longer than this is summarised
@@ -79,7 +124,7 @@ def rich_output(value, caption: str = "") -> Output | None:
     if hasattr(value, "_repr_svg_"):
         svg = _text_of(value._repr_svg_(), "its _repr_svg_ returned")
         if svg:
-            alt = caption or _text_of(getattr(value, "alt", ""), "its `alt` (the figure's description) is")
+            alt = caption or _text_of(getattr(value, "alt", ""), "its `alt` (the figure's description) is", drawing=False)
             return Output("svg", svg, alt=alt)
     if type(value).__name__ == "Figure" and hasattr(value, "savefig"):
         return Output("svg", figure_svg(value), alt=caption)
@@ -90,9 +135,16 @@ def rich_output(value, caption: str = "") -> Output | None:
     return None
 
 
-def _text_of(value, what: str) -> str:
-    """`value` if it is text (or nothing); else a TypeError the cell is blamed for, at its line."""
+MAX_DRAWING_CHARS = 8_000_000  # an SVG figure or HTML table past this is refused (it cannot be cut)
+
+
+def _text_of(value, what: str, drawing: bool = True) -> str:
+    """`value` if it is text (or nothing), and not too big when it is a `drawing`; else an error the
+    cell is blamed for, at its line."""
     if value is None or isinstance(value, str):
+        if drawing and value and len(value) > MAX_DRAWING_CHARS:
+            raise ValueError(f"the value the cell shows is too big to draw: {what} {len(value):,} characters, "
+                             f"more than the {MAX_DRAWING_CHARS:,} a slide takes (draw fewer points, or a summary)")
         return value or ""
     raise TypeError(f"the value the cell shows cannot be drawn: {what} {type(value).__name__}, not text (str)")
 
@@ -106,7 +158,7 @@ def figure_svg(fig) -> str:
     from ..shared.svg import render_svg
 
     follow_deck(fig, resolve_lang(None))
-    svg = render_svg(fig)
+    svg = _text_of(render_svg(fig), "its SVG is")
     check_legible(fig, svg)
     return svg
 

@@ -33,7 +33,7 @@ from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
 from .limits import CellTimeout, Interrupted, time_limit
 from .process_guard import process_kept
-from .outputs import as_text, figure_svg, rich_output, short_text, strip_addresses
+from .outputs import PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
 from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
@@ -341,9 +341,9 @@ class Executor:
         if asis and isinstance(last_value, str):
             print(last_value, file=ran.stdout)
             last_value = None
-        if ran.stdout.getvalue():
-            cell.outputs.append(Output("markdown" if asis else "text",
-                                       strip_addresses(ran.stdout.getvalue().rstrip("\n"))))
+        if ran.stdout.getvalue():  # megabytes printed: cut, with a note
+            printed = capped(ran.stdout.getvalue().rstrip("\n"), self.lang, ran.stdout.chars, ran.stdout.lines)
+            cell.outputs.append(Output("markdown" if asis else "text", strip_addresses(printed)))
         if opts.raises:
             where = cell.option_lines.get("raises", cell.location)
             if verify_expected_error(opts.raises, raised, where, problems):
@@ -368,7 +368,7 @@ class Executor:
             # A hidden cell (echo: false) shows the figure or table it makes, not the text of its
             # last value: `torch.manual_seed(0)` at the end of a set-up cell is no slide content.
             if rich or (opts.echo and not _is_plot_artist(last_value)):
-                cell.outputs.append(rich or Output("text", as_text(last_value, self.lang)))
+                cell.outputs.append(rich or Output("text", capped(as_text(last_value, self.lang), self.lang)))
         elif opts.output == "comment":
             for v in values.values():
                 rich = rich_output(v, opts.caption)
@@ -384,7 +384,7 @@ class _Ran:
     values: dict[int, object] = field(default_factory=dict)  # 0-based line -> the value it showed
     last_value: object = None
     raised: Exception | None = None
-    stdout: io.StringIO = field(default_factory=io.StringIO)
+    stdout: PrintedText = field(default_factory=PrintedText)
     warnings: list = field(default_factory=list)
 
 
