@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tracemalloc
 
+import pytest
 from pypdf import PdfReader
 
 from deck.cli.main import main
@@ -19,6 +20,7 @@ def _deck(project, code: str, name: str):
     project.deck(FRONT + f"```{{python}}\n{code}\n```\n", name=name)
 
 
+@pytest.mark.slow
 def test_megabytes_printed_are_cut_with_a_note_in_the_html_and_the_pdf(project, capsys):
     _deck(project, f"import sys\nsys.stdout.write(('y' * 99 + '\\n') * {MEGABYTES * 10_000})", "big")
     _deck(project, "x = 1", "small")
