@@ -151,32 +151,67 @@ def main(argv: list[str] | None = None, hooks=()) -> int:
         options.hooks.append(display)
     start = time.perf_counter()
     try:
-        with display or contextlib.nullcontext():
+        with display or contextlib.nullcontext(), stdout_kept_for_json(args.format == "json"):
             reports = build(options)
     except (DeckError, ProcessUnusable) as exc:
         print(f"error: {getattr(exc, 'error', exc)}", file=sys.stderr)
         return EXIT_ERROR
     if args.fix:
-        return fix_and_report(reports, options.project_root)
+        return fix_and_report(reports, options.project_root, args.format)
     report_problems(reports, args.format, list_claims=args.verbose and options.check)
     print(summary(reports, time.perf_counter() - start, options.check),
           file=sys.stderr if args.format == "json" else sys.stdout)
     return exit_status([p for r in reports for p in r.problems])
 
 
-def fix_and_report(reports, project_root: Path) -> int:
+@contextlib.contextmanager
+def stdout_kept_for_json(json_report: bool):
+    """With `--format json`, standard output is the JSON report only: while decks build, file
+    descriptor 1 is standard error, so that what cells write to it (and the processes they start,
+    which inherit it) goes there; the JSON is printed once it is given back."""
+    if not json_report:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def fix_and_report(reports, project_root: Path, fmt: str = "text") -> int:
     """`--fix`: the false values rewritten in the sources (the diff shown), what could not be fixed
-    said; the exit status of what is left."""
+    said; the exit status of what is left. With `--format json`, the diff and the count go to
+    standard error and standard output holds the JSON report of what is left."""
     from ..claims.fix import fix_sources
 
     diff, fixed, unfixable = fix_sources(reports, project_root)
-    sys.stdout.write(diff)
+    said = sys.stderr if fmt == "json" else sys.stdout
+    said.write(diff)
     print(f"fixed {fixed} false value{'s' * (fixed != 1)}" +
-          (f"; {len(unfixable)} could not be fixed automatically" if unfixable else ""))
+          (f"; {len(unfixable)} could not be fixed automatically" if unfixable else ""), file=said)
     others = [p for r in reports for p in r.problems if p.kind != "claim"]  # --fix mends numbers only
     for p in [*unfixable, *others]:
         print(f"error: {p}", file=sys.stderr)
+    if fmt == "json":
+        from ..claims.report import as_json
+
+        print(as_json(_left(reports, [*unfixable, *others])))
     return exit_status([*unfixable, *others])
+
+
+def _left(reports, left: list) -> list:
+    """The reports with only the problems `--fix` left (a refusal stands for the claim it refuses)."""
+    def key(p):
+        return (str(p.location), getattr(p, "written", None), p.kind)
+
+    owner = {key(p): i for i, r in enumerate(reports) for p in r.problems}
+    return [dataclasses.replace(r, problems=[p for p in left if owner.get(key(p)) == i])
+            for i, r in enumerate(reports)]
 
 
 def _settings(args) -> Settings:
