@@ -289,7 +289,8 @@ class ChangeFeed:
 
     def _new(self, path: str) -> bool:
         mtime = _mtime(path)
-        if mtime is None:  # deleted: always news
+        if mtime is None:  # deleted: always news, and its time forgotten: moved back (`mv` keeps the
+            self.seen.pop(path, None)  # time it had) it is news again, however many times
             return True
         if self.seen.get(path) == mtime:
             return False
