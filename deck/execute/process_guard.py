@@ -14,6 +14,7 @@ from typing import Iterator
 
 from ..errors import CellError, Location
 
+
 class ProcessUnusable(BaseException):
     """A cell left the process unable to go on (a hard limit it cannot raise again): not a cell error
     the build collects and goes on after, but its end, said by the command line (`error`)."""

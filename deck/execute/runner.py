@@ -32,8 +32,8 @@ from ..options import DEFAULT_TIMEOUT
 from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
 from .limits import CellTimeout, Interrupted, time_limit
-from .process_guard import process_kept
 from .outputs import PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
+from .process_guard import process_kept
 from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")

@@ -115,7 +115,7 @@ def render(source: str, path: Path, project_root: Path, context: dict | None = N
         raise SourceError(f"Jinja syntax error: {exc.message}",
                         _jinja_location(exc.filename, exc.lineno, path, files, loader)) from None
     except jinja2.TemplateNotFound as exc:
-        raise SourceError(exc.message if exc.message != exc.name else f"included file not found: {exc.name}",
+        raise SourceError(exc.message or "" if exc.message != exc.name else f"included file not found: {exc.name}",
                         _traceback_location(exc, path, files, loader) or Location(path, body_line)) from None
     except jinja2.UndefinedError as exc:
         where, macro = _undefined_location(exc, path, files, loader)
