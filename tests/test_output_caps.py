@@ -76,3 +76,11 @@ def test_a_figure_too_big_to_draw_is_a_located_cell_error(project, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: slides_src/t.md:7 (slide 2): cell raised ValueError: the value the cell shows is "
                           "too big to draw"), err
+
+
+def test_the_readme_states_the_caps_the_code_applies():
+    from helpers_for_tests import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"the first {MAX_OUTPUT_LINES} lines or {MAX_OUTPUT_CHARS:,} characters" in readme
+    assert f"larger than {MAX_DRAWING_CHARS:,} characters" in readme
