@@ -53,6 +53,7 @@ def test_the_note_speaks_the_deck_s_language():
     assert capped("a\n" * (MAX_OUTPUT_LINES * 2), "fr").endswith(
         f"seules les {MAX_OUTPUT_LINES} premières lignes sont montrées]")
     assert capped("short\ntext", "en") == "short\ntext"
+    assert capped("42", "en", printed=len("42\n")) == "42"  # the newline print ends with is not a cut
 
 
 def test_printing_keeps_only_what_is_shown_in_memory():

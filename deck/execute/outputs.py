@@ -53,7 +53,6 @@ class PrintedText(io.StringIO):
     def __init__(self):
         super().__init__()
         self.chars = 0
-        self.lines = 0
 
     def write(self, text: str) -> int:
         if not isinstance(text, str):
@@ -62,20 +61,19 @@ class PrintedText(io.StringIO):
         if room > 0:
             super().write(text[:room])
         self.chars += len(text)
-        self.lines += text.count("\n")
         return len(text)
 
 
-def capped(text: str, lang: str, chars: int | None = None, lines: int | None = None) -> str:
+def capped(text: str, lang: str, printed: int | None = None) -> str:
     """`text` as a slide shows it: past MAX_OUTPUT_LINES lines or MAX_OUTPUT_CHARS characters, its
-    start and a note saying how much there was (`chars`, `lines`: the whole, when `text` is a part)."""
-    chars = max(chars or 0, len(text))
-    lines = max(lines or 0, text.count("\n")) + (not text.endswith("\n"))
+    start and a note saying how much there was (`printed`: the characters of the whole, when `text`
+    is what a PrintedText kept of it)."""
+    printed = len(text) if printed is None else printed
     kept = text[:MAX_OUTPUT_CHARS].split("\n")[:MAX_OUTPUT_LINES]
     shown = "\n".join(kept)
-    if len(shown) >= chars:
+    if len(shown) == len(text) and printed <= MAX_OUTPUT_CHARS:
         return text
-    total, first = format_number(chars, lang), format_number(len(kept), lang)
+    total, first = format_number(printed, lang), format_number(len(kept), lang)
     if lang == "fr":
         note = f"[sortie coupée : la cellule a écrit {total} caractères ; seules les {first} premières lignes sont montrées]"
     else:

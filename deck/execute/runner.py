@@ -342,7 +342,7 @@ class Executor:
             print(last_value, file=ran.stdout)
             last_value = None
         if ran.stdout.getvalue():  # megabytes printed: cut, with a note
-            printed = capped(ran.stdout.getvalue().rstrip("\n"), self.lang, ran.stdout.chars, ran.stdout.lines)
+            printed = capped(ran.stdout.getvalue().rstrip("\n"), self.lang, ran.stdout.chars)
             cell.outputs.append(Output("markdown" if asis else "text", strip_addresses(printed)))
         if opts.raises:
             where = cell.option_lines.get("raises", cell.location)
