@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .shared.files import display_path
+from .shared.files import display_path, read_regular
 
 EXIT_OK, EXIT_FALSE, EXIT_ERROR = 0, 1, 2  # all true; a false claim or an overflow; anything else
 
@@ -33,8 +33,8 @@ class Location:
         return Location(self.path, self.line, slide)
 
     def source_line(self) -> str | None:
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+        try:  # a regular file only: the line of an error about a FIFO must not wait on it
+            lines = read_regular(self.path).decode("utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             return None
         if 1 <= self.line <= len(lines):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,10 @@ def build(capsys, *args) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
-def release_fifo_later(fifo: Path, after: float = 8.0) -> threading.Thread:
+RELEASE_AFTER = 8.0  # seconds: a build that took this long waited on the FIFO
+
+
+def release_fifo_later(fifo: Path, after: float = RELEASE_AFTER) -> threading.Thread:
     """If a reader blocks on `fifo` (deck without its regular-file check), give it an end of file
     after `after` seconds so that the test fails instead of hanging."""
     def release():
@@ -71,7 +75,9 @@ def test_a_fifo_image_is_a_located_error_not_a_hang(project, capsys):
     fifo = project.root / "slides_src" / "f.png"
     os.mkfifo(fifo)
     release_fifo_later(fifo)
+    start = time.monotonic()
     code, err = build(capsys, "--html-only")
+    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
     assert code == EXIT_ERROR
     assert "error: slides_src/t.md:6 (slide 2): image 'f.png' cannot be read: not a regular file but a FIFO" in err
 
@@ -81,7 +87,9 @@ def test_a_fifo_include_is_a_located_error_not_a_hang(project, capsys):
     fifo = project.root / "slides_src" / "_part.md"
     os.mkfifo(fifo)
     release_fifo_later(fifo)
+    start = time.monotonic()
     code, err = build(capsys, "--html-only")
+    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
     assert code == EXIT_ERROR
     assert "error: slides_src/t.md:6: included file _part.md cannot be read: not a regular file but a FIFO" in err
 
@@ -90,7 +98,9 @@ def test_a_fifo_deck_source_is_a_located_error_not_a_hang(project, capsys):
     fifo = project.root / "slides_src" / "t.md"
     os.mkfifo(fifo)
     release_fifo_later(fifo)
+    start = time.monotonic()
     code, err = build(capsys, "--html-only")
+    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
     assert code == EXIT_ERROR
     assert "error: slides_src/t.md:1: cannot read the source: not a regular file but a FIFO" in err
 
@@ -171,3 +181,24 @@ def test_a_course_date_that_does_not_exist_is_reported_at_its_line_with_its_key(
     code, err = build(capsys, "--html-only")
     assert code == EXIT_ERROR
     assert err.startswith("error: slides_src/_course.yml:3: invalid value in the course settings (date): month")
+
+
+def test_invalid_utf8_in_the_course_settings_is_reported_at_its_line(project, capsys):
+    (project.root / "slides_src" / "_course.yml").write_bytes("author: A\nplace: caf\xe9\n".encode("latin-1"))
+    project.deck(FRONT + "# Hi\n")
+    code, err = build(capsys, "--html-only")
+    assert code == EXIT_ERROR
+    assert err.startswith("error: slides_src/_course.yml:2: cannot read the course settings: not UTF-8 text: "
+                          "byte 0xe9 on line 2")
+
+
+def test_a_fifo_course_file_is_a_located_error_not_a_hang(project, capsys):
+    fifo = project.root / "slides_src" / "_course.yml"
+    os.mkfifo(fifo)
+    release_fifo_later(fifo)
+    project.deck(FRONT + "# Hi\n")
+    start = time.monotonic()
+    code, err = build(capsys, "--html-only")
+    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
+    assert code == EXIT_ERROR
+    assert "error: slides_src/_course.yml:1: cannot read the course settings: not a regular file but a FIFO" in err

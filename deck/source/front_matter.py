@@ -9,6 +9,7 @@ import yaml
 
 from ..errors import Location, SourceError
 from ..options import FRONT_BY_NAME
+from ..shared.files import not_utf8, read_regular
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 
@@ -147,7 +148,7 @@ def find_course_file(deck: Path, project_root: Path) -> Path | None:
     folder = deck.resolve().parent
     while folder.is_relative_to(root):
         candidate = folder / COURSE_FILE
-        if candidate.is_file():
+        if candidate.exists():  # a FIFO or folder of that name too: refused when read, never skipped
             if not candidate.resolve().is_relative_to(root):
                 raise SourceError(f"{COURSE_FILE} leads outside the project", Location(candidate, 1))
             return candidate
@@ -166,9 +167,13 @@ def read_course(deck: Path, project_root: Path) -> CourseSettings:
     if path is None:
         return CourseSettings()
     try:
-        text = path.read_text(encoding="utf-8").removeprefix("\ufeff")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceError(f"cannot read the course settings: {exc}", Location(path, 1)) from None
+        data = read_regular(path)  # never a FIFO waited on
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except OSError as exc:
+        raise SourceError(f"cannot read the course settings: {exc.strerror or exc}", Location(path, 1)) from None
+    except UnicodeDecodeError as exc:
+        line, what = not_utf8(data, exc)
+        raise SourceError(f"cannot read the course settings: {what}", Location(path, line)) from None
     if len(text) > MAX_FRONT_MATTER_CHARS:
         raise SourceError(f"the course settings are too long ({len(text):,} characters; at most "
                           f"{MAX_FRONT_MATTER_CHARS:,})", Location(path, 1))
