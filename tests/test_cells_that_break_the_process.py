@@ -22,7 +22,9 @@ SVG = "<svg xmlns='http://www.w3.org/2000/svg' width='4' height='4'/>"
      "its `alt` (the figure's description) is int, not text (str)"),
     ("class H:\n    def _repr_html_(self):\n        return ['<b>x</b>']\nH()",
      "its _repr_html_ returned list, not text (str)"),
-], ids=["svg bytes", "alt int", "html list"])
+    ("class T:\n    def _deck_text_(self, in_code=False):\n        return 42\nT()",
+     "its _deck_text_ returned int, not text (str)"),
+], ids=["svg bytes", "alt int", "html list", "deck text int"])
 def test_a_value_that_cannot_be_drawn_is_a_located_cell_error(project, capsys, body, why):
     project.deck(FRONT + f"```{{python}}\n{body}\n```\n")
     assert main(["--html-only"]) == EXIT_ERROR
@@ -51,7 +53,7 @@ def test_a_cell_lowering_the_open_file_limit_is_a_located_error_and_the_check_go
                  "`{py} x + 1 => 3`\n")
     run = run_build(project, "--check")
     assert run.returncode == EXIT_ERROR, run.stderr
-    assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell changed the open-file limit "
+    assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell lowered the open-file limit "
                                  "(RLIMIT_NOFILE) to 3 (given back)"), run.stderr
     assert "claim is false: `x + 1` is 2, not 3" in run.stderr  # the check went on, able to open files
     assert "Traceback" not in run.stderr
@@ -62,6 +64,30 @@ def test_a_cell_lowering_the_hard_open_file_limit_stops_the_build_with_a_located
                  "x = 1\n```\n")
     run = run_build(project, "--check")
     assert run.returncode == EXIT_ERROR, run.stderr
-    assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell changed the open-file limit "
+    assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell lowered the open-file limit "
                                  "(RLIMIT_NOFILE) to 3"), run.stderr
     assert "Traceback" not in run.stderr and "bug in deck" not in run.stderr
+
+
+def test_a_cell_lowering_the_file_size_limit_is_a_located_error_and_outputs_are_written_whole(project):
+    project.deck(FRONT + "```{python}\nimport resource\nhard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]\n"
+                 "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, hard))\nx = 1\n```\n\n---\n\n# After\n\n"
+                 "`{py} x + 1 => 3`\n")
+    run = run_build(project, "--check")
+    assert run.returncode == EXIT_ERROR, run.stderr
+    assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell lowered the file-size limit "
+                                 "(RLIMIT_FSIZE) to 1,000 (given back)"), run.stderr
+    assert "claim is false: `x + 1` is 2, not 3" in run.stderr
+
+
+def test_a_cell_raising_its_soft_open_file_limit_is_no_problem(project, capsys):
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft // 2, hard))  # room for the cell to raise it
+        project.deck(FRONT + "```{python}\nimport resource\nhard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
+                     "resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))\n```\n")
+        assert main(["--html-only"]) == 0, capsys.readouterr().err
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -202,3 +202,24 @@ def test_a_fifo_course_file_is_a_located_error_not_a_hang(project, capsys):
     assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
     assert code == EXIT_ERROR
     assert "error: slides_src/_course.yml:1: cannot read the course settings: not a regular file but a FIFO" in err
+
+
+def test_a_huge_sparse_image_is_refused_without_being_read(project, capsys):
+    from deck.shared.files import MAX_INPUT_BYTES
+
+    project.deck(FRONT + "# Hi\n\n![a picture](huge.png)\n")
+    with open(project.root / "slides_src" / "huge.png", "wb") as fh:
+        fh.truncate(MAX_INPUT_BYTES * 64)  # sparse: no disk used, but reading it would fill memory
+    code, err = build(capsys, "--html-only")
+    assert code == EXIT_ERROR
+    assert err.startswith(f"error: slides_src/t.md:6 (slide 2): image 'huge.png' cannot be read: too large "
+                          f"({MAX_INPUT_BYTES * 64:,} bytes; at most {MAX_INPUT_BYTES:,})")
+
+
+def test_the_readme_states_the_input_size_cap():
+    from helpers_for_tests import ROOT
+
+    from deck.shared.files import MAX_INPUT_BYTES
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"of at most {MAX_INPUT_BYTES // 2**20} MiB" in readme

@@ -13,9 +13,10 @@ def as_text(value, lang: str, in_code: bool = False) -> str:
     """The text of a value, in the deck's language; `in_code`: as code writes numbers (a decimal point)."""
     if hasattr(value, "_deck_text_"):
         try:
-            return value._deck_text_(in_code=in_code)
+            text = value._deck_text_(in_code=in_code)
         except TypeError:  # a lecturer's own object with the older, argument-less protocol
-            return value._deck_text_()
+            text = value._deck_text_()
+        return _text_of(text, "its _deck_text_ returned", drawing=False)
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, (int, float)):

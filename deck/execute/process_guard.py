@@ -1,9 +1,9 @@
-"""What a cell must leave to the build process: its standard streams and its open-file limit.
+"""What a cell must leave to the build process: its standard streams and its resource limits.
 
 Cells run in the build's own process. A cell that closes file descriptors 1 and 2 (or points them
 elsewhere) would leave deck unable to print its messages and summary, and one that lowers
-RLIMIT_NOFILE unable to open the files it writes: both are given back as they were and the cell
-is a located error, instead of a crash of deck after it.
+RLIMIT_NOFILE unable to open the files it writes (RLIMIT_FSIZE, RLIMIT_AS...: the same kind): they
+are given back as they were and the cell is a located error, instead of a crash of deck after it.
 """
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ class ProcessUnusable(BaseException):
 
 
 HARD_LIMIT_LOST = "its hard limit cannot be raised again"
+# The limits deck needs as it found them: a cell lowering one would make deck fail after it (no file
+# opened, an output cut by SIGXFSZ, a MemoryError, SIGXCPU), blamed on deck.
+LIMITS = {resource.RLIMIT_NOFILE: "open-file limit (RLIMIT_NOFILE)", resource.RLIMIT_FSIZE: "file-size limit (RLIMIT_FSIZE)",
+          resource.RLIMIT_AS: "memory limit (RLIMIT_AS)", resource.RLIMIT_DATA: "data-size limit (RLIMIT_DATA)",
+          resource.RLIMIT_CPU: "CPU-time limit (RLIMIT_CPU)", resource.RLIMIT_NPROC: "process limit (RLIMIT_NPROC)",
+          resource.RLIMIT_STACK: "stack-size limit (RLIMIT_STACK)"}
 STREAMS = {0: "standard input", 1: "standard output", 2: "standard error"}
 _copies: dict[int, tuple[int, tuple | None]] = {}  # fd -> (a private copy of it, what it was a copy of)
 
@@ -50,20 +56,20 @@ def _keep_copies(now: dict[int, tuple | None]) -> None:
 
 @contextlib.contextmanager
 def process_kept(location: Location, say: bool = True) -> Iterator[None]:
-    """Around one cell or expression: its standard streams and open-file limit given back if it
-    changed them; then (with `say`) a CellError at `location` says what it did (unless it raised)."""
+    """Around one cell or expression: its standard streams and resource limits given back if it
+    changed (lowered) them; then (with `say`) a CellError at `location` says what it did (unless it raised)."""
     before = {fd: _identity(fd) for fd in STREAMS}
     _keep_copies(before)
-    limit = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limits = {which: resource.getrlimit(which) for which in LIMITS}
     done: list[str] = []
     try:
         yield
     finally:
-        done = _restore_streams(before) + _restore_limit(limit)
+        done = _restore_streams(before) + _restore_limits(limits)
     unusable = [d for d in done if HARD_LIMIT_LOST in d]
-    if unusable:  # deck cannot open the files it needs any more: the build stops here, said
-        raise ProcessUnusable(CellError(f"the cell {'; '.join(unusable)}: the build cannot go on (it cannot "
-                                        "open the files it needs); remove the setrlimit call", location))
+    if unusable:  # deck may not be able to open or write its files any more: the build stops here, said
+        raise ProcessUnusable(CellError(f"the cell {'; '.join(unusable)}: the build cannot go on; "
+                                        "remove the setrlimit call", location))
     if done and say:
         raise CellError(f"the cell {'; '.join(done)}: deck needs them to write its outputs and messages "
                         "(a cell must leave the process's streams and limits as it found them)", location)
@@ -81,16 +87,24 @@ def _restore_streams(before: dict[int, tuple | None]) -> list[str]:
     return said
 
 
-def _restore_limit(limit: tuple[int, int]) -> list[str]:
-    now = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if now == limit:
-        return []
-    try:
-        resource.setrlimit(resource.RLIMIT_NOFILE, limit)
-        back = "given back"
-    except (ValueError, OSError):  # a hard limit lowered cannot be raised again without privileges
-        soft = limit[0] if limit[0] <= now[1] or now[1] == resource.RLIM_INFINITY else now[1]
-        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, now[1]))
-        back = f"only {soft}: {HARD_LIMIT_LOST}" if soft < limit[0] else "given back"
-    shown = "unlimited" if now[0] == resource.RLIM_INFINITY else str(now[0])
-    return [f"changed the open-file limit (RLIMIT_NOFILE) to {shown} ({back})"]
+def _lower(now: int, before: int) -> bool:
+    infinity = resource.RLIM_INFINITY
+    return now != before and (before == infinity or (now != infinity and now < before))
+
+
+def _restore_limits(before: dict[int, tuple[int, int]]) -> list[str]:
+    """Each limit the cell lowered, set back (a raised one is harmless and left): what was done."""
+    said = []
+    for which, limit in before.items():
+        now = resource.getrlimit(which)
+        if not (_lower(now[0], limit[0]) or _lower(now[1], limit[1])):
+            continue
+        try:
+            resource.setrlimit(which, limit)
+            back = "given back"
+        except (ValueError, OSError):  # a hard limit lowered cannot be raised again without privileges
+            resource.setrlimit(which, (now[1], now[1]))
+            back = HARD_LIMIT_LOST
+        shown = "unlimited" if now[0] == resource.RLIM_INFINITY else f"{now[0]:,}"
+        said.append(f"lowered the {LIMITS[which]} to {shown} ({back})")
+    return said

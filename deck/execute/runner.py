@@ -347,7 +347,7 @@ class Executor:
         if opts.raises:
             where = cell.option_lines.get("raises", cell.location)
             if verify_expected_error(opts.raises, raised, where, problems):
-                cell.outputs.append(Output("error", f"{type(raised).__name__}: {raised}"))
+                cell.outputs.append(Output("error", capped(f"{type(raised).__name__}: {raised}", self.lang)))
         elif raised is not None:
             raise CellError(f"cell raised {type(raised).__name__}: {raised}{_meta_hint(raised, opts.meta)}",
                             _raise_location(cell, raised, filename), detail=_cell_traceback(raised, filename))

@@ -182,20 +182,30 @@ class NotRegularFile(OSError):
     """A path that names a folder, a FIFO, a socket or a device: deck reads regular files only."""
 
 
-def read_regular(path: Path) -> bytes:
-    """The bytes of `path`, a regular file: a FIFO is never waited on (opened without blocking, then
-    its kind checked on the open descriptor, so a file swapped for a FIFO after a check is caught too),
-    and a device is never read without end. Raises NotRegularFile, or the OSError of the read."""
+MAX_INPUT_BYTES = 64 * 1024 * 1024  # a source, an include or an image larger than this is refused
+
+
+def read_regular(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of `path`, a regular file of at most `limit` bytes: a FIFO is never waited on (opened
+    without blocking, then its kind checked on the open descriptor, so a file swapped for a FIFO after
+    a check is caught too), a device never read without end, a huge (or sparse) file never loaded.
+    Raises NotRegularFile, or the OSError of the read."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     try:
-        mode = os.fstat(fd).st_mode
+        info = os.fstat(fd)
+        mode = info.st_mode
         if not stat.S_ISREG(mode):
             kind = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else \
                 "a socket" if stat.S_ISSOCK(mode) else "a device"
             raise NotRegularFile(errno.EINVAL, f"not a regular file but {kind}", str(path))
+        if info.st_size > limit:
+            raise NotRegularFile(errno.EFBIG, f"too large ({info.st_size:,} bytes; at most {limit:,})", str(path))
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            return fh.read()
+            data = fh.read(limit + 1)  # a file that grows while read is not read without end
+        if len(data) > limit:
+            raise NotRegularFile(errno.EFBIG, f"too large (more than {limit:,} bytes)", str(path))
+        return data
     finally:
         os.close(fd)
 
