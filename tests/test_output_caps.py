@@ -71,12 +71,13 @@ def test_printing_keeps_only_what_is_shown_in_memory():
 
 
 def test_a_figure_too_big_to_draw_is_a_located_cell_error(project, capsys):
-    _deck(project, "class Big:\n    def _repr_svg_(self):\n        return \"<svg xmlns='http://www.w3.org/2000/svg'>\" + "
-                   f"'<g/>' * {MAX_DRAWING_CHARS // 4} + '</svg>'\nBig()", "t")
+    head, tail = "<svg xmlns='http://www.w3.org/2000/svg'>", "</svg>"
+    _deck(project, f"class Big:\n    def _repr_svg_(self):\n        return {head!r} + '<g/>' * {MAX_DRAWING_CHARS // 4} + "
+                   f"{tail!r}\nBig()", "t")
     assert main(["t", "--html-only"]) == EXIT_ERROR
     err = capsys.readouterr().err
-    assert err.startswith("error: slides_src/t.md:7 (slide 2): cell raised ValueError: the value the cell shows is "
-                          "too big to draw"), err
+    assert err.startswith("error: slides_src/t.md:7 (slide 2): the value the cell shows cannot be drawn: its "
+                          f"_repr_svg_ returned {MAX_DRAWING_CHARS + len(head + tail):,} characters, more than"), err
 
 
 def test_the_readme_states_the_caps_the_code_applies():

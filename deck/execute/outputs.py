@@ -137,15 +137,20 @@ def rich_output(value, caption: str = "") -> Output | None:
 MAX_DRAWING_CHARS = 8_000_000  # an SVG figure or HTML table past this is refused (it cannot be cut)
 
 
+class NotShowable(TypeError):
+    """A value whose own methods (`_repr_svg_`, `_repr_html_`, `alt`, `_deck_text_`) give what deck
+    cannot show: the cell's error, said without deck's traceback."""
+
+
 def _text_of(value, what: str, drawing: bool = True) -> str:
     """`value` if it is text (or nothing), and not too big when it is a `drawing`; else an error the
     cell is blamed for, at its line."""
     if value is None or isinstance(value, str):
         if drawing and value and len(value) > MAX_DRAWING_CHARS:
-            raise ValueError(f"the value the cell shows is too big to draw: {what} {len(value):,} characters, "
-                             f"more than the {MAX_DRAWING_CHARS:,} a slide takes (draw fewer points, or a summary)")
+            raise NotShowable(f"{what} {len(value):,} characters, more than the {MAX_DRAWING_CHARS:,} a slide "
+                              "takes (draw fewer points, or a summary)")
         return value or ""
-    raise TypeError(f"the value the cell shows cannot be drawn: {what} {type(value).__name__}, not text (str)")
+    raise NotShowable(f"{what} {type(value).__name__}, not text (str)")
 
 
 def figure_svg(fig) -> str:

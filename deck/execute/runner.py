@@ -32,7 +32,7 @@ from ..options import DEFAULT_TIMEOUT
 from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
 from .limits import CellTimeout, Interrupted, time_limit
-from .outputs import PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
+from .outputs import NotShowable, PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
 from .process_guard import process_kept
 from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
 
@@ -555,6 +555,8 @@ def _escaped(item: Cell | InlineExpr, exc: BaseException) -> CellError:
         what, where = f"inline expression `{item.expr}`", item.location
     if isinstance(exc, SystemExit):
         return CellError(f"{what} called exit (SystemExit: {exc.code}): a cell must not end the build", where, detail)
+    if isinstance(exc, NotShowable):  # deck's check of what the value gave: deck's frames say nothing
+        return CellError(f"the value the {what} shows cannot be drawn: {exc}", where)
     return CellError(f"{what} raised {type(exc).__name__}: {exc}", where, detail)
 
 
