@@ -14,13 +14,14 @@ from deck.errors import EXIT_FALSE
 from deck.render.index import LINKS, Listed, index_html
 
 
-def test_github_annotations_escape_the_file_property(project, capsys):
-    project.deck("---\ntitle: T\n---\n# S\nWe have `{py} 2 + 2 => 5` apples.\n", name="week,1:a")
+@pytest.mark.parametrize("name,escaped", [("week,1:a", "week%2C1%3Aa"), ("s%41", "s%2541")])
+def test_github_annotations_escape_the_file_property(project, capsys, name, escaped):
+    project.deck("---\ntitle: T\n---\n# S\nWe have `{py} 2 + 2 => 5` apples.\n", name=name)
     assert main(["--check", "--no-layout", "--format", "github"]) == EXIT_FALSE
     out = capsys.readouterr().out
     # `,` and `:` end a property: unescaped, GitHub would read the file as `slides_src/week`
-    assert ("::error file=slides_src/week%2C1%3Aa.md,line=5,title=slide 2::claim is false: `2 + 2` is 4, not 5 (written 5, true 4)"
-            in out.splitlines())
+    assert (f"::error file=slides_src/{escaped}.md,line=5,title=slide 2::claim is false: `2 + 2` is 4, not 5 "
+            "(written 5, true 4)" in out.splitlines())
 
 
 @pytest.mark.parametrize("name", ["q#1", "r?2", "s%41", "t u&v"])

@@ -38,7 +38,7 @@ def github_annotations(reports) -> str:
             where = f"file={_escaped(rec['file'], True)},line={rec['line']}," if rec["file"] else ""
             msg = p.message + (f" (written {rec['written']}, true {rec['true']})" if rec["written"] else "")
             title = f"slide {rec['slide']}" if rec["slide"] else "deck"
-            lines.append(f"::error {where}title={title}::{_escaped(msg)}")
+            lines.append(f"::error {where}title={_escaped(title, True)}::{_escaped(msg)}")
     return "\n".join(lines)
 
 
