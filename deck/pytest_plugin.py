@@ -99,9 +99,13 @@ def check_deck(path: Path, project_root: Path) -> list:
     """The problems `--check` finds in a deck, found in a separate process (under its supervisor)."""
     from deck.errors import DeckError, Location
     from deck.processes.child import Child
+    from deck.settings import KEY_ENV, current
 
     env = {**os.environ, "PYTHONHASHSEED": "0",
            "PYTHONPATH": os.pathsep.join(filter(None, [_DECK_HOME, os.environ.get("PYTHONPATH")]))}
+    given = current().cache_key  # taken out of this process's environment: the check must sign with it too
+    if given:
+        env[KEY_ENV] = given.decode("utf-8")
     with tempfile.TemporaryFile() as stderr:
         child = Child("deck.pytest_plugin:check_in_child", env=env, stderr=stderr)
         try:
