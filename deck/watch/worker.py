@@ -77,7 +77,7 @@ def _build_one(request: dict, conn) -> dict:
             conn.send(("progress", event, info))
 
     if request.get("clear_caches"):
-        _clear_caches()
+        clear_caches()
     path, cwd = Path(request["path"]), os.getcwd()
     options = BuildOptions(**request["options"], hooks=[ToServer()])
     try:
@@ -113,7 +113,7 @@ def _summary(report) -> dict:
             "cache_log": list(getattr(report, "cache_log", []))}
 
 
-def _clear_caches() -> None:
+def clear_caches() -> None:
     """Forget deck's in-memory caches of its own files (themes, runtime, templates changed)."""
     for name, module in list(sys.modules.items()):
         if name == "deck" or name.startswith("deck."):
