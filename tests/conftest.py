@@ -82,10 +82,20 @@ def _in_tmp_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """A deck's check (`python -m pytest` on slides_src/) builds the whole lecture: slow."""
+    """A deck's check (`python -m pytest` on slides_src/) builds the whole lecture: slow. The tests of
+    a module sharing a module-scoped fixture (a build of the flagship, say) run on one pytest-xdist
+    worker (`--dist loadgroup`): split between two, each worker would make the fixture again."""
     from deck.pytest_plugin import SlideItem
 
     for item in items:
         if isinstance(item, SlideItem):
             item.add_marker(pytest.mark.slow)
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        shared = info is not None and any(
+            definition.scope == "module" for name in info.names_closure
+            for definition in info.name2fixturedefs.get(name, ()))
+        if shared and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
