@@ -9,9 +9,6 @@ Each deck is checked in a process of its own, as `python build.py --check` does:
 from __future__ import annotations
 
 import os
-import pickle
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -19,7 +16,6 @@ import pytest
 
 # deck's own folder first: the subprocess runs this deck, whichever one is installed
 _DECK_HOME = str(Path(__file__).resolve().parents[1])
-_CHILD = "import sys; from deck.pytest_plugin import check_in_child; check_in_child(*sys.argv[1:])"
 
 
 def pytest_collect_file(file_path: Path, parent):
@@ -102,29 +98,40 @@ class DeckCheckFailure(Exception):
 def check_deck(path: Path, project_root: Path) -> list:
     """The problems `--check` finds in a deck, found in a separate process (under its supervisor)."""
     from deck.errors import DeckError, Location
-    from deck.processes.exits import describe_exit
+    from deck.processes.child import Child
+    from deck.settings import KEY_ENV, current
 
-    with tempfile.TemporaryDirectory(prefix="deck-check-") as tmp:
-        out = Path(tmp) / "problems.pickle"
-        env = {**os.environ, "PYTHONHASHSEED": "0",
-               "PYTHONPATH": os.pathsep.join(filter(None, [_DECK_HOME, os.environ.get("PYTHONPATH")]))}
-        run = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(project_root), str(out)],
-                             env=env, capture_output=True, text=True)
-        if out.is_file():
-            return pickle.loads(out.read_bytes())
-    return [DeckError(f"checking the deck stopped without a result ({describe_exit(run.returncode)})",
-                      Location(path, 1), detail=(run.stderr or run.stdout).strip())]
+    env = {**os.environ, "PYTHONHASHSEED": "0",
+           "PYTHONPATH": os.pathsep.join(filter(None, [_DECK_HOME, os.environ.get("PYTHONPATH")]))}
+    given = current().cache_key  # taken out of this process's environment: the check must sign with it too
+    if given:
+        env[KEY_ENV] = given.decode("utf-8")
+    with tempfile.TemporaryFile() as stderr:
+        child = Child("deck.pytest_plugin:check_in_child", env=env, stderr=stderr)
+        try:
+            child.channel.send((str(path), str(project_root)))
+            return child.channel.recv()
+        except (EOFError, OSError):
+            child.wait()
+            stderr.seek(0)
+            detail = stderr.read().decode("utf-8", "replace").strip()
+            return [DeckError(f"checking the deck stopped without a result ({child.ended()})",
+                              Location(path, 1), detail=detail)]
+        finally:
+            child.stop()
 
 
-def check_in_child(path: str, project_root: str, out: str) -> None:
+def check_in_child(channel) -> None:
     """The separate process: check the deck in a watched process (a cell that kills it is named),
-    then write its problems, pickled, to `out`."""
+    then send its problems back."""
     from deck.pipeline import BuildOptions, build_deck
     from deck.processes.supervisor import run_in_processes
+
+    path, project_root = channel.recv()
 
     def check(hooks):
         options = BuildOptions(project_root=Path(project_root), check=True, hooks=hooks)
         return build_deck(Path(path), options).problems
 
     [(kind, value)] = run_in_processes([check], 1)
-    Path(out).write_bytes(pickle.dumps(value if kind == "ok" else [value]))
+    channel.send(value if kind == "ok" else [value])

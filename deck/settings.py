@@ -12,8 +12,10 @@ import contextlib
 import dataclasses
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+KEY_ENV = "DECK_CACHE_KEY"  # the cache's signing key, given (CI): read once, then gone from os.environ
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,9 @@ class Settings:
     cache_dir: Path | None = None       # DECK_CACHE_DIR, else <project>/.deck_cache
     source_date_epoch: str = ""         # SOURCE_DATE_EPOCH: the PDF's date in reproducible builds
     display_base: Path | None = None    # the folder messages name paths from: where deck started
+    # DECK_CACHE_KEY: the key cache entries are signed with (else the per-user key file, see
+    # shared/store.py). Never printed (repr) and never in the environment cells see.
+    cache_key: bytes | None = field(default=None, repr=False)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
@@ -31,7 +36,8 @@ class Settings:
         flag = lambda name: environ.get(name, "").strip() not in ("", "0")  # noqa: E731
         read = cls(offline=flag("DECK_OFFLINE"), refresh_weights=flag("DECK_REFRESH_WEIGHTS"),
                    cache_dir=Path(cache).resolve() if cache else None,
-                   source_date_epoch=environ.get("SOURCE_DATE_EPOCH", ""), display_base=Path.cwd())
+                   source_date_epoch=environ.get("SOURCE_DATE_EPOCH", ""), display_base=Path.cwd(),
+                   cache_key=_given_key(environ))
         return dataclasses.replace(read, **overrides)
 
     def for_project(self, project_root: Path) -> Settings:
@@ -45,6 +51,22 @@ class Settings:
 
 
 _current: Settings | None = None
+_taken_key: str | None = None  # $DECK_CACHE_KEY, once taken out of this process's environment
+
+
+def _given_key(environ: Mapping[str, str]) -> bytes | None:
+    """The key the environment gives. Read from os.environ, it leaves it (a cell printing
+    `os.environ` cannot put it on a slide; children are handed it in their settings) and is
+    remembered for this process's later reads."""
+    global _taken_key
+    if environ is os.environ:
+        given = os.environ.pop(KEY_ENV, None)
+        if given:
+            _taken_key = given
+        value = _taken_key
+    else:
+        value = environ.get(KEY_ENV) or None
+    return value.encode("utf-8") if value else None
 
 
 def current() -> Settings:

@@ -29,6 +29,10 @@ os.environ["DECK_CACHE_DIR"] = str(_SESSION_TMP / "cache")
 # One thread per torch (and each build it starts): the workers already fill the cores, and OpenMP
 # threads spinning against each other made a training cell 10 times slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+# The hash seed `python build.py` fixes (it re-executes itself with it): pytest-xdist's workers start
+# with it too, so that a build forked from a worker (helpers_for_tests.run_build) prints what the
+# command prints. (The controller, or a `-n 0` run, keeps its own seed: its builds start the command.)
+os.environ["PYTHONHASHSEED"] = "0"
 # Pretrained weights are never downloaded by the suite (its download tests serve their own file)
 os.environ["DECK_OFFLINE"] = "1"
 
@@ -78,10 +82,20 @@ def _in_tmp_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """A deck's check (`python -m pytest` on slides_src/) builds the whole lecture: slow."""
+    """A deck's check (`python -m pytest` on slides_src/) builds the whole lecture: slow. The tests of
+    a module sharing a module-scoped fixture (a build of the flagship, say) run on one pytest-xdist
+    worker (`--dist loadgroup`): split between two, each worker would make the fixture again."""
     from deck.pytest_plugin import SlideItem
 
     for item in items:
         if isinstance(item, SlideItem):
             item.add_marker(pytest.mark.slow)
+            continue
+        info = getattr(item, "_fixtureinfo", None)
+        shared = info is not None and any(
+            definition.scope == "module" for name in info.names_closure
+            for definition in info.name2fixturedefs.get(name, ()))
+        if shared and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pikepdf
 import pytest
-from helpers_for_tests import ROOT
 from PIL import Image, ImageChops
 from pypdf import PdfReader
 
@@ -260,24 +258,6 @@ def test_merging_font_subsets_keeps_every_glyph():
                 for c_mine, c_part in zip(mine.components, glyph.components):
                     assert merged["glyf"][c_mine.glyphName].coordinates == part["glyf"][c_part.glyphName].coordinates
     assert merge_truetype([a, (subset("x")[0][:200], {3})]) is None  # not a font: no merge
-
-
-@pytest.mark.slow
-def test_same_pdf_from_another_checkout_with_slides_from_the_cache(tmp_path):
-    """Byte-identical whether the slides come from the cache or are rendered, and wherever the
-    project is: the deck's PDF depends on its sources only."""
-    env = {"PATH": "/usr/bin:/bin", "DECK_OFFLINE": "1", "HOME": str(tmp_path)}
-    outputs = []
-    for folder in ("a", "a", "elsewhere/b"):
-        root = tmp_path / folder
-        (root / "slides_src").mkdir(parents=True, exist_ok=True)
-        (root / "slides_src" / "t.md").write_text(DECK, encoding="utf-8")
-        run = subprocess.run([sys.executable, str(ROOT / "build.py"), "--root", str(root)], cwd=root,
-                             env={**env, "DECK_CACHE_DIR": str(root / "cache")}, capture_output=True, text=True)
-        assert run.returncode == 0, run.stderr
-        outputs.append((root / "build" / "t.pdf").read_bytes())
-    assert outputs[0] == outputs[1] == outputs[2]
-    assert str(tmp_path).encode() not in outputs[0]
 
 
 FIGURE_IN_A_COLUMN = """---

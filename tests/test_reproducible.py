@@ -1,13 +1,13 @@
 """Byte-identical builds: twice in a row, and from two different checkouts (paths)."""
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from helpers_for_tests import ROOT
+from test_pdf_slides import DECK
 
 SOURCE = """---
 title: Reproducible
@@ -34,37 +34,46 @@ notes
 """
 
 
-def build_in(folder: Path, env_extra: dict | None = None) -> tuple[bytes, bytes]:
+SLIDES_DECK = DECK
+
+
+def build_in(folder: Path, env_extra: dict | None = None, cache: Path | None = None) -> dict[str, bytes]:
+    """`python build.py` in a new interpreter (reproducibility is across processes), with a bare
+    environment: its own HOME (so its own cache key), no SOURCE_DATE_EPOCH unless given. Two decks:
+    the one above, and one of several slides in steps (its PDF is made of slide PDFs, cached or not)."""
     (folder / "slides_src").mkdir(parents=True, exist_ok=True)
     (folder / "slides_src" / "r.md").write_text(SOURCE, encoding="utf-8")
-    env = {**os.environ, "DECK_CACHE_DIR": str(folder / "cache"), **(env_extra or {})}
-    env.pop("SOURCE_DATE_EPOCH", None) if not env_extra else None
+    (folder / "slides_src" / "t.md").write_text(SLIDES_DECK, encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "DECK_OFFLINE": "1", "HOME": str(folder.parent / "home"),
+           "DECK_CACHE_DIR": str(cache or folder / "cache"), **(env_extra or {})}
     run = subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=folder, env=env,
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    out = folder / "build"
-    return (out / "r.html").read_bytes(), (out / "r.pdf").read_bytes()
+    return {p.name: p.read_bytes() for p in sorted((folder / "build").glob("[rt].*"))}
 
 
 @pytest.mark.slow
 def test_same_bytes_twice_and_from_another_checkout(tmp_path):
     first = build_in(tmp_path / "checkout-a")
-    second = build_in(tmp_path / "checkout-a")          # again, now from the cache
+    second = build_in(tmp_path / "checkout-a")          # again, now from the cache (cells, slide PDFs)
     other = build_in(tmp_path / "somewhere" / "else")   # another path, cold cache
+    assert {"r.html", "r.pdf", "t.html", "t.pdf", "r.ipynb", "r.pptx"} <= set(first)
     assert first == second == other
-    html, pdf = first
-    assert str(tmp_path).encode() not in html and str(tmp_path).encode() not in pdf
-    assert b"CreationDate" not in pdf
+    for data in first.values():
+        assert str(tmp_path).encode() not in data
+    assert b"CreationDate" not in first["r.pdf"]
 
 
 @pytest.mark.slow
 def test_source_date_epoch_is_honoured(tmp_path):
-    a = build_in(tmp_path / "a", {"SOURCE_DATE_EPOCH": "1700000000"})
-    b = build_in(tmp_path / "b", {"SOURCE_DATE_EPOCH": "1700000000"})
-    assert a == b
     import io
 
     from pypdf import PdfReader
 
-    assert PdfReader(io.BytesIO(a[1])).metadata["/CreationDate"].startswith("D:20231114221320")
-    assert "/CreationDate" not in PdfReader(io.BytesIO(build_in(tmp_path / "c")[1])).metadata
+    dated = {"SOURCE_DATE_EPOCH": "1700000000"}
+    a = build_in(tmp_path / "a", dated)
+    b = build_in(tmp_path / "b", dated, cache=tmp_path / "a" / "cache")  # from a's cache, elsewhere
+    assert a == b
+    assert PdfReader(io.BytesIO(a["r.pdf"])).metadata["/CreationDate"].startswith("D:20231114221320")
+    undated = build_in(tmp_path / "c", cache=tmp_path / "a" / "cache")
+    assert "/CreationDate" not in PdfReader(io.BytesIO(undated["r.pdf"])).metadata

@@ -49,3 +49,27 @@ def test_offline_flag_leaves_the_environment_alone(project, monkeypatch):
     project.deck("---\ntitle: T\nlang: en\n---\n\n# A\n\n`{py} 1 + 1 => 2`\n")
     assert main(["--check", "--no-layout", "--offline", "--root", str(project.root)]) == 0
     assert "DECK_OFFLINE" not in os.environ
+
+
+def test_the_cache_key_is_a_setting_read_once_and_never_shown(monkeypatch):
+    import deck.settings as settings_module
+
+    monkeypatch.setattr(settings_module, "_taken_key", None)
+    monkeypatch.setenv("DECK_CACHE_KEY", "k3y-from-ci")
+    first = Settings.from_environment()
+    assert first.cache_key == b"k3y-from-ci"
+    assert "DECK_CACHE_KEY" not in os.environ  # cells (and their subprocesses) never see it
+    assert "k3y-from-ci" not in repr(first)
+    assert Settings.from_environment().cache_key == b"k3y-from-ci"  # later reads in this process agree
+    assert Settings.from_environment({}).cache_key is None  # an environment given as a value is only read
+
+
+def test_entries_are_signed_with_the_builds_key(tmp_path):
+    from deck.settings import building
+    from deck.shared.store import Store
+
+    with building(Settings(cache_key=b"one")):
+        Store(tmp_path).put("items", "ab" * 32, b"payload")
+        assert Store(tmp_path).get("items", "ab" * 32) == b"payload"
+    with building(Settings(cache_key=b"another")):
+        assert Store(tmp_path).get("items", "ab" * 32) is None  # not a holder of the key that wrote it

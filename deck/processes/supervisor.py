@@ -32,7 +32,12 @@ from ..shared.files import complete_publication, display_path
 from ..shared.signals import die_with_parent, stopped_message
 from .exits import describe_status
 
-GRACE_SECONDS = float(os.environ.get("DECK_TIMEOUT_GRACE", "15"))  # after a cell's limit, before the kill
+
+def grace_seconds() -> float:
+    """After a cell's limit, how long before its process is killed (`$DECK_TIMEOUT_GRACE`, read when a
+    watch starts: the tests shorten it)."""
+    return float(os.environ.get("DECK_TIMEOUT_GRACE", "15"))
+
 BUG = "deck stopped on an unexpected error: this is a bug in deck, please report it with what follows"
 
 
@@ -79,13 +84,14 @@ class Watchdog:
 
     def __init__(self):
         self.current: tuple[Location, float | None, float] | None = None  # (location, limit, started)
+        self.grace = grace_seconds()
 
     def heard(self, kind: str, where: Location | None = None, limit: float | None = None) -> None:
         self.current = (where, limit, time.monotonic()) if kind == "start" and where else None
 
     def overdue(self) -> bool:
         return bool(self.current and self.current[1]
-                    and time.monotonic() - self.current[2] > self.current[1] + GRACE_SECONDS)
+                    and time.monotonic() - self.current[2] > self.current[1] + self.grace)
 
     @property
     def location(self) -> Location | None:

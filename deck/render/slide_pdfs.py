@@ -2,17 +2,13 @@
 cells still run, and by this process for what is left at the end (see pdf.py for the layout)."""
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
-import signal
-import struct
-import subprocess
-import sys
 import threading
 from collections import deque
 from pathlib import Path
 
+from ..processes.child import Channel, Child
 from .pdf import (
     _STYLES,
     BATCH,
@@ -30,30 +26,13 @@ from .slide_cache import SlideCache
 
 
 # --- the helper process --------------------------------------------------------------------------
-def _send(stream, message) -> None:
-    blob = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(struct.pack("<Q", len(blob)) + blob)
-    stream.flush()
-
-
-def _receive(stream):
-    head = stream.read(8)
-    if len(head) < 8:
-        raise EOFError
-    blob = stream.read(struct.unpack("<Q", head)[0])
-    return pickle.loads(blob)
-
-
-def _helper_main() -> None:
-    """The helper process: renders the jobs it is sent, one at a time, until its input closes. It
-    stops quietly when the build goes away or a slide fails: the build then renders what it had not
-    got back itself (and reports a failure with its own traceback)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build decides when to stop
-    out = os.fdopen(os.dup(1), "wb")
-    os.dup2(2, 1)  # stray prints (from C libraries too) go to stderr, never into the results pipe
-    source = sys.stdin.buffer
+def _helper_main(channel: Channel) -> None:
+    """The helper process (started by `deck.processes.child`): renders the jobs it is sent, one batch
+    at a time, until its input closes. It stops quietly when the build goes away or a slide fails:
+    the build then renders what it had not got back itself (and reports a failure with its own
+    traceback)."""
     try:
-        css, root, secret = _receive(source)
+        css, root, secret = channel.recv()
         if secret is not None:  # the build's key: this process has no $DECK_CACHE_KEY left to read
             from ..shared.store import use_key
 
@@ -61,12 +40,12 @@ def _helper_main() -> None:
         cache = SlideCache(Path(root)) if root else None
         _styles(register_css(css))  # WeasyPrint imported and the fonts loaded while the cells run
         while True:
-            jobs = _receive(source)  # slides of one layout group, laid out together
+            jobs = channel.recv()  # slides of one layout group, laid out together
             results = render_together(jobs)
             if cache is not None:  # kept even if the build stops before it collects these slides
                 for job, result in zip(jobs, results):
                     cache.store_result(job, result)
-            _send(out, results)
+            channel.send(results)
     except (EOFError, OSError):
         return
     except Exception:
@@ -81,12 +60,9 @@ class _Helper:
     meanwhile (`take_back`); if the helper dies, this process renders what it had not finished."""
 
     def __init__(self, css: str, cache: SlideCache | None):
-        package_parent = str(Path(__file__).resolve().parents[2])
-        code = (f"import sys; sys.path.insert(0, {package_parent!r}); "
-                "from deck.render.slide_pdfs import _helper_main; _helper_main()")
-        self.process = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        _send(self.process.stdin, (css, str(cache.root.parent) if cache is not None else None,
-                                   cache.store.secret if cache is not None else None))
+        self.child = Child("deck.render.slide_pdfs:_helper_main")
+        self.child.channel.send((css, str(cache.root.parent) if cache is not None else None,
+                                 cache.store.secret if cache is not None else None))
         self.queue: deque[SlideJob] = deque()
         self.results: dict[str, SlidePdf] = {}
         self.dead = False
@@ -126,8 +102,8 @@ class _Helper:
                     jobs = batches(front)[0]
                     taken = {id(j) for j in jobs}
                     self.queue.extendleft(reversed([j for j in front if id(j) not in taken]))
-                _send(self.process.stdin, jobs)
-                results = _receive(self.process.stdout)
+                self.child.channel.send(jobs)
+                results = self.child.channel.recv()
                 with self.changed:
                     self.results.update({job.key: result for job, result in zip(jobs, results)})
                     self.changed.notify_all()
@@ -138,19 +114,12 @@ class _Helper:
             self.changed.notify_all()
 
     def close(self) -> None:
-        assert self.process.stdin is not None and self.process.stdout is not None  # both opened as pipes
         with self.changed:
             self.dead = True
             self.queue.clear()
             self.changed.notify_all()
-        with contextlib.suppress(OSError):
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=2)
-        except subprocess.TimeoutExpired:  # a build that stopped early: its slide is not worth waiting for
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
+        # a build that stopped early: the slide the helper is on is not worth waiting long for
+        self.child.stop(grace=2.0)
         self.thread.join(timeout=5)
 
 

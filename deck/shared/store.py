@@ -30,10 +30,11 @@ import threading
 import time
 from pathlib import Path
 
+from .. import settings
+from ..settings import KEY_ENV
 from .files import write_atomic
 
 MAGIC = b"deck-cache 1 "
-KEY_ENV = "DECK_CACHE_KEY"
 SIZE_ENV = "DECK_CACHE_SIZE"
 DEFAULT_SIZE_MB = 2048
 KEY_BYTES = 32
@@ -58,13 +59,15 @@ def key_file() -> Path:
 
 
 def signing_key() -> bytes:
-    """The key entries are signed with: read once per process (then kept; `$DECK_CACHE_KEY` leaves the
-    environment, so that a cell printing `os.environ` cannot put it on a slide)."""
+    """The key entries are signed with: the build's settings give it (`$DECK_CACHE_KEY`, read once
+    at the edge), else the per-user key file, read once per process."""
+    given = settings.current().cache_key
+    if given:
+        return given
     global _key
     with _lock:
         if _key is None:
-            given = os.environ.pop(KEY_ENV, None)
-            _key = given.encode("utf-8") if given else _key_from_file(key_file())
+            _key = _key_from_file(key_file())
         return _key
 
 

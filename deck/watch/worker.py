@@ -1,25 +1,26 @@
 """The --watch worker: a long-lived process that builds decks with warm imports and caches."""
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
 import sys
 import traceback
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
-from ..processes.exits import describe_exit
+from ..processes.child import Channel, Child
 
 
 class WorkerDied(Exception):
     """The build process ended while building; the message says which deck and how it ended."""
 
 
-def worker_main(conn, preload_pdf: bool) -> None:
-    """The child process: warm up, then build what the server asks, one deck at a time, forever."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's to handle
+def worker_main(conn: Channel) -> None:
+    """The child process (started by `deck.processes.child`, which leaves Ctrl-C to the server):
+    warm up, then build what the server asks, one deck at a time, forever."""
+    try:
+        preload_pdf = conn.recv()
+    except (EOFError, OSError):
+        return
     warm = False
     while True:
         try:
@@ -76,7 +77,7 @@ def _build_one(request: dict, conn) -> dict:
             conn.send(("progress", event, info))
 
     if request.get("clear_caches"):
-        _clear_caches()
+        clear_caches()
     path, cwd = Path(request["path"]), os.getcwd()
     options = BuildOptions(**request["options"], hooks=[ToServer()])
     try:
@@ -112,7 +113,7 @@ def _summary(report) -> dict:
             "cache_log": list(getattr(report, "cache_log", []))}
 
 
-def _clear_caches() -> None:
+def clear_caches() -> None:
     """Forget deck's in-memory caches of its own files (themes, runtime, templates changed)."""
     for name, module in list(sys.modules.items()):
         if name == "deck" or name.startswith("deck."):
@@ -127,39 +128,35 @@ class Worker:
     def __init__(self, preload_pdf: bool, on_start=None):
         self.preload_pdf = preload_pdf
         self.on_start = on_start  # called with the new worker's pid
-        self.context = multiprocessing.get_context("spawn")
-        self.process: Any = None   # the SpawnProcess while a worker runs
-        self.conn: Any = None      # its end of the pipe
+        self.child: Child | None = None
 
     def start(self) -> None:
-        parent, child = self.context.Pipe()
-        self.process = self.context.Process(target=worker_main, args=(child, self.preload_pdf),
-                                            name="deck-build-worker", daemon=True)
-        self.process.start()
-        child.close()
-        self.conn = parent
+        self.child = Child("deck.watch.worker:worker_main")
+        self.child.channel.send(self.preload_pdf)
         if self.on_start:
-            self.on_start(self.process.pid)
+            self.on_start(self.child.pid)
 
     def build(self, deck: str, request: dict, on_progress) -> dict:
         """Send one build; forward its progress events; return its result or raise WorkerDied."""
         from ..processes.supervisor import Watchdog
 
-        if self.process is None or not self.process.is_alive():
+        if self.child is None or not self.child.alive():
             self.start()
-        watchdog = Watchdog()
+        child = self.child
+        assert child is not None  # just started
+        conn, watchdog = child.channel, Watchdog()
         try:
-            self.conn.send(("build", request))
+            conn.send(("build", request))
             while True:
-                if self.conn.poll(0.05):
-                    message = self.conn.recv()
+                if conn.poll(0.05):
+                    message = conn.recv()
                     if message[0] == "result":
                         return message[1]
                     if message[0] == "progress":
                         on_progress(message[1], **message[2])
                     elif message[0] == "note":
                         watchdog.heard(*message[1:])
-                elif not self.process.is_alive() and not self.conn.poll(0):
+                elif not child.alive() and not conn.poll(0):
                     break
                 elif watchdog.overdue():
                     self.stop()  # stuck in native code, where the cell's alarm cannot stop it
@@ -167,12 +164,12 @@ class Worker:
                     raise WorkerDied(watchdog.stuck_message("the build process was restarted"))
         except (EOFError, OSError):
             pass
-        self.process.join(2)
-        code = self.process.exitcode
-        self._discard()
+        child.wait(2)
+        ended = child.ended()
+        child.stop()
         self.start()  # a fresh worker warms up for the next build
         where = f" while running the cell at {watchdog.where}" if watchdog.where else ""
-        raise WorkerDied(f"the build process died while building {deck} ({describe_exit(code)}){where}\n"
+        raise WorkerDied(f"the build process died while building {deck} ({ended}){where}\n"
                          "A cell may have crashed Python (segfault, out of memory, os._exit); "
                          "a fresh build process is ready for the next build.")
 
@@ -181,25 +178,7 @@ class Worker:
         self.start()
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        try:
-            self.conn.send(("stop",))
-        except (OSError, ValueError):
-            pass
-        self.process.join(1.5)
-        if self.process.is_alive():
-            self.process.terminate()  # busy in a cell: no need to wait for it
-            self.process.join(2)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(2)
-        self._discard()
-
-    def _discard(self) -> None:
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-        self.process, self.conn = None, None
-
+        """Ask the worker to stop; one busy in a cell is terminated after a moment, then killed."""
+        if self.child is not None:
+            self.child.stop(last_message=("stop",), grace=1.5)
+            self.child = None
