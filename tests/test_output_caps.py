@@ -29,7 +29,7 @@ def test_megabytes_printed_are_cut_with_a_note_in_the_html_and_the_pdf(project, 
     grown = (out / "big.html").stat().st_size - (out / "small.html").stat().st_size
     assert grown < 2 * MAX_OUTPUT_CHARS  # the escaped start of the text, not megabytes
     total = f"{MEGABYTES * 10_000 * 100:,}"
-    note = f"[output cut: the cell printed {total} characters; only its first"
+    note = f"[output cut: the cell printed {total} characters; its first"
     assert note in (out / "big.html").read_text(encoding="utf-8")
     text = " ".join(page.extract_text() for page in PdfReader(out / "big.pdf").pages)
     assert "output cut: the cell printed" in " ".join(text.split()) and total in text
@@ -40,7 +40,7 @@ def test_many_short_lines_are_cut_at_the_line_cap(project, capsys):
     assert main(["t", "--html-only"]) == 0, capsys.readouterr().err
     html = (project.root / "build" / "t.html").read_text(encoding="utf-8")
     assert f"\n{MAX_OUTPUT_LINES - 1}\n" in html and f"\n{MAX_OUTPUT_LINES}\n" not in html
-    assert f"only its first {MAX_OUTPUT_LINES} lines are shown]" in html
+    assert f"its first {MAX_OUTPUT_LINES} lines follow]\n0\n1\n" in html  # the note above the lines
 
 
 def test_a_huge_value_shown_is_cut_too(project, capsys):
@@ -50,8 +50,9 @@ def test_a_huge_value_shown_is_cut_too(project, capsys):
 
 
 def test_the_note_speaks_the_deck_s_language():
-    assert capped("a\n" * (MAX_OUTPUT_LINES * 2), "fr").endswith(
-        f"seules les {MAX_OUTPUT_LINES} premières lignes sont montrées]")
+    assert capped("a\n" * (MAX_OUTPUT_LINES * 2), "fr").startswith(
+        f"[sortie coupée : la cellule a écrit {MAX_OUTPUT_LINES * 4} caractères ; ses {MAX_OUTPUT_LINES} premières "
+        "lignes suivent]\na\n")
     assert capped("short\ntext", "en") == "short\ntext"
     assert capped("42", "en", printed=len("42\n")) == "42"  # the newline print ends with is not a cut
 

@@ -66,8 +66,8 @@ class PrintedText(io.StringIO):
 
 
 def capped(text: str, lang: str, printed: int | None = None) -> str:
-    """`text` as a slide shows it: past MAX_OUTPUT_LINES lines or MAX_OUTPUT_CHARS characters, its
-    start and a note saying how much there was (`printed`: the characters of the whole, when `text`
+    """`text` as a slide shows it: past MAX_OUTPUT_LINES lines or MAX_OUTPUT_CHARS characters, a note
+    saying how much there was, then its start (`printed`: the characters of the whole, when `text`
     is what a PrintedText kept of it)."""
     printed = len(text) if printed is None else printed
     kept = text[:MAX_OUTPUT_CHARS].split("\n")[:MAX_OUTPUT_LINES]
@@ -75,11 +75,12 @@ def capped(text: str, lang: str, printed: int | None = None) -> str:
     if len(shown) == len(text) and printed <= MAX_OUTPUT_CHARS:
         return text
     total, first = format_number(printed, lang), format_number(len(kept), lang)
+    # the note first: an output longer than its slide is clipped at the bottom
     if lang == "fr":
-        note = f"[sortie coupée : la cellule a écrit {total} caractères ; seules les {first} premières lignes sont montrées]"
+        note = f"[sortie coupée : la cellule a écrit {total} caractères ; ses {first} premières lignes suivent]"
     else:
-        note = f"[output cut: the cell printed {total} characters; only its first {first} lines are shown]"
-    return shown.rstrip("\n") + "\n…\n" + note
+        note = f"[output cut: the cell printed {total} characters; its first {first} lines follow]"
+    return note + "\n" + shown.rstrip("\n") + "\n…"
 
 
 ONE_LINE = 80  # a result comment or an inline value longer than this is summarised
