@@ -88,4 +88,4 @@ def stopped_message(signum: int, location=None) -> str:
     how = " (Ctrl-C)" if signum == signal.SIGINT else ""
     where = f" while the cell at {location} ran" if location else ""
     return (f"stopped by {name}{how}{where}: the build did not finish; no output is left half-written "
-            f"and previous outputs are unchanged (exit code {128 + signum})")
+            f"(each deck's outputs are replaced together or not at all) (exit code {128 + signum})")
