@@ -223,3 +223,12 @@ def test_the_readme_states_the_input_size_cap():
 
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert f"of at most {MAX_INPUT_BYTES // 2**20} MiB" in readme
+
+
+def test_a_binary_include_that_decodes_as_utf8_is_named_as_binary(project, capsys):
+    project.deck(FRONT + "# Hi\n\n{% include '_zeros.md' %}\n")
+    (project.root / "slides_src" / "_zeros.md").write_bytes(b"text\n\0\0\0\0")  # valid UTF-8, not text
+    code, err = build(capsys, "--html-only")
+    assert code == EXIT_ERROR
+    assert err.startswith("error: slides_src/t.md:6: included file _zeros.md is a binary file, not text "
+                          "(a NUL byte on line 2)")

@@ -210,7 +210,25 @@ def read_regular(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         os.close(fd)
 
 
-def not_utf8(data: bytes, exc: UnicodeDecodeError) -> tuple[int, str]:
-    """(1-based line, description) of the first byte of `data` that is not UTF-8 (`exc` its error)."""
-    line = data[:exc.start].count(b"\n") + 1
-    return line, f"not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} ({exc.reason})"
+class NotText(ValueError):
+    """A file read as text that is not: its first offending byte, at `line`."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def read_text(path: Path) -> str:
+    """`read_regular`, decoded as UTF-8 (a byte order mark dropped). Raises NotText at the line of
+    the first byte that is not UTF-8, or of a NUL byte (a binary file can be valid UTF-8)."""
+    data = read_regular(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise NotText(f"not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} ({exc.reason})", line) from None
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise NotText(f"a binary file, not text (a NUL byte on line {line})", line)
+    return text

@@ -9,7 +9,7 @@ import yaml
 
 from ..errors import Location, SourceError
 from ..options import FRONT_BY_NAME
-from ..shared.files import not_utf8, read_regular
+from ..shared.files import NotText, read_text
 
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 
@@ -167,13 +167,11 @@ def read_course(deck: Path, project_root: Path) -> CourseSettings:
     if path is None:
         return CourseSettings()
     try:
-        data = read_regular(path)  # never a FIFO waited on
-        text = data.decode("utf-8").removeprefix("\ufeff")
+        text = read_text(path)  # never a FIFO waited on
     except OSError as exc:
         raise SourceError(f"cannot read the course settings: {exc.strerror or exc}", Location(path, 1)) from None
-    except UnicodeDecodeError as exc:
-        line, what = not_utf8(data, exc)
-        raise SourceError(f"cannot read the course settings: {what}", Location(path, line)) from None
+    except NotText as exc:
+        raise SourceError(f"cannot read the course settings: {exc}", Location(path, exc.line)) from None
     if len(text) > MAX_FRONT_MATTER_CHARS:
         raise SourceError(f"the course settings are too long ({len(text):,} characters; at most "
                           f"{MAX_FRONT_MATTER_CHARS:,})", Location(path, 1))

@@ -18,7 +18,7 @@ from ..claims.exercises import is_blank
 from ..document import Deck, InlineExpr, Slide
 from ..errors import Location, SourceError
 from ..options import execute_defaults
-from ..shared.files import not_utf8, read_regular
+from ..shared.files import NotText, read_text
 from .cells import _at, make_cell
 from .front_matter import key_lines, read_course, validate_front_matter
 from .markdown import markdown
@@ -39,14 +39,11 @@ def parse_file(path: Path, project_root: Path) -> Deck:
         raise SourceError("the deck source is outside the project (the folder deck runs in, or --root): "
                           "deck builds only files inside it (copy the file into the project)", Location(path, 1))
     try:
-        data = read_regular(path)
+        source = read_text(path)
     except OSError as exc:
         raise SourceError(f"cannot read the source: {exc.strerror or exc}", Location(path, 1)) from None
-    try:
-        source = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, what = not_utf8(data, exc)
-        raise SourceError(f"cannot read the source: {what}", Location(path, line)) from None
+    except NotText as exc:
+        raise SourceError(f"cannot read the source: {exc}", Location(path, exc.line)) from None
     return parse(source, path, project_root)
 
 

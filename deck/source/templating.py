@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DeckError, Location, SourceError
-from ..shared.files import not_utf8, read_regular
+from ..shared.files import NotText, read_text
 from .front_matter import CourseSettings, split_front_matter
 
 # Private-use characters: never in real text, and not whitespace (Jinja's `{%-` strips \s).
@@ -201,14 +201,12 @@ class _MarkingLoader:
         import jinja2
 
         try:  # a regular file only (a FIFO would block the build); without a byte order mark, if any
-            data = read_regular(candidate)
-            text = data.decode("utf-8-sig")
+            text = read_text(candidate)
         except OSError as exc:
             raise jinja2.TemplateNotFound(template, f"included file {template} cannot be read: "
                                                     f"{exc.strerror or exc}") from None
-        except UnicodeDecodeError as exc:
-            raise jinja2.TemplateNotFound(template, f"included file {template} is "
-                                                    f"{not_utf8(data, exc)[1]}") from None
+        except NotText as exc:
+            raise jinja2.TemplateNotFound(template, f"included file {template} is {exc}") from None
         if candidate not in self.files:
             self.files.append(candidate)
         self.real_paths[str(candidate)] = candidate
