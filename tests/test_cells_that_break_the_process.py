@@ -69,7 +69,7 @@ def test_a_cell_lowering_the_hard_open_file_limit_stops_the_build_with_a_located
     assert "Traceback" not in run.stderr and "bug in deck" not in run.stderr
 
 
-def test_a_cell_lowering_the_file_size_limit_is_a_located_error_and_outputs_are_written_whole(project):
+def test_a_cell_lowering_the_file_size_limit_is_a_located_error_and_the_check_goes_on(project):
     project.deck(FRONT + "```{python}\nimport resource\nhard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]\n"
                  "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, hard))\nx = 1\n```\n\n---\n\n# After\n\n"
                  "`{py} x + 1 => 3`\n")
