@@ -343,7 +343,10 @@ real = os.replace
 def slow(src, dst):
     real(src, dst)
     if str(dst).endswith('.html'):  # the HTML is in place, the PDF not yet: the moment of a mix
-        open(os.environ['DECK_TEST_WINDOW'], 'w').write(str(os.getpid()))
+        window = os.environ['DECK_TEST_WINDOW']
+        with open(window + '.part', 'w') as fh:  # whole once it is there: the test reads it at once
+            fh.write(str(os.getpid()))
+        real(window + '.part', window)
         time.sleep(60)
 os.replace = slow
 sys.argv = [{build!r}, *sys.argv[1:]]
