@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from ..errors import ClaimError, DeckError, Location
 from .compare import holds, kind_of, why_false
-from .grammar import read_value
+from .forms import true_as_written
+from .grammar import SPACES, Sequence, read_value
 
 
 class Checked(tuple):
@@ -64,8 +65,13 @@ def verify(written: str, value, shown: str, lang: str, location: Location, probl
     if holds(written, value, lang, shown):
         return True
     why = why_false(written, value, lang)
-    problems.add(ClaimError(f"claim is false: {subject} {shown}, not {written}" + (f": {why}" if why else ""), location,
-                            detail=f"    written: {written}\n    true:    {shown}", written=written, true=shown))
+    true = true_as_written(written, value, shown, lang)
+    # `102 MB (97.7 MiB)`: the true value in the claim's unit too
+    said = shown if SPACES.sub(" ", true) == SPACES.sub(" ", shown) else f"{shown} ({true})"
+    if isinstance(read_value(written.strip(), lang), Sequence):
+        said = true  # `16 → 32 → 64`, not a Python list
+    problems.add(ClaimError(f"claim is false: {subject} {said}, not {written}" + (f": {why}" if why else ""), location,
+                            detail=f"    written: {written}\n    true:    {said}", written=written, true=true))
     return False
 
 
