@@ -85,8 +85,13 @@ def test_a_sequence_in_a_result_comment_and_in_prose_is_checked(tmp_path):
     ("25.6 M weights", Count(11689512), "11 689 512", "en", "11.7 M weights"),
     ("33 280 → 99 328 → 329 782", [33280, 99328, 329728], "[33280, 99328, 329728]", "fr",
      "33 280 → 99 328 → 329 728"),                          # the right parts stay as written
-    # multiply-adds written in FLOPs: the unit itself is false, the value goes as deck shows it
-    ("4.1 GFLOPs", Quantity(4.09e9, "4.09 GMACs", kind="macs"), "4.09 GMACs", "en", "4.09 GMACs"),
+    # multiply-adds written in FLOPs: the right unit word, at the written prefix and precision
+    ("4.1 GFLOPs", Quantity(4.09e9, "4.09 GMACs", kind="macs"), "4.09 GMACs", "en", "4.1 GMACs"),
+    ("8.2 GMACs", Quantity(8.18e9, "8.18 GFLOPs", kind="flops"), "8.18 GFLOPs", "en", "8.2 GFLOPs"),
+    # a count written in bytes: no unit of the claim's says it, the value goes as deck shows it
+    ("25.6 MB", Count(25557032), "25 557 032", "en", "25 557 032"),
+    # not as many items: the items as deck writes numbers, with the written arrows
+    ("16 → 32", [16, 32, 64], "[16, 32, 64]", "en", "16 → 32 → 64"),
 ])
 def test_the_true_value_keeps_the_claims_unit_and_form(written, value, shown, lang, true):
     from deck.claims.forms import true_as_written

@@ -27,6 +27,10 @@ TYPED_MARK = re.compile(r"\{#-?\s*typed\b.*?#\}")
 NUMBER = re.compile(
     r"(?P<approx>[~≈]\s*)?(?<![\w°º#§.,/:-])(?P<n>\d+(?:(?:[\u00a0\u202f\u2009 ](?=\d{3}\b)|[.,](?=\d))\d+)*"
     r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?)*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:\s*%)?)(?![\w°]|[.,]\d)")
+# the unit or scale a number is typed with, shown with it (`25 k`, `98 MiB`, `3 millions`): the claim
+# to write is `{py} expr => 25 k`, not `=> 25`
+UNIT_AFTER = re.compile(r"[\u00a0\u202f ](?:[kKMGT]i?[Bo]|[KMGT]io|[kKMGT]?(?:FLOPs|MACs)|[kKMGT]|Md|[mµn]s"
+                        r"|B|o|thousand|millions?|billions?|milliards?|mille)(?![\w'-])")
 LABEL_WORDS = frozenset("""
 n° nº no no. num. numéro number # § part partie chapter chapitre section slide diapo diapositive figure fig.
 fig table tableau step étape exercise exercice question lecture cours recap recap' séance session week
@@ -128,7 +132,8 @@ def numbers_in(text: str, numbered: bool = False) -> list[str]:
         start, end = m.span("n")
         if any(a <= start < b for a, b in spans) or _is_label(text, start, end, numbered):
             continue
-        found.append((m.group("approx") or "") + m.group("n"))
+        unit = UNIT_AFTER.match(text, end)
+        found.append((m.group("approx") or "") + m.group("n") + (unit.group() if unit else ""))
     return found
 
 

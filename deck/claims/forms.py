@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 
-from .compare import holds, kind_conflict, number_of, sequence_of
+from .compare import holds, kind_conflict, kind_of, number_of, sequence_of
 from .grammar import Number, Sequence, read_unit, read_value
 
 
@@ -23,13 +23,35 @@ def true_as_written(written: str, value, shown: str, lang: str) -> str:
         return _sequence(claim, value, lang) or shown
     if isinstance(claim, Number) and claim.unit and not kind_conflict(claim, value):
         return in_unit(written.strip(), claim, value, lang) or shown
+    if isinstance(claim, Number) and {claim.kind, kind_of(value)} == {"macs", "flops"}:
+        return _other_operation(written.strip(), claim, value, lang) or shown
     return shown
+
+
+def _other_operation(written: str, claim: Number, value, lang: str) -> str | None:
+    """Multiply-adds written in FLOPs (or FLOPs in MACs): the right unit word, with the written
+    prefix and precision: `4.1 GFLOPs` of 4.09 GMACs is `4.1 GMACs`."""
+    swap = {"FLOP": "MAC", "MAC": "FLOP", "flop": "mac", "mac": "flop"}
+    word = re.compile(r"FLOP|MAC|flop|mac")
+    unit = word.sub(lambda m: swap[m.group()], claim.unit, count=1)
+    at = written.rfind(claim.unit)
+    if at < 0 or unit == claim.unit:
+        return None
+    candidate = written[:at] + unit + written[at + len(claim.unit):]
+    reread = read_value(candidate, lang)
+    return in_unit(candidate, reread, value, lang) if isinstance(reread, Number) else None
 
 
 def _sequence(claim: Sequence, value, lang: str) -> str | None:
     items = sequence_of(value)
-    if items is None or len(items) != len(claim.parts):
+    if items is None:
         return None
+    if len(items) != len(claim.parts):  # not as many: the items as deck writes numbers, same arrows
+        if not all(number_of(item) is not None for item in items):
+            return None
+        from ..shared.locale import format_number
+
+        return claim.arrows[0].join(format_number(item, lang) for item in items)
     texts = []
     for text, item in zip(claim.texts, items):
         if holds(text, item, lang):
