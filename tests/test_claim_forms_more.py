@@ -83,6 +83,7 @@ def test_a_sequence_in_a_result_comment_and_in_prose_is_checked(tmp_path):
     ("2 Go", Quantity(397312, "397 ko", kind="bytes"), "397 ko", "fr", "0,0004 Go"),   # never `0 Go`
     ("~ 12 Mo", Quantity(3e6, "3 Mo", kind="bytes"), "3 Mo", "fr", "~ 3 Mo"),
     ("25.6 M weights", Count(11689512), "11 689 512", "en", "11.7 M weights"),
+    ("290 000 weights", Count(294768), "294,768", "en", "294 768 weights"),   # a count gets no decimals
     ("33 280 → 99 328 → 329 782", [33280, 99328, 329728], "[33280, 99328, 329728]", "fr",
      "33 280 → 99 328 → 329 728"),                          # the right parts stay as written
     # multiply-adds written in FLOPs: the right unit word, at the written prefix and precision
@@ -220,3 +221,21 @@ def test_values_jinja_writes_are_checked_or_listed(tmp_path):
     assert not report.problems
     assert [(c[0].line, c[1]) for c in report.checked] == [(13, "128"), (17, "128")]
     assert [(u.location.line, u.number) for u in report.unchecked] == [(17, "4"), (18, "1"), (18, "2")]
+
+
+def test_quantities_divide_into_plain_numbers(tmp_path):
+    """`memory(a) / memory(b)`, as a lecturer writes a ratio: a plain number, no cell error."""
+    project(tmp_path, """
+        # A
+
+        ```{python}
+        #| output: comment
+        import torch
+        big, small = torch.empty(8, 16, 64, 64), torch.empty(8, 32, 32, 32)
+        memory(big) / memory(small)     # 2.0
+        memory(big) + memory(small)     # 3145728
+        ```
+        """, lang="en")
+    report = check(tmp_path)
+    assert not report.problems, [str(p) for p in report.problems]
+    assert [c[1] for c in report.checked] == ["2.0", "3145728"]

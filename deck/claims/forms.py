@@ -85,9 +85,10 @@ def in_unit(written: str, claim: Number, value, lang: str) -> str | None:
     scaled = number / unit.scale
     # in the written precision, else with more decimals, so that the claim holds and says something
     # (`0,4 Mo` for 397 ko; `2 Go` of 397 ko becomes `0,0004 Go` rather than `0 Go`)
-    numbers = [_at_precision(w.group(), scaled)]
     mark, group, places = _separators(w.group(), lang)
-    numbers += [_format(scaled, places + extra, mark, group) for extra in range(1, 6)]
+    numbers = [_at_precision(w.group(), scaled), _format(scaled, places, mark, group)]
+    if scaled != int(scaled):  # a whole number (of weights: `290 000 weights`) never gets decimals
+        numbers += [_format(scaled, places + extra, mark, group) for extra in range(1, 6)]
     for text in numbers:
         candidate = written[:w.start()] + text + written[w.end():]
         reread = read_value(candidate, lang)

@@ -101,6 +101,37 @@ class Quantity:
     def __float__(self) -> float:
         return float(self.value)
 
+    # Arithmetic on quantities is arithmetic on their values (`memory(a) / memory(b)`, a ratio):
+    # the result is a plain number, its kind and text left behind.
+    def __add__(self, other):
+        return self.value + float(other)
+
+    def __radd__(self, other):
+        return float(other) + self.value
+
+    def __sub__(self, other):
+        return self.value - float(other)
+
+    def __rsub__(self, other):
+        return float(other) - self.value
+
+    def __mul__(self, other):
+        return self.value * float(other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self.value / float(other)
+
+    def __rtruediv__(self, other):
+        return float(other) / self.value
+
+    def __lt__(self, other):
+        return self.value < float(other)
+
+    def __gt__(self, other):
+        return self.value > float(other)
+
 
 def memory(x, dtype_bytes: int | None = None) -> Quantity:
     """Memory taken by tensors (decimal units: Mo/Go in French, MB/GB in English).
