@@ -239,3 +239,49 @@ def test_quantities_divide_into_plain_numbers(tmp_path):
     report = check(tmp_path)
     assert not report.problems, [str(p) for p in report.problems]
     assert [c[1] for c in report.checked] == ["2.0", "3145728"]
+
+
+def test_sequences_of_shapes_and_fields_are_fixed_as_deck_writes_them(tmp_path):
+    path = project(tmp_path, """
+        # A
+
+        ```{python}
+        #| output: comment
+        #| meta: true
+        import torch
+        from torch import nn
+        x = torch.randn(32, 64, 56, 56)
+        down = nn.Conv2d(64, 128, 3, stride=2, padding=1)
+        [shape(x), shape(down(x))]          # (32, 64, 56, 56) → (32, 128, 27, 28)
+        [receptive_field([nn.Conv2d(1, 1, 3)] * n) for n in (1, 2, 3)]   # 3 × 3 → 5 × 5 → 9 × 9
+        [memory(torch.empty(n)) for n in (1000, 2000)]   # 4 kB → 9 kB
+        ```
+        """, lang="en")
+    report = check(tmp_path)
+    assert [p.location.line for p in report.problems] == [15, 16, 17]
+    assert fix_sources([report], tmp_path, read=None)[1:] == (3, [])
+    text = path.read_text(encoding="utf-8")
+    for fixed in ("# (32, 64, 56, 56) → (32, 128, 28, 28)\n", "# 3 × 3 → 5 × 5 → 7 × 7\n", "# 4 kB → 8 kB\n"):
+        assert fixed in text
+    assert not check(tmp_path).problems
+
+
+def test_a_claim_on_a_meta_tensor_says_why_and_is_not_fixed(tmp_path):
+    """A meta tensor has no values: the claim cannot hold, and --fix must not write its repr."""
+    path = project(tmp_path, """
+        # A
+
+        ```{python}
+        #| output: comment
+        #| meta: true
+        import torch
+        torch.tensor([16, 32, 64])          # 16 → 32 → 64
+        ```
+        """, lang="en")
+    report = check(tmp_path)
+    [problem] = report.problems
+    assert problem.location.line == 12 and "meta device" in problem.message and "without `meta: true`" in problem.message
+    before = path.read_text(encoding="utf-8")
+    _, fixed, refused = fix_sources([report], tmp_path, read=None)
+    assert (fixed, len(refused)) == (0, 1)
+    assert path.read_text(encoding="utf-8") == before

@@ -47,11 +47,8 @@ def _sequence(claim: Sequence, value, lang: str) -> str | None:
     if items is None:
         return None
     if len(items) != len(claim.parts):  # not as many: the items as deck writes numbers, same arrows
-        if not all(number_of(item) is not None for item in items):
-            return None
-        from ..shared.locale import format_number
-
-        return claim.arrows[0].join(format_number(item, lang) for item in items)
+        texts = [_as_deck_writes(item, lang) for item in items]
+        return None if None in texts else claim.arrows[0].join(t for t in texts if t is not None)
     texts = []
     for text, item in zip(claim.texts, items):
         if holds(text, item, lang):
@@ -61,12 +58,27 @@ def _sequence(claim: Sequence, value, lang: str) -> str | None:
         part = read_value(text, lang)
         fixed = in_unit(text, part, item, lang) if isinstance(part, Number) and number is not None else None
         if fixed is None:
+            fixed = _as_deck_writes(item, lang)  # a shape, a receptive field: as deck writes it
+        if fixed is None:
             return None
         texts.append(fixed)
     out = texts[0]
     for arrow, text in zip(claim.arrows, texts[1:]):
         out += arrow + text
     return out
+
+
+def _as_deck_writes(item, lang: str) -> str | None:
+    """An item of a sequence as deck writes it on a slide: a number in the deck's language, a value
+    with its own text (a shape, a receptive field, a memory); None for anything else."""
+    from ..shared.locale import format_number
+
+    if hasattr(item, "_deck_text_"):
+        return str(item._deck_text_())
+    number = number_of(item)
+    if number is not None and isinstance(item, (int, float)):
+        return format_number(item, lang)
+    return None
 
 
 def in_unit(written: str, claim: Number, value, lang: str) -> str | None:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import ClaimError, DeckError, Location
+from ..shared.values import is_tensor
 from .compare import holds, kind_of, why_false
 from .forms import true_as_written
 from .grammar import Sequence, read_value
@@ -65,6 +66,13 @@ def verify(written: str, value, shown: str, lang: str, location: Location, probl
         problems.values.append((location, "value", written, value, shown, lang, subject))
     if holds(written, value, lang, shown):
         return True
+    if is_tensor(value) and value.device.type == "meta":
+        # `#| meta: true`: a tensor of shapes only; no value to write, so --fix leaves the claim alone
+        problems.add(ClaimError(f"claim cannot hold: {subject} a tensor on the meta device (`meta: true`), which has "
+                                f"a shape but no values to check `{written}` against: run the cell without "
+                                "`meta: true`, or claim its shape (`shape(t)`)", location,
+                                detail=f"    written: {written}\n    true:    {shown}", written=written))
+        return False
     why = why_false(written, value, lang)
     true = true_as_written(written, value, shown, lang)
     # `102 MB (97.7 MiB)`: the true value in the claim's unit too, when that is another unit
