@@ -47,9 +47,9 @@ def _sequence(claim: Sequence, value, lang: str) -> str | None:
     if items is None:
         return None
     if len(items) != len(claim.parts):  # not as many: the items as deck writes numbers, same arrows
-        texts = [_as_deck_writes(item, lang) for item in items]
-        return None if None in texts else claim.arrows[0].join(t for t in texts if t is not None)
-    texts = []
+        written = [_as_deck_writes(item, lang) for item in items]
+        return None if None in written else claim.arrows[0].join(t for t in written if t is not None)
+    texts: list[str] = []
     for text, item in zip(claim.texts, items):
         if holds(text, item, lang):
             texts.append(text)  # a right part stays as it is written
@@ -57,8 +57,7 @@ def _sequence(claim: Sequence, value, lang: str) -> str | None:
         number = number_of(item)
         part = read_value(text, lang)
         fixed = in_unit(text, part, item, lang) if isinstance(part, Number) and number is not None else None
-        if fixed is None:
-            fixed = _as_deck_writes(item, lang)  # a shape, a receptive field: as deck writes it
+        fixed = fixed or _as_deck_writes(item, lang)  # a shape, a receptive field: as deck writes it
         if fixed is None:
             return None
         texts.append(fixed)

@@ -40,10 +40,11 @@ def add_markers(text: str, file_index: int, first_line: int = 1) -> str:
     out: list[str] = []
     closing: str | None = None  # the delimiter that ends the tag we are inside, if any
     in_raw = False
+    stripped = False  # the line before ends with `-%}`: Jinja strips the blanks this line opens with
     for offset, line in enumerate(text.split("\n")):
         marker = f"\ue000{file_index}:{first_line + offset}\ue001"
         if closing is None and not in_raw:
-            out.append(_marked(line, marker))
+            out.append(_marked(line, marker, stripped))
         else:
             out.append(line)
         out.append("\n")
@@ -71,14 +72,21 @@ def add_markers(text: str, file_index: int, first_line: int = 1) -> str:
                     i += 1
         if closing is None and not in_raw and _ends_with_comment(line):
             out.insert(len(out) - 1, marker)
+        if closing is None and not in_raw:
+            stripped = bool(STRIP_AFTER.search(line)) or (stripped and not line.strip())
     return "".join(out[:-1])  # drop the newline added after the last line
 
 
-def _marked(line: str, marker: str) -> str:
+def _marked(line: str, marker: str, stripped: bool = False) -> str:
     """The line with its marker. A marker before a tag that opens the line would sit between the
     whitespace or text the tag strips (`{%-`, lstrip_blocks) and the tag, changing the author's
     whitespace control: it goes after the opening tags (and the blanks after them) instead, where
-    the line's text starts; a line of tags only (or a `{% raw %}` one) gets none."""
+    the line's text starts; a line of tags only (or a `{% raw %}` one) gets none. After a line that
+    ends with `-%}` (`stripped`), the blanks this line opens with are Jinja's to strip: the marker
+    goes after them, and a blank line gets none."""
+    if stripped:
+        text = line.lstrip()
+        return line[:len(line) - len(text)] + _marked(text, marker) if text else line
     if not BLOCK_START.match(line):
         return marker + line
     end = _leading_tags_end(line)
@@ -100,6 +108,7 @@ def _leading_tags_end(line: str) -> int | None:
     return i
 
 
+STRIP_AFTER = re.compile(r"-(?:%\}|#\}|\}\})\s*$")
 COMMENT_AT_END = re.compile(r"\{#(?:(?!#\}).)*(?<!-)#\}$")
 TAG = re.compile(r"\{([%#])(?:(?!\1\}).)*\1\}")
 
@@ -110,7 +119,7 @@ def _ends_with_comment(line: str) -> bool:
     map: the next line's numbers would take this line's mark). A marker after the comment keeps the
     break; a line of tags only (`{# a note #}`) still disappears, as Jinja means it to."""
     m = COMMENT_AT_END.search(line)
-    return bool(m) and bool(TAG.sub("", line[:m.start()]).strip())
+    return m is not None and bool(TAG.sub("", line[:m.start()]).strip())
 
 
 def strip_markers(text: str, files: list[Path]) -> tuple[str, list[Location]]:
