@@ -285,3 +285,19 @@ def test_a_claim_on_a_meta_tensor_says_why_and_is_not_fixed(tmp_path):
     _, fixed, refused = fix_sources([report], tmp_path, read=None)
     assert (fixed, len(refused)) == (0, 1)
     assert path.read_text(encoding="utf-8") == before
+
+
+# --- numbers that vanished from coverage ---------------------------------------------------------
+
+@pytest.mark.parametrize("text, listed", [
+    ("1.2M params", ["1.2M"]), ("~25M weights", ["~25M"]), ("5k steps", ["5k"]),   # a glued scale
+    ("4x faster, 1.5x smaller", ["4x", "1.5x"]),                                    # a factor
+    ("between -1 and 1", ["-1", "1"]), ("(−1, 1)", ["−1", "1"]),                    # a minus sign
+    ("2^10 bytes, 10⁶ images", ["2^10", "10⁶"]), ("1/3 of the cost", ["1/3"]),
+    ("ResNet-50, top-5, Conv2d, float32, 3D, GPT-2", []),                           # names stay names
+    ("25/10/2024, 1e-5", ["1e-5"]),
+])
+def test_quantities_once_silent_are_listed(text, listed):
+    from deck.claims.coverage import numbers_in
+
+    assert numbers_in(text) == listed

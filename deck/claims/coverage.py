@@ -24,9 +24,15 @@ from .grammar import split_remark
 TYPED_MARK = re.compile(r"\{#-?\s*typed\b.*?#\}")
 # a number as typed in prose: digits grouped by spaces (of three), `,` or `.`; `~`/`≈` before; a
 # product or a power after (`3 × 3`, `10⁻⁵`); a percent sign
+# A minus sign after a blank or a bracket (`-1`, `(−1, 1)`), not a hyphen (`ResNet-50`, `top-5`); a
+# power (`2^10`, `10⁶`, `7²`), a fraction (`1/3`), a scale or a factor glued to the digits (`1.2M`,
+# `5k`, `4x`): one number each (`3D`, `Conv2d`, `float32` stay names)
 NUMBER = re.compile(
-    r"(?P<approx>[~≈]\s*)?(?<![\w°º#§.,/:-])(?P<n>\d+(?:(?:[\u00a0\u202f\u2009 ](?=\d{3}\b)|[.,](?=\d))\d+)*"
-    r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?)*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:\s*%)?)(?![\w°]|[.,]\d)")
+    r"(?P<approx>[~≈]\s*)?(?P<n>(?:(?<![\w°º#§.,/:^-])[-−](?=\d))?(?<![\w°º#§.,/:^])(?<!\w[-−])"
+    r"\d+(?:(?:[\u00a0\u202f\u2009 ](?=\d{3}\b)|[.,](?=\d))\d+)*"
+    r"(?:\^[-−]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|/\d+(?![\d/]))?"
+    r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?)*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:[kMGT]|[x×](?!\d))?"
+    r"(?:\s*%)?)(?![\w°]|[.,]\d)")
 # the unit or scale a number is typed with, shown with it (`25 k`, `98 MiB`, `3 millions`): the claim
 # to write is `{py} expr => 25 k`, not `=> 25`
 UNIT_AFTER = re.compile(r"[\u00a0\u202f ](?:[kKMGT]i?[Bo]|[KMGT]io|[kKMGT]?(?:FLOPs|MACs)|[kKMGT]|Md|[mµn]s"
