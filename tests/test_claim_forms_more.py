@@ -51,6 +51,7 @@ def test_what_is_not_a_sequence_is_prose(text):
     assert read_value(text, "fr") is None
 
 
+@pytest.mark.slow
 def test_a_sequence_in_a_result_comment_and_in_prose_is_checked(tmp_path):
     project(tmp_path, """
         # Canaux
@@ -241,6 +242,7 @@ def test_quantities_divide_into_plain_numbers(tmp_path):
     assert [c[1] for c in report.checked] == ["2.0", "3145728"]
 
 
+@pytest.mark.slow
 def test_sequences_of_shapes_and_fields_are_fixed_as_deck_writes_them(tmp_path):
     path = project(tmp_path, """
         # A
