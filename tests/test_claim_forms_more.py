@@ -303,3 +303,18 @@ def test_quantities_once_silent_are_listed(text, listed):
     from deck.claims.coverage import numbers_in
 
     assert numbers_in(text) == listed
+
+
+@pytest.mark.parametrize("text, listed", [
+    ("La taille de sortie est ⌊(224 + 2 − 3) / 2⌋ + 1 = 112.", ["⌊(224 + 2 − 3) / 2⌋ + 1 = 112"]),
+    ("Soit 4 × 2 + 2 = 10 poids", ["4 × 2 + 2 = 10"]),
+    ("a 7 × 7 conv: 64 × (3 × 7² + 1) = 9472 weights", ["7 × 7", "64 × (3 × 7² + 1) = 9472"]),
+    ("a 3 × 3 kernel, stride 2", ["3 × 3", "2"]),          # a product alone is a size, not a formula
+    ("version 2 + 1, 2024-10-25", []),                      # a label's and a date's stay theirs
+])
+def test_a_formula_typed_in_prose_is_listed_once_whole(text, listed):
+    """The hint then names the claim to write (`{py} expr => ⌊(224 + 2 − 3) / 2⌋ + 1 = 112`), not
+    each of its numbers."""
+    from deck.claims.coverage import numbers_in
+
+    assert numbers_in(text) == listed

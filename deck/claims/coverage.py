@@ -37,6 +37,11 @@ NUMBER = re.compile(
 # to write is `{py} expr => 25 k`, not `=> 25`
 UNIT_AFTER = re.compile(r"[\u00a0\u202f ](?:[kKMGT]i?[Bo]|[KMGT]io|[kKMGT]?(?:FLOPs|MACs)|[kKMGT]|Md|[mµn]s"
                         r"|B|o|thousand|millions?|billions?|milliards?|mille)(?![\w'-])")
+# arithmetic typed in prose: numbers (grouped by spaces of three) joined by operators, with
+# parentheses, floor and ceiling; a formula when it has more than a product (`3 × 3` is a size)
+_TERM = r"[⌊⌈(]*(?:\d{1,3}(?:[\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:[.,]\d+)?[²³]?[⌋⌉)]*"
+FORMULA_SPAN = re.compile(rf"(?<![\w.,/-]){_TERM}(?:\s*(?:[+−/=×*^]|(?<=\s)[-x](?=\s))\s*{_TERM})+(?![\w°]|[.,]\d)")
+FORMULA_OPERATOR = re.compile(r"[+−/=⌊⌈]|\s-\s")
 LABEL_WORDS = frozenset("""
 n° nº no no. num. numéro number # § part partie chapter chapitre section slide diapo diapositive figure fig.
 fig table tableau step étape exercise exercice question lecture cours recap recap' séance session week
@@ -133,10 +138,23 @@ def _inline_numbers(tok, slide, heading: bool, row) -> list[Unchecked]:
 def numbers_in(text: str, numbered: bool = False) -> list[str]:
     """The quantities typed in a text (names, labels, dates and versions left out)."""
     spans = [m.span() for m in DATE.finditer(text)]
-    found = []
+    # `⌊(224 + 2 − 3) / 2⌋ + 1 = 112` is one formula: listed once, whole (the claim to write)
+    formulas = [f.span() for f in FORMULA_SPAN.finditer(text)
+                if FORMULA_OPERATOR.search(f.group()) and not any(a <= f.start() < b for a, b in spans)]
+    found: list[str] = []
+    listed: set[tuple[int, int]] = set()
     for m in NUMBER.finditer(text):
         start, end = m.span("n")
+        formula = next(((a, b) for a, b in formulas if a <= start < b), None)
+        if formula in listed:
+            continue
         if any(a <= start < b for a, b in spans) or _is_label(text, start, end, numbered):
+            if formula is not None:
+                listed.add(formula)  # `version 2 + 1`: the label's formula is the label's
+            continue
+        if formula is not None:
+            listed.add(formula)
+            found.append(text[formula[0]:formula[1]])
             continue
         unit = UNIT_AFTER.match(text, end)
         found.append((m.group("approx") or "") + m.group("n") + (unit.group() if unit else ""))
