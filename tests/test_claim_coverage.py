@@ -42,7 +42,7 @@ def test_numbers_typed_in_prose_and_comments_are_listed_with_their_line(project)
     report = check(project, DECK)
     assert report.problems == []
     assert [(u.location.line, u.location.slide, u.number) for u in report.unchecked] == [
-        (12, 2, "1000"), (15, 2, "4"), (17, 2, "3 × 3"), (17, 2, "2")]
+        (12, 2, "1000"), (15, 2, "4 MB"), (17, 2, "3 × 3"), (17, 2, "2")]
     assert report.claims == 3
 
 
@@ -52,7 +52,7 @@ def test_the_summary_counts_and_verbose_lists_them(project):
     run = subprocess.run(BUILD + ["--check", "-v", "--no-layout"], capture_output=True, text=True, cwd=project.root)
     assert run.returncode == 0, run.stderr
     assert "; 3 claims checked, 4 numbers on slides not checked; every claim holds" in run.stdout
-    assert ('unchecked: slides_src/t.md:15 (slide 2): 4 in "A layer of `{py} nparams(layer) => 1,001,000` weights, '
+    assert ('unchecked: slides_src/t.md:15 (slide 2): 4 MB in "A layer of `{py} nparams(layer) => 1,001,000` weights, '
             'about 4 MB in float32."\n') in run.stdout, run.stdout
     assert 'unchecked: slides_src/t.md:12 (slide 2): 1000 in "should be about 1000"\n' in run.stdout
 
@@ -107,7 +107,7 @@ def test_names_labels_dates_and_versions_are_not_quantities(text):
 
 
 def test_quantities_are(text="a 3 × 3 kernel, 64 channels, 524 800 weights, 1,5 Go, ~ 250 M, 86 %, 2.5e-4"):
-    assert numbers_in(text) == ["3 × 3", "64", "524 800", "1,5", "~ 250", "86 %", "2.5e-4"]
+    assert numbers_in(text) == ["3 × 3", "64", "524 800", "1,5 Go", "~ 250 M", "86 %", "2.5e-4"]
 
 
 def test_math_code_notes_figures_list_numbers_and_headings_are_out_of_scope(project):

@@ -25,7 +25,7 @@ def test_the_new_deck_holds_and_its_typed_numbers_are_listed(project):
     report = check(project, FIXTURE.read_text(encoding="utf-8"))
     assert report.problems == [] and report.claims == 20
     assert [(u.location.line, u.number) for u in report.unchecked] == [
-        (43, "1 × 1"), (46, "1 × 1"), (50, "2"), (61, "7 × 7"), (76, "25.6"), (77, "7")]
+        (43, "1 × 1"), (46, "1 × 1"), (50, "2"), (61, "7 × 7"), (76, "25.6 M"), (77, "7")]
     shutil.rmtree(project.root / ".deck_cache", ignore_errors=True)
     text = FIXTURE.read_text(encoding="utf-8")
     for right, wrong, _, _ in MISTAKES:

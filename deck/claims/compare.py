@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..shared.values import is_tensor
-from .grammar import SPACES, Boolean, Dtype, Elements, Formula, Literal, Number, Shape, Value, read_value
+from .grammar import SPACES, Boolean, Dtype, Elements, Formula, Literal, Number, Sequence, Shape, Value, read_value
 
 
 def holds(written: str, value, lang: str, shown: str = "") -> bool:
@@ -25,6 +25,10 @@ def holds(written: str, value, lang: str, shown: str = "") -> bool:
 
 
 def value_holds(claim: Value, value) -> bool:
+    if isinstance(claim, Sequence):
+        items = sequence_of(value)
+        return (items is not None and len(items) == len(claim.parts)
+                and all(value_holds(part, item) for part, item in zip(claim.parts, items)))
     if isinstance(claim, Shape):
         if shape_of(value) is None and _elements_of(value) is not None:  # `[1, 2, 3]` of a list or tensor
             return elements_hold([(d, 0.0) for d in claim.dims], value)
@@ -112,6 +116,15 @@ def elements_hold(items, value) -> bool:
     """Each written number (with its tolerance) against the tensor's or list's element at its place."""
     actual = _elements_of(value)
     return actual is not None and _match(items, actual)
+
+
+def sequence_of(value) -> list | None:
+    """The items a `16 → 32 → 64` claim is about: a list's or tuple's (a shape's), a 1-d tensor's."""
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if is_tensor(value) and value.dim() == 1 and value.device.type != "meta":
+        return value.detach().tolist()
+    return None
 
 
 def _elements_of(value):

@@ -24,9 +24,24 @@ from .grammar import split_remark
 TYPED_MARK = re.compile(r"\{#-?\s*typed\b.*?#\}")
 # a number as typed in prose: digits grouped by spaces (of three), `,` or `.`; `~`/`≈` before; a
 # product or a power after (`3 × 3`, `10⁻⁵`); a percent sign
+# A minus sign after a blank or a bracket (`-1`, `(−1, 1)`), not a hyphen (`ResNet-50`, `top-5`); a
+# power (`2^10`, `10⁶`, `7²`), a fraction (`1/3`), a scale or a factor glued to the digits (`1.2M`,
+# `5k`, `4x`): one number each (`3D`, `Conv2d`, `float32` stay names)
 NUMBER = re.compile(
-    r"(?P<approx>[~≈]\s*)?(?<![\w°º#§.,/:-])(?P<n>\d+(?:(?:[\u00a0\u202f\u2009 ](?=\d{3}\b)|[.,](?=\d))\d+)*"
-    r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?)*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:\s*%)?)(?![\w°]|[.,]\d)")
+    r"(?P<approx>[~≈]\s*)?(?P<n>(?:(?<![\w°º#§.,/:^-])[-−](?=\d))?(?<![\w°º#§.,/:^])(?<!\w[-−])"
+    r"\d+(?:(?:[\u00a0\u202f\u2009 ](?=\d{3}\b)|[.,](?=\d))\d+)*"
+    r"(?:\^[-−]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|/\d+(?![\d/]))?"
+    r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?)*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:[kMGT]|[x×](?!\d))?"
+    r"(?:\s*%)?)(?![\w°]|[.,]\d)")
+# the unit or scale a number is typed with, shown with it (`25 k`, `98 MiB`, `3 millions`): the claim
+# to write is `{py} expr => 25 k`, not `=> 25`
+UNIT_AFTER = re.compile(r"[\u00a0\u202f ](?:[kKMGT]i?[Bo]|[KMGT]io|[kKMGT]?(?:FLOPs|MACs)|[kKMGT]|Md|[mµn]s"
+                        r"|B|o|thousand|millions?|billions?|milliards?|mille)(?![\w'-])")
+# arithmetic typed in prose: numbers (grouped by spaces of three) joined by operators, with
+# parentheses, floor and ceiling; a formula when it has more than a product (`3 × 3` is a size)
+_TERM = r"[⌊⌈(]*(?:\d{1,3}(?:[\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:[.,]\d+)?[²³]?[⌋⌉)]*"
+FORMULA_SPAN = re.compile(rf"(?<![\w.,/-]){_TERM}(?:\s*(?:[+−/=×*^]|(?<=\s)[-x](?=\s))\s*{_TERM})+(?![\w°]|[.,]\d)")
+FORMULA_OPERATOR = re.compile(r"[+−/=⌊⌈]|\s-\s")
 LABEL_WORDS = frozenset("""
 n° nº no no. num. numéro number # § part partie chapter chapitre section slide diapo diapositive figure fig.
 fig table tableau step étape exercise exercice question lecture cours recap recap' séance session week
@@ -123,12 +138,26 @@ def _inline_numbers(tok, slide, heading: bool, row) -> list[Unchecked]:
 def numbers_in(text: str, numbered: bool = False) -> list[str]:
     """The quantities typed in a text (names, labels, dates and versions left out)."""
     spans = [m.span() for m in DATE.finditer(text)]
-    found = []
+    # `⌊(224 + 2 − 3) / 2⌋ + 1 = 112` is one formula: listed once, whole (the claim to write)
+    formulas = [f.span() for f in FORMULA_SPAN.finditer(text)
+                if FORMULA_OPERATOR.search(f.group()) and not any(a <= f.start() < b for a, b in spans)]
+    found: list[str] = []
+    listed: set[tuple[int, int]] = set()
     for m in NUMBER.finditer(text):
         start, end = m.span("n")
-        if any(a <= start < b for a, b in spans) or _is_label(text, start, end, numbered):
+        formula = next(((a, b) for a, b in formulas if a <= start < b), None)
+        if formula in listed:
             continue
-        found.append((m.group("approx") or "") + m.group("n"))
+        if any(a <= start < b for a, b in spans) or _is_label(text, start, end, numbered):
+            if formula is not None:
+                listed.add(formula)  # `version 2 + 1`: the label's formula is the label's
+            continue
+        if formula is not None:
+            listed.add(formula)
+            found.append(text[formula[0]:formula[1]])
+            continue
+        unit = UNIT_AFTER.match(text, end)
+        found.append((m.group("approx") or "") + m.group("n") + (unit.group() if unit else ""))
     return found
 
 

@@ -278,8 +278,14 @@ def replace_claim(line: str, old: str, new: str) -> str | None:
     another copy of the same text elsewhere on the line (`# 3 (one for each of 3 inputs)`). A line
     that is the value alone (a transcript's output) is replaced whole. None: not found."""
     for mark in _CLAIM_MARK.finditer(line):
-        if line.startswith(old, mark.end()):
-            return line[:mark.end()] + new + line[mark.end() + len(old):]
+        at = mark.end()
+        if not line.startswith(old, at) and mark.group().startswith("#"):
+            from .result_comments import COMMENT_VALUE
+
+            labelled = COMMENT_VALUE.match(line[at:])  # `# Nb de poids : 160`
+            at += len(labelled.group("label") or "") if labelled else 0
+        if line.startswith(old, at):
+            return line[:at] + new + line[at + len(old):]
     if line.strip() == old:
         at = line.index(old)
         return line[:at] + new + line[at + len(old):]

@@ -14,7 +14,9 @@ A text reads as a value when it is, as a whole (spaces around it aside):
 - a tensor as PyTorch prints it, or a list of numbers: `tensor([0.09, 0.24, 0.67])`, `tensor(1.)`,
   `tensor([[1., 0.], [0., 1.]])`, `[0.5, 0.25]` (each number to its written precision; `grad_fn=`,
   `dtype=` and such are ignored);
-- a Python literal: `'relu'`, `{'a': 1}`.
+- a Python literal: `'relu'`, `{'a': 1}`;
+- a sequence of values, in order: `16 → 32 → 64`, `224 -> 112 -> 56 pixels` (each part a value, a
+  unit word after the last one), of a list, tuple or 1-d tensor.
 Anything else is prose. A blank (`?`, `...`, `( ... )`) is an exercise, not a value. In a result
 comment, a value may be followed by a remark in parentheses or after two spaces:
 `# 32 (a scale and a shift per channel)`, `# (2, 5)  one mean per token`.
@@ -105,6 +107,16 @@ class Elements:
 
 
 @dataclass(frozen=True)
+class Sequence:
+    """`16 → 32 → 64`: values in order, each part read as a value; `texts` as written, for messages
+    and `--fix`, `arrows` the separators between them as written."""
+
+    parts: tuple
+    texts: tuple[str, ...]
+    arrows: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Dtype:
     name: str
 
@@ -124,7 +136,7 @@ class Literal:
     pattern: object = None
 
 
-Value = Number | Shape | Formula | Dtype | Boolean | Elements | Literal
+Value = Number | Shape | Formula | Dtype | Boolean | Elements | Literal | Sequence
 
 
 def read_value(text: str, lang: str) -> Value | None:
@@ -145,7 +157,29 @@ def read_value(text: str, lang: str) -> Value | None:
             return read_elements(text)
     if (m := TENSOR.match(text)):
         return read_elements(m.group("body"))
+    if ARROW.search(text):
+        return read_sequence(text, lang)
     return read_number(text, lang) or read_formula(text, lang) or read_literal(text) or _with_unit_word(text, lang)
+
+
+ARROW = re.compile(r"\s*(?:→|->|⟶)\s*")
+
+
+def read_sequence(text: str, lang: str) -> Sequence | None:
+    """`16 → 32 → 64`: at least two parts, each a value (a unit word only after the last one:
+    `224 → 112 → 56 pixels`); None when one of them is not (`64 → more channels` is prose)."""
+    texts = ARROW.split(text)
+    if len(texts) < 2 or not all(t.strip() for t in texts):
+        return None
+    parts = []
+    for i, part in enumerate(texts):
+        value = read_value(part, lang)
+        if value is None or isinstance(value, Sequence):
+            return None
+        if i < len(texts) - 1 and isinstance(value, Number) and value.unit and value.kind is None:
+            return None  # `64 canaux → 128`: a unit word goes after the last part
+        parts.append(value)
+    return Sequence(tuple(parts), tuple(t.strip() for t in texts), tuple(ARROW.findall(text)))
 
 
 def _with_unit_word(text: str, lang: str) -> Formula | None:
@@ -210,6 +244,8 @@ def _element(token: str):
     decimals = len(mantissa.partition(".")[2]) if "." in mantissa else 0
     if "inf" in token or "nan" in token:
         return (float(token), 0.0)
+    if abs(int(exponent or 0)) > 308:
+        raise ValueError(f"{token}: beyond any float")  # `tensor([1e999])`: not a value deck can read
     return (float(token), 10.0 ** (-decimals + int(exponent or 0)) / 2)
 
 
@@ -271,7 +307,6 @@ def read_number(text: str, lang: str) -> Number | None:
     unit = read_unit(m.group("tail"))
     if unit is None:
         return None
-    approx = bool(m.group("approx"))
     if m.group("mant") is None:  # a bare power of ten: 10^-5
         mantissa, decimals = Decimal(1), 0
         exponent = int(m.group("bp") or m.group("bs").translate(SUPERSCRIPTS))
@@ -286,8 +321,16 @@ def read_number(text: str, lang: str) -> Number | None:
         decimals = len(resolved.partition(".")[2])
         power = m.group("e") or m.group("p") or (m.group("s") or "").translate(SUPERSCRIPTS)
         exponent = int(power) if power else 0
-    scale = unit.scale
     sign = -1 if (m.group("sign") or "").strip() == "-" else 1
+    try:
+        return _number(mantissa, decimals, exponent, unit, sign, bool(m.group("approx")))
+    except OverflowError:
+        return None  # `1e999`: beyond any float (Python reads it as inf): not a value to compare
+
+
+def _number(mantissa: Decimal, decimals: int, exponent: int, unit: Unit, sign: int, approx: bool) -> Number:
+    """The number written, with the tolerance its written precision gives."""
+    scale = unit.scale
     value = sign * float(mantissa) * 10.0 ** exponent * scale
     if approx:
         # `~ x`: x rounded at its last significant digit; trailing zeros of a whole number are not
@@ -300,6 +343,8 @@ def read_number(text: str, lang: str) -> Number | None:
         tolerance = 10.0 ** (-decimals + exponent) * scale / 2  # `0.33` for 1/3; `1,01 Go`; `2 MB`
     else:
         tolerance = 0.0  # a whole number (of weights, of bytes) is exact
+    if not math.isfinite(value) or not math.isfinite(tolerance):
+        raise OverflowError(value)  # `9e307 M`: inf, which every value would be "within"
     return Number(value, abs(tolerance), percent=unit.kind == "percent", kind=unit.kind, unit=unit.text,
                   bare=unit.bare)
 

@@ -6,11 +6,14 @@ prose `{py} expr => value`) and an expected error (`#| raises:`) is one too; eac
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..errors import ClaimError, DeckError, Location
+from ..shared.values import is_tensor
 from .compare import holds, kind_of, why_false
-from .grammar import read_value
+from .forms import true_as_written
+from .grammar import Sequence, read_value
 
 
 class Checked(tuple):
@@ -63,10 +66,27 @@ def verify(written: str, value, shown: str, lang: str, location: Location, probl
         problems.values.append((location, "value", written, value, shown, lang, subject))
     if holds(written, value, lang, shown):
         return True
+    if is_tensor(value) and value.device.type == "meta":
+        # `#| meta: true`: a tensor of shapes only; no value to write, so --fix leaves the claim alone
+        problems.add(ClaimError(f"claim cannot hold: {subject} a tensor on the meta device (`meta: true`), which has "
+                                f"a shape but no values to check `{written}` against: run the cell without "
+                                "`meta: true`, or claim its shape (`shape(t)`)", location,
+                                detail=f"    written: {written}\n    true:    {shown}", written=written))
+        return False
     why = why_false(written, value, lang)
-    problems.add(ClaimError(f"claim is false: {subject} {shown}, not {written}" + (f": {why}" if why else ""), location,
-                            detail=f"    written: {written}\n    true:    {shown}", written=written, true=shown))
+    true = true_as_written(written, value, shown, lang)
+    # `102 MB (97.7 MiB)`: the true value in the claim's unit too, when that is another unit
+    said = shown if why or not _words(shown) or _words(true) == _words(shown) else f"{shown} ({true})"
+    if isinstance(read_value(written.strip(), lang), Sequence):
+        said = true  # `16 → 32 → 64`, not a Python list
+    problems.add(ClaimError(f"claim is false: {subject} {said}, not {written}" + (f": {why}" if why else ""), location,
+                            detail=f"    written: {written}\n    true:    {said}", written=written, true=true))
     return False
+
+
+def _words(text: str) -> str:
+    """A value's text without its digits and separators: its unit (`MB`), to compare two spellings."""
+    return re.sub(r"[\d\s\u00a0\u202f.,~≈]+", " ", text).strip()
 
 
 def claim_kind(written: str, lang: str) -> str:

@@ -37,9 +37,24 @@ def shape(x) -> Shape:
 
 
 class Count(int):
-    """A number of weights: an int that a claim knows is a count (`25.6 MB` of it is false)."""
+    """A number of weights: an int that a claim knows is a count (`25.6 MB` of it is false).
+
+    Counts added or subtracted stay a count (`nparams(a) + nparams(b)`, and `sum()` of them, which
+    starts from 0); anything else (`4 * nparams(m)`: bytes?) is a plain number."""
 
     _deck_kind_ = "count"
+
+    def __add__(self, other):
+        total = int(self) + other
+        return Count(total) if isinstance(other, Count) else total
+
+    def __radd__(self, other):
+        total = other + int(self)
+        return Count(total) if isinstance(other, Count) or (type(other) is int and other == 0) else total
+
+    def __sub__(self, other):
+        diff = int(self) - other
+        return Count(diff) if isinstance(other, Count) else diff
 
 
 def nparams(module, trainable_only: bool = False) -> Count:
@@ -85,6 +100,37 @@ class Quantity:
 
     def __float__(self) -> float:
         return float(self.value)
+
+    # Arithmetic on quantities is arithmetic on their values (`memory(a) / memory(b)`, a ratio):
+    # the result is a plain number, its kind and text left behind.
+    def __add__(self, other):
+        return self.value + float(other)
+
+    def __radd__(self, other):
+        return float(other) + self.value
+
+    def __sub__(self, other):
+        return self.value - float(other)
+
+    def __rsub__(self, other):
+        return float(other) - self.value
+
+    def __mul__(self, other):
+        return self.value * float(other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return self.value / float(other)
+
+    def __rtruediv__(self, other):
+        return float(other) / self.value
+
+    def __lt__(self, other):
+        return self.value < float(other)
+
+    def __gt__(self, other):
+        return self.value > float(other)
 
 
 def memory(x, dtype_bytes: int | None = None) -> Quantity:

@@ -36,16 +36,18 @@ class Rendered:
 
 
 def add_markers(text: str, file_index: int, first_line: int = 1) -> str:
-    """Prefix every line that starts outside a Jinja tag with a location marker."""
+    """Give every line that starts outside a Jinja tag a location marker: first on the line, or after
+    the tags it opens with (`{# typed #}3 × 3 kernels`, `{% for n in ns %}- {{ n }} layers`)."""
     out: list[str] = []
     closing: str | None = None  # the delimiter that ends the tag we are inside, if any
     in_raw = False
+    stripped = False  # the line before ends with `-%}`: Jinja strips the blanks this line opens with
     for offset, line in enumerate(text.split("\n")):
-        # A line that opens with a block tag gets no marker: a marker there would sit between
-        # `{%-` and the text it strips, changing the author's whitespace control.
-        if closing is None and not in_raw and not BLOCK_START.match(line):
-            out.append(f"\ue000{file_index}:{first_line + offset}\ue001")
-        out.append(line)
+        marker = f"\ue000{file_index}:{first_line + offset}\ue001"
+        if closing is None and not in_raw:
+            out.append(_marked(line, marker, stripped))
+        else:
+            out.append(line)
         out.append("\n")
         i = 0
         while i < len(line):
@@ -69,7 +71,56 @@ def add_markers(text: str, file_index: int, first_line: int = 1) -> str:
                     closing, i = TAG_OPEN[pair], i + 2
                 else:
                     i += 1
+        if closing is None and not in_raw and _ends_with_comment(line):
+            out.insert(len(out) - 1, marker)
+        if closing is None and not in_raw:
+            stripped = bool(STRIP_AFTER.search(line)) or (stripped and not line.strip())
     return "".join(out[:-1])  # drop the newline added after the last line
+
+
+def _marked(line: str, marker: str, stripped: bool = False) -> str:
+    """The line with its marker. A marker before a tag that opens the line would sit between the
+    whitespace or text the tag strips (`{%-`, lstrip_blocks) and the tag, changing the author's
+    whitespace control: it goes after the opening tags (and the blanks after them) instead, where
+    the line's text starts; a line of tags only (or a `{% raw %}` one) gets none. After a line that
+    ends with `-%}` (`stripped`), the blanks this line opens with are Jinja's to strip: the marker
+    goes after them, and a blank line gets none."""
+    if stripped:
+        text = line.lstrip()
+        return line[:len(line) - len(text)] + _marked(text, marker) if text else line
+    if not BLOCK_START.match(line):
+        return marker + line
+    end = _leading_tags_end(line)
+    if end is None or not line[end:].strip() or RAW_OPEN.search(line[:end]):
+        return line
+    return line[:end] + marker + line[end:]
+
+
+def _leading_tags_end(line: str) -> int | None:
+    """Where the text after the Jinja tags a line opens with (and the blanks after them) starts;
+    None when one of them does not close on this line."""
+    i = len(line) - len(line.lstrip())
+    while line[i:i + 2] in TAG_OPEN:
+        j = line.find(TAG_OPEN[line[i:i + 2]], i + 2)
+        if j < 0:
+            return None
+        i = j + 2
+        i += len(line[i:]) - len(line[i:].lstrip())
+    return i
+
+
+STRIP_AFTER = re.compile(r"-(?:%\}|#\}|\}\})\s*$")
+COMMENT_AT_END = re.compile(r"\{#(?:(?!#\}).)*(?<!-)#\}$")
+TAG = re.compile(r"\{([%#])(?:(?!\1\}).)*\1\}")
+
+
+def _ends_with_comment(line: str) -> bool:
+    """A line of text ending with a Jinja comment (`… poids.{# typed #}`): trim_blocks would remove
+    the line break after the comment and join the next line to it (on the slide, and in the line
+    map: the next line's numbers would take this line's mark). A marker after the comment keeps the
+    break; a line of tags only (`{# a note #}`) still disappears, as Jinja means it to."""
+    m = COMMENT_AT_END.search(line)
+    return m is not None and bool(TAG.sub("", line[:m.start()]).strip())
 
 
 def strip_markers(text: str, files: list[Path]) -> tuple[str, list[Location]]:
