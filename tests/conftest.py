@@ -29,10 +29,6 @@ os.environ["DECK_CACHE_DIR"] = str(_SESSION_TMP / "cache")
 # One thread per torch (and each build it starts): the workers already fill the cores, and OpenMP
 # threads spinning against each other made a training cell 10 times slower.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-# The hash seed `python build.py` fixes (it re-executes itself with it): pytest-xdist's workers start
-# with it too, so that a build forked from a worker (helpers_for_tests.run_build) prints what the
-# command prints. (The controller, or a `-n 0` run, keeps its own seed: its builds start the command.)
-os.environ["PYTHONHASHSEED"] = "0"
 # Pretrained weights are never downloaded by the suite (its download tests serve their own file)
 os.environ["DECK_OFFLINE"] = "1"
 

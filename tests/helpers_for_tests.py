@@ -1,15 +1,14 @@
 """What the tests share: the checkout's root, the build command, parse+execute a source, render it."""
 from __future__ import annotations
 
+import atexit
 import contextlib
-import faulthandler
 import os
 import signal
 import subprocess
 import sys
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 from deck.execute import execute
@@ -24,84 +23,53 @@ BUILD = [sys.executable, str(ROOT / "build.py")]  # the README's command
 
 def run_build(project, *args, env=None, timeout=120, fresh=False) -> subprocess.CompletedProcess:
     """`python build.py ARGS` in the project's folder, as a lecturer runs it: the same command line,
-    supervisor, messages and exit codes. It is forked from this test process, which has torch and
-    the rest imported already (a fresh interpreter pays ~3 s of imports per build), unless `fresh`
-    (what the test is about is the interpreter's start: imports, the re-exec, the hash seed) or this
-    process's hash seed is not the command's fixed 0 (a set a cell prints would differ)."""
-    if fresh or sys.flags.hash_randomization:
+    supervisor, messages and exit codes, in the environment the test has now (plus `env`). It is
+    forked from a process that has imported torch and the rest already (tests/build_zygote.py: a
+    fresh interpreter pays ~3 s of imports per build), unless `fresh`: what the test is about is the
+    interpreter's start (imports, the re-exec, the hash seed)."""
+    environ = {**os.environ, **(env or {})}
+    if fresh:
         return subprocess.run(BUILD + list(args), cwd=project.root, capture_output=True, text=True,
-                              timeout=timeout, env={**os.environ, **(env or {})})
-    return _forked_build(project.root, list(args), env or {}, timeout)
+                              timeout=timeout, env=environ)
+    return _zygote().build(project.root, [BUILD[1], *args], environ, timeout)
 
 
-def _forked_build(root: Path, args: list[str], env: dict, timeout: float) -> subprocess.CompletedProcess:
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        pid = os.fork()
-        if pid == 0:  # the child: become `python build.py ARGS` run in `root`, and never return
-            code = 2
-            try:
-                os.setpgid(0, 0)  # its own group, as a command started from a shell: killed whole on timeout
-                _become_a_fresh_command(root, env, out, err)
-                from deck.cli import main
-                from deck.processes.supervisor import supervised
+class _Zygote:
+    """This test process's handle on its build_zygote (started on first use, stopped at exit)."""
 
-                sys.argv = [BUILD[1], *args]
-                code = supervised(main)
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 1
-            except BaseException:  # noqa: BLE001 - said on the child's stderr, which the test reads
-                import traceback
+    def __init__(self):
+        from deck.processes.child import Child
 
-                traceback.print_exc()
-            finally:
-                for stream in (sys.stdout, sys.stderr):
-                    with contextlib.suppress(Exception):
-                        stream.flush()
-                os._exit(code)
-        status = _wait(pid, timeout, args)
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(BUILD + args, os.waitstatus_to_exitcode(status),
-                                           out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+        env = {**os.environ, "PYTHONHASHSEED": "0"}  # the seed `python build.py` re-executes itself with
+        self.child = Child("tests.build_zygote:serve", env=env)
+        atexit.register(self.child.stop)
+
+    def build(self, root: Path, argv: list[str], environ: dict, timeout: float) -> subprocess.CompletedProcess:
+        with tempfile.TemporaryDirectory(prefix="deck-run-") as tmp:
+            out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
+            self.child.channel.send((str(root), argv, environ, out, err))
+            kind, pid = self.child.channel.recv()
+            assert kind == "started"
+            if not self.child.channel.poll(timeout):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+                self.child.channel.recv()
+                raise subprocess.TimeoutExpired([sys.executable, *argv], timeout)
+            kind, status = self.child.channel.recv()
+            assert kind == "ended"
+            read = lambda path: Path(path).read_bytes().decode("utf-8", "replace")  # noqa: E731
+            return subprocess.CompletedProcess([sys.executable, *argv], os.waitstatus_to_exitcode(status),
+                                               read(out), read(err))
 
 
-def _become_a_fresh_command(root: Path, env: dict, out, err) -> None:
-    """What a new interpreter would have that this forked test process lacks: its own working folder,
-    environment, standard streams (files, not pytest's capture) and deck's state of a process that
-    has built nothing yet (the in-memory caches, the signing key it would read)."""
-    os.chdir(root)
-    os.environ.update(env)
-    null = os.open(os.devnull, os.O_RDONLY)
-    for fd, target in ((0, null), (1, out.fileno()), (2, err.fileno())):
-        os.dup2(target, fd)
-    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - the process's own stdin, for its life
-    sys.stdout = open(1, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
-    sys.stderr = open(2, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
-    faulthandler.disable()  # pytest's, writing to its own capture: a dying build says it on its stderr
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
-    import deck.settings
-    import deck.shared.store
-    from deck.watch.worker import clear_caches
-
-    deck.settings._taken_key = None
-    deck.shared.store._key = None
-    deck.shared.store._rejected.clear()
-    clear_caches()
+_the_zygote: _Zygote | None = None
 
 
-def _wait(pid: int, timeout: float, args: list[str]) -> int:
-    deadline = time.monotonic() + timeout
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status
-        if time.monotonic() > deadline:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise subprocess.TimeoutExpired(BUILD + args, timeout)
-        time.sleep(0.02)
+def _zygote() -> _Zygote:
+    global _the_zygote
+    if _the_zygote is None or not _the_zygote.child.alive():
+        _the_zygote = _Zygote()
+    return _the_zygote
 
 
 def run(source: str, tmp_path: Path, lang: str = "en", check: bool = False, name: str = "t.md"):
