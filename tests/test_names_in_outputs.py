@@ -42,6 +42,11 @@ def test_a_computed_title_is_the_bookmark_and_the_label(project, capsys):
     assert "{py}" not in html.split("<main", 1)[-1].split("aria-label=", 1)[0]
     with pikepdf.open(project.root / "build" / "t.pdf") as pdf, pdf.open_outline() as outline:
         assert [item.title for item in outline.root] == ["T", "Total 6"]
+    from pptx import Presentation
+
+    assert main(["t", "--pptx"]) == 0, capsys.readouterr().err
+    slides = Presentation(str(project.root / "build" / "t.pptx")).slides
+    assert slides[1].shapes.title.text == "Total 6"  # the colleagues' copy reads the value too
 
 
 def test_a_blank_in_a_title_is_not_answered_by_the_bookmark(project, capsys):

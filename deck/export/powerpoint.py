@@ -22,6 +22,7 @@ from pptx.util import Pt
 
 from ..document import Deck, Slide
 from ..shared.locale import format_date
+from ..source.slides import shown_title
 from . import blocks as B
 from .pptx_zip import reproducible
 
@@ -119,7 +120,7 @@ def _content_slide(prs, slide: Slide, body: list, notes: list[str], colours: dic
     page = prs.slides.add_slide(prs.slide_layouts[5])  # "Title Only": the title stays a title
     title = page.shapes.title
     title.left, title.top, title.width, title.height = Pt(MARGIN_X), Pt(18), Pt(WIDTH - 2 * MARGIN_X), Pt(56)
-    title.text_frame.text = slide.title
+    title.text_frame.text = shown_title(slide)  # an inline expression gives its value, as on the page
     title.text_frame.word_wrap = True
     _style_text(title.text_frame, 34, colours["primary"], bold=True)
     _bar(page, MARGIN_X, 74, 120, 3, colours["accent"])
