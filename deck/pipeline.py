@@ -127,6 +127,9 @@ def find_decks(options: BuildOptions) -> list[Path]:
         candidates = [Path(name), folder / name, folder / f"{name}.md"]
         match = next((c for c in candidates if c.is_file()), None)
         if match is None:
+            there = next((c for c in candidates if c.exists() and not c.is_dir()), None)
+            if there is not None:  # a FIFO, a socket, a device: never read, never waited on
+                raise UsageError(f"{display_path(there)}: not a regular file, so not a deck source")
             raise UsageError(f"no deck named {name!r} (looked in {folder})")
         paths.append(match)
     return paths

@@ -105,6 +105,17 @@ def test_a_fifo_deck_source_is_a_located_error_not_a_hang(project, capsys):
     assert "error: slides_src/t.md:1: cannot read the source: not a regular file but a FIFO" in err
 
 
+def test_a_fifo_deck_named_on_the_command_line_is_said_so(project, capsys):
+    fifo = project.root / "slides_src" / "t.md"
+    os.mkfifo(fifo)
+    release_fifo_later(fifo)
+    start = time.monotonic()
+    code, err = build(capsys, "t", "--html-only")
+    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
+    assert code == EXIT_ERROR
+    assert "slides_src/t.md: not a regular file, so not a deck source" in err, err
+
+
 # --- images that cannot be drawn ------------------------------------------------------------------
 def _png(size=(40, 30)) -> bytes:
     from PIL import Image
