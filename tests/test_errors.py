@@ -66,6 +66,12 @@ def test_inline_expression_error(tmp_path):
     assert message.startswith("slides_src/t.md:7 (slide 2): inline expression `nope + 1` raised NameError")
 
 
+def test_a_jinja_variable_used_in_an_inline_expression_gets_a_hint(tmp_path):
+    message = error_of("# S\n\n{% for n in [2, 3] %}\n- `{py} n * 10`\n{% endfor %}\n", tmp_path)
+    assert "raised NameError: name 'n' is not defined" in message
+    assert "a Jinja variable, from {% set %}, {% for %} or _course.yml, is written {{ name }}" in message
+
+
 def test_expected_error_that_does_not_happen(tmp_path):
     deck, problems = run("# S\n```{python}\n#| raises: ValueError\nx = 1\n```\n", tmp_path)
     assert [str(p).splitlines()[0] for p in problems.items] == [

@@ -430,7 +430,9 @@ def eval_expression(expr: str, ns: dict, location: Location):
             warnings.simplefilter("ignore")
             return eval(code, ns)
     except Exception as exc:
-        raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}", location) from None
+        hint = (" (`{py}` sees the names the cells defined; a Jinja variable, from {% set %}, {% for %} or "
+                "_course.yml, is written {{ name }})") if isinstance(exc, NameError) else ""
+        raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}{hint}", location) from None
 
 
 @contextlib.contextmanager
