@@ -243,3 +243,13 @@ def test_a_binary_include_that_decodes_as_utf8_is_named_as_binary(project, capsy
     assert code == EXIT_ERROR
     assert err.startswith("error: slides_src/t.md:6: included file _zeros.md is a binary file, not text "
                           "(a NUL byte on line 2)")
+
+
+def test_a_truncated_image_is_refused_after_weasyprint_was_imported_too():
+    """WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process (a build that laid out
+    a PDF before): the check must not then take a truncated PNG for a whole one."""
+    import weasyprint  # noqa: F401
+
+    from deck.render.assets import image_problem
+
+    assert "damaged" in (image_problem(_png()[:-30], "image/png") or "")

@@ -6,6 +6,7 @@ refused with the location of the slide that asked for it.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import io
 import mimetypes
@@ -101,7 +102,7 @@ def image_problem(data: bytes, mime: str) -> str | None:
 
     expected = mime.removeprefix("image/").upper()
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _truncated_refused():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 if image.format not in RASTER_FORMATS:  # another format named .png is drawn all the same
@@ -114,6 +115,19 @@ def image_problem(data: bytes, mime: str) -> str | None:
     except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders raise all of these
         return f"the {expected} file is damaged ({exc})"
     return None
+
+
+@contextlib.contextmanager
+def _truncated_refused():
+    """Pillow decodes a truncated file as far as it goes once WeasyPrint is imported (which sets
+    `LOAD_TRUNCATED_IMAGES` for the whole process): while an image is judged, it refuses it again."""
+    from PIL import ImageFile
+
+    previous, ImageFile.LOAD_TRUNCATED_IMAGES = ImageFile.LOAD_TRUNCATED_IMAGES, False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
 
 def _svg_problem(data: bytes) -> str | None:
