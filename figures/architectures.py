@@ -23,8 +23,7 @@ from deck.shared.svg import register_deck_font
 from .blocks import Architecture, Block, Stage, _block, _int, _stride, architecture_spec
 from .graph import Unit
 from .labels import resolve_lang, tr
-from .legibility import (BODY_TEXT_PX, FIGURE_ROOM_HEIGHT_PX, MIN_TEXT_PX, min_font_for, rendered_px,
-                         room_scale)
+from .legibility import BODY_TEXT_PX, FIGURE_ROOM_HEIGHT_PX, MIN_TEXT_PX, min_font_for, rendered_px, room_scale
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, THEME_RC, WHITE, theme
 
