@@ -72,3 +72,24 @@ def test_stage_labels_go_on_one_line_when_the_rows_leave_width():
     texts = architecture("resnet18", lang="en").data["texts"]
     assert "stage 1 · 56×56" in texts
     assert "stage 1\n56×56" in architecture("resnet18", lang="en", rows=1).data["texts"]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_activation_slide_shares_its_width_between_bullets_and_curves(browser, built_flagship):
+    """The text column beside the activation curves wrapped every bullet (45 % of the width): each
+    activation's bullet is one line, and the curves keep the size they had."""
+    from browser import page_for
+
+    with page_for(browser, built_flagship.html) as page:
+        n = page.evaluate("""() => [...document.querySelectorAll('section.slide')]
+            .find(s => s.textContent.includes('Softplus, Leaky ReLU, ELU')).dataset.index""")
+        page.goto(page.url.split("#")[0] + f"#/{n}/99")
+        page.wait_for_timeout(200)
+        lines = page.evaluate(f"""() => [...document.querySelectorAll('#slide-{n} .column li li')].map(li => {{
+            const r = document.createRange(); r.selectNodeContents(li);
+            return new Set([...r.getClientRects()].map(q => Math.round(q.top))).size; }})""")
+        (fig,) = page.evaluate(_MEASURE, int(n))
+    assert lines and all(k == 1 for k in lines), lines
+    assert fig["drawn"][1] >= 0.95 * fig["box"][1] or fig["drawn"][0] >= 0.95 * fig["box"][0]
+    assert fig["text"] >= 0.028 * 540
