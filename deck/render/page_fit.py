@@ -273,7 +273,8 @@ def code_sizes(tokens) -> dict[int, float]:
         for c in cells:
             rows, widest = _cell_rows(c, size, box_w)
             steps = 24 if c.code_steps else 0  # a stepped line's band takes the padding and a 4-px edge
-            fits = fits and widest + steps <= box_w - 4
+            # a character's width clear of the box's edge: a line that ends at it reads as cut
+            fits = fits and widest + steps <= box_w - MONO_ADVANCE * size
             height += rows * CODE_LINE * size + 18 * (1 + len(c.outputs)) + 16
         if fits and height <= FILL * theme.content_h:
             return {c.index: float(size) for c in cells}
