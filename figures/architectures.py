@@ -23,7 +23,7 @@ from deck.shared.svg import register_deck_font
 from .blocks import Architecture, Block, Stage, _block, _int, _stride, architecture_spec
 from .graph import Unit
 from .labels import resolve_lang, tr
-from .legibility import MIN_TEXT_PX, display_scale, min_font_for, rendered_px
+from .legibility import BODY_TEXT_PX, FIGURE_ROOM_HEIGHT_PX, MIN_TEXT_PX, min_font_for, rendered_px, room_scale
 from .output import SVGFigure, finish, new_figure
 from .palette import ACCENT, GOLD, GREY, LIGHT, NAVY, TEAL, THEME_RC, WHITE, theme
 
@@ -39,6 +39,8 @@ _MERGE_W = 0.44  # concatenation / addition circle
 # figure's width and is larger on the slide (24: labels about 18-20 px on a 540-px slide, where 16
 # gave the 15-px minimum); raised further until the text is legible once scaled to a slide
 _FS_START = 24
+#: what a diagram's text aims at once the diagram fills its room: close to the body text's size
+TARGET_TEXT_PX = 0.85 * BODY_TEXT_PX
 
 
 def _text_w(lines, size) -> float:
@@ -224,7 +226,11 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
     down from the row above, so the encoder is a staircase going down, the decoder one going up, and
     each concatenation skip a horizontal arrow across its row."""
     unet = spec.family == "unet"
-    line_h = 1.25 * fs / 72
+    em = fs / 72
+    line_h = 1.25 * em
+    # gaps, bars and turns grow with the text (their minimum in inches is for small text): a diagram
+    # whose text grows to fill its room keeps its arrows and pooling bars visible
+    gap_in, gap_out, bar_w = max(_GAP_IN, 0.4 * em), max(_GAP_OUT, 0.8 * em), max(_BAR_W, 0.4 * em)
     box_h = max(0.9, 2.4 * line_h)  # two lines: channels over count, a name over its size
     levels: dict[tuple, int] = {}
     if unet:
@@ -235,18 +241,16 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
         last = levels.get(it.get("hw") or (), last) if levels else 0
         it["level"] = last
         if it["kind"] in ("bar", "upbar"):
-            it["w"] = _BAR_W
+            it["w"] = bar_w
         elif it["kind"] == "merge":
             it["w"] = _merge_w(fs)
         else:
             it["w"] = max(0.6, _text_w(it["lines"], fs) + max(0.22, 0.5 * fs / 72))  # a margin of text
-        if it.get("sub"):  # the size written under a box must not run past its neighbours
+        if it.get("sub") and it is not items[-1]:  # the size under a box must not run into its neighbours
+            # (the last box's may run on to its right: the figure is as wide as it)
             it["w"] = max(it["w"], _text_w([it["sub"]], fs) * 0.9)
-    if not unet:  # a stage drawn as one box ("768 ×12") is as wide as the label under it
-        for si in {it["stage"] for it in items if "stage" in it}:
-            members = [it for it in items if it.get("stage") == si]
-            if len(members) == 1 and members[0].get("stage_label"):
-                members[0]["w"] = max(members[0]["w"], _text_w(members[0]["stage_label"], fs) + 0.1)
+    if not unet:
+        _widen_stages(items, fs, gap_in, gap_out, one_line=rows > 1)
     # a U: one line per box ("16 ×2"), the row's resolution written at its left
     row_label_w = _text_w([_hw_txt(hw) for hw in levels], fs) + 0.25 if unet else 0.0
     x0 = 0.1 + row_label_w
@@ -256,10 +260,10 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
         if prev is None:
             x = x0
         elif it["level"] > prev["level"]:  # down a row: start under the step
-            x = max(prev["x"] + prev["w"] / 2, row_end.get(it["level"], 0.0) + _GAP_OUT)
+            x = max(prev["x"] + prev["w"] / 2, row_end.get(it["level"], 0.0) + gap_out)
         else:
             same = it["group"] == prev["group"] and it["group"] != "head"
-            gap = _GAP_IN if same else _GAP_OUT
+            gap = gap_in if same else gap_out
             x = max(prev["x"] + prev["w"] + gap, row_end.get(it["level"], 0.0) + gap)
             it["gap_before"] = "in" if same and it["level"] == prev["level"] else "out"
         it.setdefault("gap_before", "out")
@@ -267,21 +271,25 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
         row_end[it["level"]] = x + it["w"]
         prev = it
     if not unet and rows > 1:
-        _wrap(spec, items, rows, x0 + 0.2)  # room for the turn into each next row
-    width = max(it["x"] + it["w"] for it in items) + 0.1
+        _wrap(spec, items, rows, x0 + max(0.2, 0.5 * em))  # room for the turn into each next row
+    width = max(max(it["x"] + it["w"] for it in items), _sub_right(items, fs)) + 0.1
     widest_entry = max((_text_w([t], fs) + 1.0 for _, t in legend), default=0.0)
-    legend_rows = _legend_rows(legend, fs, max(width - 0.2, widest_entry))
+    # a legend in two rows at most: a diagram cut into rows is narrow, its legend need not be tall
+    half = sum(e[2] for e in _legend_rows(legend, fs, float("inf"))[0]) / 2 + 0.4 if legend else 0.0
+    legend_rows = _legend_rows(legend, fs, max(width - 0.2, widest_entry, half))
     width = max(width, max((sum(e[2] for e in r) for r in legend_rows), default=0.0) + 0.2)
 
     n_levels = max(it["level"] for it in items) + 1
     legend_h = (len(legend_rows) + 0.3) * 1.5 * line_h
-    labels_h = 0.3 * line_h if unet else 2.3 * line_h + 0.14  # sizes and stage names under the boxes
-    skip_room = 0.5 if spec.family == "residual" else 0.0
+    # sizes and stage names under the boxes: on one line where every stage is wide enough for it
+    one_line = not unet and _stage_labels_fit(items, fs, gap_out)
+    labels_h = 0.3 * line_h if unet else (1.1 if one_line else 2.3) * line_h + 0.14
+    skip_room = max(0.5, 0.9 * em) if spec.family == "residual" else 0.0
     if spec.skips:
         skip_room = max(skip_room, 0.45 + (0.14 * len(spec.skips) if not unet else 0.0))
     # a U's rows are close (its skips run along them); a chain's rows leave room for the labels under
     # a row, the turn to the next one and the shortcuts over it
-    level_gap = 0.32 if unet else labels_h + skip_room + 0.3
+    level_gap = 0.32 if unet else labels_h + skip_room + max(0.3, 0.5 * em)
     y_base = legend_h + labels_h
     for it in items:
         it["y0"] = y_base + (n_levels - 1 - it["level"]) * (box_h + level_gap)
@@ -289,8 +297,49 @@ def _layout(spec: Architecture, items: list[dict], legend: list[tuple[str, str]]
     height = top + skip_room + 0.12 + (1.4 * line_h if title else 0.0)
     return dict(width=width, height=height, box_h=box_h, line_h=line_h, top=top,
                 legend_rows=legend_rows, legend_top=legend_h - 0.9 * line_h, levels=levels,
-                row_label_x=0.1, labels_h=labels_h, rows=n_levels,
+                row_label_x=0.1, labels_h=labels_h, rows=n_levels, one_line=one_line,
                 u=max(1.0, fs / 16))  # strokes and arrow heads grow with the text (set for 16 pt)
+
+
+def _sub_right(items: list[dict], fs: float) -> float:
+    """Where the text under the last box ends (it may be wider than its box)."""
+    last, sub_w = items[-1], _text_w([items[-1].get("sub", "")], fs)
+    if len(items) > 1 and items[-2].get("sub"):
+        return last["x"] + sub_w
+    return last["x"] + last["w"] / 2 + sub_w / 2
+
+
+def _widen_stages(items: list[dict], fs: float, gap_in: float, gap_out: float, one_line: bool) -> None:
+    """A stage drawn as one box ("768 ×12") is as wide as the label under it; in a diagram cut into
+    rows (where width is to spare) every stage is, with its label on one line."""
+    for si in {it["stage"] for it in items if "stage" in it}:
+        members = [it for it in items if it.get("stage") == si]
+        label = members[0]["stage_label"]
+        if one_line:
+            span = sum(m["w"] for m in members) + gap_in * (len(members) - 1) + 0.5 * gap_out
+            extra = _text_w([" · ".join(label)], fs) - span
+            for m in members:
+                m["w"] += max(0.0, extra) / len(members)
+        elif len(members) == 1:
+            members[0]["w"] = max(members[0]["w"], _text_w(label, fs) + 0.1)
+
+
+def _stage_label(spec: Architecture, members: list[dict], lang: str, one_line: bool) -> str:
+    """What is written under a stage: its name and the size it hands on, on one line or two."""
+    key = "arch_stage" if spec.family == "residual" else "arch_block"
+    name, size = tr(key, lang, i=members[0]["stage"] + 1), _size_txt(spec.units[members[-1]["units"][-1]], lang)
+    return f"{name} · {size}" if one_line else f"{name}\n{size}"
+
+
+def _stage_labels_fit(items: list[dict], fs: float, gap: float) -> bool:
+    """Whether every stage's label fits on one line under the stage's boxes (it may take half of
+    the gaps either side)."""
+    for si in {it["stage"] for it in items if "stage" in it}:
+        members = [it for it in items if it.get("stage") == si]
+        span = members[-1]["x"] + members[-1]["w"] - members[0]["x"] + gap
+        if _text_w([" · ".join(members[0]["stage_label"])], fs) > span:
+            return False
+    return True
 
 
 def _wrap(spec: Architecture, items: list[dict], rows: int, x0: float) -> None:
@@ -327,13 +376,16 @@ def architecture(
     collapse: bool | None = None,
     title: bool = False,
     rows: int | None = None,
+    room_height: float | None = None,
 ) -> SVGFigure:
     """Left-to-right diagram of any network: input, stem, stages of blocks (box = output channels),
     skips, head, with the spatial size under each stage. ``collapse=None`` merges identical
     consecutive blocks into one "×N" box only when the network has more than 10 blocks. Text sizes
     grow until the text is legible once the figure is scaled to a slide. ``title``: the model's name
     above the diagram (off: the slide's title says it). ``rows``: a chain cut into that many rows
-    (None: the number that makes the text largest on a slide; a U is drawn one row per resolution)."""
+    (None: the number that makes the text largest on a slide; a U is drawn one row per resolution).
+    ``room_height``: the height in slide pixels the diagram has on its slide (None: a slide with a
+    title and nothing else); the text grows to near body size in that room where the network allows."""
     lang = resolve_lang(lang)
     spec = architecture_spec(model, input_size)
     n_total = sum(s.n_blocks for s in spec.stages)
@@ -342,9 +394,12 @@ def architecture(
     items = _items(spec, lang, collapse)
     legend = _legend_entries(spec, items, lang)
 
-    fs: float = _FS_START
-    if rows is None:  # as many rows as make the text largest once the figure fills its room
-        rows = max(range(1, 4), key=lambda n: _room_scale(_layout(spec, items, legend, fs, title, n)) / (1 + 0.1 * n))
+    room = FIGURE_ROOM_HEIGHT_PX if room_height is None else room_height
+    fits = {n: _fit(spec, items, legend, title, n, room) for n in ((rows,) if rows else range(1, 4))}
+    # the fewest rows whose text is about as large as the most any number of rows gives
+    best = max(px for _, px in fits.values())
+    rows = min(n for n, (_, px) in fits.items() if px >= 0.96 * best)
+    fs = fits[rows][0]
     for _ in range(4):  # the estimate is close; what counts is the size in the SVG as written
         for _ in range(8):  # the figure grows with its text: a few rounds settle the size
             geo = _layout(spec, items, legend, fs, title, rows)
@@ -355,6 +410,7 @@ def architecture(
         fig = _draw(spec, items, geo, fs, lang, title, collapse)
         fig.data["rows"] = geo["rows"]
         fig.data["legend"] = [[text for _, text, _ in row] for row in geo["legend_rows"]]
+        fig.data["room_px"] = round(fs * room_scale(geo["width"] * 72, geo["height"] * 72, room), 2)
         shown = rendered_px(fs, fig.svg)
         if shown >= MIN_TEXT_PX:
             return fig
@@ -362,9 +418,21 @@ def architecture(
     return fig
 
 
-def _room_scale(geo: dict) -> float:
-    """Slide pixels per inch of the figure once it fills the room a slide gives a figure."""
-    return display_scale(geo["width"] * 72, geo["height"] * 72)
+def _fit(spec: Architecture, items: list[dict], legend: list[tuple[str, str]], title: bool, rows: int,
+         room: float) -> tuple[float, float]:
+    """(font size, text px once the diagram fills a room of the slide's width and ``room`` px): the
+    text grows until it is near the body text's size, or until growing it no longer makes it larger
+    on the slide (the gaps and strokes, fixed in inches, are then a small share of the figure)."""
+    fs, px = float(_FS_START), 0.0
+    for _ in range(12):
+        geo = _layout(spec, items, legend, fs, title, rows)
+        shown = fs * room_scale(geo["width"] * 72, geo["height"] * 72, room)
+        if shown >= TARGET_TEXT_PX:
+            return fs * TARGET_TEXT_PX / shown, TARGET_TEXT_PX
+        if shown < px * 1.01:  # saturated
+            break
+        fs, px = fs * 1.15, shown
+    return fs / 1.15, px
 
 
 def _draw(spec: Architecture, items: list[dict], geo: dict, fs: float, lang: str, title: bool,
@@ -416,7 +484,10 @@ def _draw_items(ax, spec: Architecture, items: list[dict], geo: dict, fs: float)
             ax.text(xm, ym, "\n".join(lines), ha="center", va="center", color=tc, fontsize=fs,
                     fontweight=weight, linespacing=1.2, zorder=4)
         if it.get("sub"):
-            ax.text(xm, y0 - 0.1, it["sub"], ha="center", va="top", color=NAVY, fontsize=fs, zorder=4)
+            # the last box's may run on to its right, centred unless its neighbour has one too
+            wide = it is items[-1] and _text_w([it["sub"]], fs) > it["w"] and bool(items[i - 1].get("sub"))
+            ax.text(xl if wide else xm, y0 - 0.1, it["sub"], ha="left" if wide else "center", va="top",
+                    color=NAVY, fontsize=fs, zorder=4)
         if i > 0:  # connection from the previous item
             p = items[i - 1]
             start = (p["x"] + p["w"] + 0.03, p["mid"])
@@ -442,8 +513,9 @@ def _draw_turn(ax, p: dict, it: dict, geo: dict) -> None:
     back left, down and into the next row's first item."""
     from matplotlib.patches import FancyArrowPatch
 
-    x1, x2 = p["x"] + p["w"] + 0.12, it["x"] - 0.14
-    y_turn = p["y0"] - geo["labels_h"] - 0.12
+    em = geo["u"] * 16 / 72  # the text's size in inches: the turn keeps clear of the row's labels
+    x1, x2 = p["x"] + p["w"] + max(0.12, 0.3 * em), it["x"] - max(0.14, 0.35 * em)
+    y_turn = p["y0"] - geo["labels_h"] - max(0.12, 0.25 * em)
     ym = it["y0"] + geo["box_h"] / 2
     ax.plot([p["x"] + p["w"] + 0.03, x1, x1, x2, x2], [p["mid"], p["mid"], y_turn, y_turn, ym],
             color=GREY, lw=1.4 * geo["u"], zorder=2, solid_joinstyle="round")
@@ -478,7 +550,6 @@ def _draw_skips(ax, spec: Architecture, items: list[dict], geo: dict) -> None:
 def _draw_stage_labels(ax, spec: Architecture, items: list[dict], geo: dict, fs: float, lang: str) -> None:
     if spec.family == "unet":  # its rows are labelled with their resolution instead
         return
-    key = "arch_stage" if spec.family == "residual" else "arch_block"
     for si in range(len(spec.stages)):
         members = [it for it in items if it.get("stage") == si]
         if not members:
@@ -486,8 +557,7 @@ def _draw_stage_labels(ax, spec: Architecture, items: list[dict], geo: dict, fs:
         xl, xr = members[0]["x"], members[-1]["x"] + members[-1]["w"]
         yb = members[0]["y0"] - 0.1
         ax.plot([xl, xl, xr, xr], [yb + 0.05, yb, yb, yb + 0.05], color=GREY, lw=1.0 * geo["u"], zorder=2)
-        last = spec.units[members[-1]["units"][-1]]
-        ax.text((xl + xr) / 2, yb - 0.05, f"{tr(key, lang, i=si + 1)}\n{_size_txt(last, lang)}",
+        ax.text((xl + xr) / 2, yb - 0.05, _stage_label(spec, members, lang, geo["one_line"]),
                 ha="center", va="top", fontsize=fs, color=NAVY, linespacing=1.2)
 
 

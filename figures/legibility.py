@@ -17,6 +17,11 @@ SLIDE_HEIGHT_PX = 540
 #: the width a figure is scaled to: the slide's content box (deck's theme pads 56 px each side)
 FIGURE_WIDTH_PX = SLIDE_WIDTH_PX - 2 * 56
 MIN_TEXT_PX = 0.028 * SLIDE_HEIGHT_PX  # 15.12 px
+#: the slide's body text (base.css `--text-size`): what a diagram's labels aim at
+BODY_TEXT_PX = 30
+#: the room a figure has on a slide with a title and nothing else (the slide's 478-px content box
+#: less the title and the figure's margins; tests/test_diagram_room.py measures it in Chromium)
+FIGURE_ROOM_HEIGHT_PX = 398
 
 _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"')
 
@@ -24,6 +29,12 @@ _SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)pt"[^>]*?\bheight="([\d.]+)pt"
 def display_scale(width_pt: float, height_pt: float) -> float:
     """Slide pixels per SVG unit (point) when the figure is scaled to the slide."""
     return min(FIGURE_WIDTH_PX / width_pt, FIGURE_MAX_HEIGHT_PX / height_pt)
+
+
+def room_scale(width_pt: float, height_pt: float, room_height_px: float = FIGURE_ROOM_HEIGHT_PX) -> float:
+    """Slide pixels per point when the figure fills a room of the content's width and that height
+    (the theme sizes a figure to the room its slide leaves, its ratio kept)."""
+    return min(FIGURE_WIDTH_PX / width_pt, room_height_px / height_pt)
 
 
 def svg_size(svg: str) -> tuple[float, float]:

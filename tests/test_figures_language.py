@@ -31,7 +31,7 @@ CASES = {
     "pool": (lambda: figures.pool_illustration("max"), "Sortie", "Output"),
     "activations": (lambda: figures.activation_curves(("sigmoid",)), "Sigmoïde", "Sigmoid"),
     "softmax": (lambda: figures.softmax_bars((1.0, 2.0)), "classe 1", "class 1"),
-    "architecture": (lambda: figures.architecture("resnet18"), "étage 1\n56×56", "stage 1\n56×56"),
+    "architecture": (lambda: figures.architecture("resnet18"), "étage 1 · 56×56", "stage 1 · 56×56"),
     "kernels": (lambda: figures.first_conv_kernels(first_conv_net()),
                 "Poids du modèle fourni", "Weights of the given model"),
     "feature_maps": (lambda: figures.feature_maps(model=first_conv_net(), n=2),

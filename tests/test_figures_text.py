@@ -32,7 +32,7 @@ def page_html(body: str) -> str:
 def test_text_is_written_as_text_in_the_deck_font(resnet_fr):
     svg = resnet_fr.svg
     texts = texts_of(svg)
-    assert "étage 1" in texts and "BasicBlock (canaux de sortie)" in texts and "512" in texts
+    assert "étage 1 · 56×56" in texts and "BasicBlock (canaux de sortie)" in texts and "512" in texts
     assert all(f"font-family: '{DECK_FONT}'" in t for t in re.findall(r"<text\b[^>]*>", svg))
     # no glyph outlines referenced through <use> any more
     assert "<use" not in svg and "DejaVuSans-" not in svg

@@ -254,11 +254,32 @@ def render_output(output: Output, caption: str = "") -> str:
     SVG and HTML cleaned to what may sit in a deck, text escaped and without memory addresses; a
     figure with the cell's caption under it."""
     if output.kind == "svg":
-        return figure_html(output.content, output.alt, caption)
+        return _with_phone_width(figure_html(output.content, output.alt, caption))
     if output.kind == "html":
         return f'<div class="output-html">{clean_html(output.content)}</div>'
     cls = "output error" if output.kind == "error" else "output"
     return f'<pre class="{cls}">{escape(strip_addresses(output.content))}</pre>'
+
+
+_VIEWBOX = re.compile(r'<svg\b[^>]*?\bviewBox="[\d.-]+ [\d.-]+ ([\d.]+) ([\d.]+)"')
+_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)px")
+#: in the phone view (runtime.css) a figure is as wide as the window, unless it is a band (wider
+#: than BAND_RATIO times its height): then it is drawn PHONE_FIGURE_HEIGHT_PX tall, or less if that
+#: already sets its smallest text at the phone's code size (13 px), and scrolls sideways
+BAND_RATIO, PHONE_FIGURE_HEIGHT_PX, PHONE_FIGURE_TEXT_PX = 2.5, 180, 13
+
+
+def _with_phone_width(html_figure: str) -> str:
+    """The figure with the width the phone view gives it at least (``--phone-width``): a wide
+    diagram there keeps legible labels rather than shrinking to a band of unreadable text."""
+    box, sizes = _VIEWBOX.search(html_figure), [float(v) for v in _FONT_SIZE.findall(html_figure)]
+    if box is None or not sizes or min(sizes) <= 0 or float(box.group(2)) <= 0:
+        return html_figure
+    width, height = float(box.group(1)), float(box.group(2))
+    if width <= BAND_RATIO * height:
+        return html_figure
+    wide = min(width * PHONE_FIGURE_TEXT_PX / min(sizes), width / height * PHONE_FIGURE_HEIGHT_PX)
+    return html_figure.replace('<figure class="figure', f'<figure style="--phone-width: {wide:.0f}px" class="figure', 1)
 
 
 @functools.lru_cache(maxsize=1)

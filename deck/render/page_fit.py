@@ -11,12 +11,17 @@ slide.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 PAGE_WIDTH = 960
 TOLERANCE = 0.5  # px: rounding in the layout, not an overflow
 SMALL_CODE = 0.85 # `#| code-size: small`: the code's font size relative to normal (base.css)
 PAGE_HEIGHT = 540
+#: the smallest text a figure may show, in slide px: the back row's 2.8 % of the slide's height (as
+#: figures/legibility.py MIN_TEXT_PX, which sizes deck's own figures before layout)
+MIN_FIGURE_TEXT = 0.028 * PAGE_HEIGHT
+_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)px")
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Overflow:
     line: int | None = None     # code: the 0-based line of the displayed code (None: its output)
     small_fits: bool = False    # code: `code-size: small` would make the line fit
     pre: bool = True            # code: in the cell's code or printed text (not a table or a figure)
+    text: str = ""              # figure text: the smallest text of the figure
 
 
 @dataclass
@@ -47,6 +53,7 @@ def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
     widest: dict[int, float] = {}
     code: dict[tuple[int, int, int | None], Overflow] = {}
     lowest: dict[int, float] = {}
+    small_text: dict[tuple[int, int | None], Overflow] = {}
     current = 0
     for page in document.pages:
         ids = [a for a in page.anchors if a.startswith("page-")]
@@ -54,6 +61,9 @@ def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
             current = int(ids[0].split("-")[1])
         counts[current] = counts.get(current, 0) + 1
         lowest[current] = max(lowest.get(current, 0.0), _lowest(page._page_box))
+        for px, text, cell in _figure_texts(page._page_box):  # as laid out: in a column, a figure is smaller
+            if px < MIN_FIGURE_TEXT - 0.05 and ((current, cell) not in small_text or px < small_text[(current, cell)].amount):
+                small_text[(current, cell)] = Overflow(current, "text", px, cell, pre=False, text=text)
         for right, where in _text_boxes(page._page_box):  # WeasyPrint has no public box API
             if where.cell is None:
                 widest[current] = max(widest.get(current, 0.0), right)
@@ -78,7 +88,38 @@ def find_overflows(document, expected_pages: dict[int, int]) -> list[Overflow]:
     for o in code.values():
         if (o.slide, o.cell) not in per_cell or o.amount > per_cell[(o.slide, o.cell)].amount:
             per_cell[(o.slide, o.cell)] = o
-    return found + sorted(per_cell.values(), key=lambda o: (o.slide, o.cell))
+    return found + sorted(per_cell.values(), key=lambda o: (o.slide, o.cell)) + list(small_text.values())
+
+
+def _figure_texts(page_box):
+    """(smallest text in slide px, that text, cell index) of every figure drawn on the page: the font
+    sizes written in its SVG times the scale it is drawn at (its laid-out box over its viewBox)."""
+    stack = [(page_box, _Box())]
+    while stack:
+        box, where = stack.pop()
+        tag = getattr(box, "element_tag", "") or ""
+        if type(box).__name__.endswith("ReplacedBox") and tag.endswith("svg"):
+            found = _svg_smallest(box)
+            if found is not None:
+                yield found[0], found[1], where.cell
+            continue
+        where = _entering(box, where)
+        stack.extend((child, where) for child in getattr(box, "children", ()) or ())
+
+
+def _svg_smallest(box) -> tuple[float, str] | None:
+    element = box.element
+    view = (element.get("viewBox") or "").split()
+    if "math" in (element.get("class") or "").split() or len(view) != 4 or float(view[2]) <= 0 or float(view[3]) <= 0:
+        return None  # a formula is text of the slide's size; a drawing without a viewBox is not a figure
+    scale = min(box.width / float(view[2]), box.height / float(view[3]))
+    sizes = [(float(m.group(1)), "".join(t.itertext()).strip()) for t in element.iter()
+             if str(t.tag).endswith("text") and (m := _FONT_SIZE.search(t.get("style") or ""))]
+    sizes = [(size, text) for size, text in sizes if text]
+    if not sizes:
+        return None
+    size, text = min(sizes)
+    return size * scale, text
 
 
 def _text_boxes(page_box):
@@ -141,6 +182,10 @@ def describe(overflow: Overflow, code_size: str = "normal") -> str:
         return f"slide {overflow.slide} does not fit its page: its content runs {overflow.amount:.0f} px past the bottom edge"
     if overflow.kind == "width":
         return f"slide {overflow.slide} does not fit its page: a line runs {overflow.amount:.0f} px past the right edge"
+    if overflow.kind == "text":
+        return (f"this cell's figure shows text {overflow.amount:.1f} px high on its slide ({overflow.text!r}), under "
+                f"the {MIN_FIGURE_TEXT:.1f} px (2.8 % of the slide's height) the back row reads: make its text larger, "
+                "or give the figure more room")
     if not overflow.pre:
         return f"this cell's output (a table or a figure) runs {overflow.amount:.0f} px past its box: make it narrower"
     what = "a line of this cell's output" if overflow.line is None else "this line of code"
@@ -273,7 +318,8 @@ def code_sizes(tokens) -> dict[int, float]:
         for c in cells:
             rows, widest = _cell_rows(c, size, box_w)
             steps = 24 if c.code_steps else 0  # a stepped line's band takes the padding and a 4-px edge
-            fits = fits and widest + steps <= box_w - 4
+            # a character's width clear of the box's edge: a line that ends at it reads as cut
+            fits = fits and widest + steps <= box_w - MONO_ADVANCE * size
             height += rows * CODE_LINE * size + 18 * (1 + len(c.outputs)) + 16
         if fits and height <= FILL * theme.content_h:
             return {c.index: float(size) for c in cells}
