@@ -23,7 +23,7 @@ eps = 1e-8
 
 :::: columns
 ::: column 22%
-Soit 512 × 4 + 4 octets ; de 16 → 32 → 64 ; puis 10 201 points ; enfin `{py} eps` et η = 0,001.
+Soit 512 × 4 + 4 octets ; de 16 → 32 → 64 ; puis 10 201 points ; enfin `{py} eps` et η = 0,001 ; 3 millions de poids, 25,6 Mo.
 :::
 ::: column
 Du texte.
@@ -31,7 +31,7 @@ Du texte.
 ::::
 '''
 
-FORMULAS = ["512 × 4 + 4", "16 → 32 → 64", "10 201", "η = 0,001"]
+FORMULAS = ["512 × 4 + 4", "16 → 32 → 64", "10 201 points", "η = 0,001", "3 millions", "25,6 Mo"]
 
 LINES = """(needles) => {
   const slide = document.getElementById('slide-2');
@@ -69,3 +69,11 @@ def test_formulas_and_numbers_stay_on_one_line(browser, built):
         lines = page.evaluate(LINES, FORMULAS)
     assert {f: lines.get(f) for f in FORMULAS} == {f: 1 for f in FORMULAS}
     assert lines["computed"] == [1]  # "1 × 10⁻⁸"
+
+
+def test_a_number_keeps_its_unit_and_a_name_its_number():
+    from deck.render.html import keep_together
+
+    assert keep_together("3 millions de poids, 25,6 Mo") == "3\u00a0millions de poids, 25,6\u00a0Mo"
+    assert keep_together("10 201 points") == "10\u202f201\u00a0points"
+    assert keep_together("ResNet-50 a 2 étages") == "ResNet-50 a 2\u00a0étages"  # a name's number is not a quantity

@@ -117,7 +117,7 @@ class SlideRenderer(RendererHTML):
         if expr.claim is not None and is_blank(expr.claim):  # an exercise: the blank, then the answer
             before, after = answer_marks(expr.claim, expr.answer_step)
             return before + escape(expr.text) + after
-        return f'<span class="computed">{escape(expr.text)}</span>'
+        return f'<span class="computed">{escape(keep_together(expr.text))}</span>'
 
     def math_inline(self, tokens, idx, options, env) -> str:
         ctx: SlideContext = env["slide"]
@@ -187,13 +187,16 @@ class SlideRenderer(RendererHTML):
 
 # A line never breaks inside a formula or a number: around a spaced operator ("512 × 4 + 4",
 # "16 → 32", "η = 0,001") and between the digit groups of a number ("10 201") the spaces are made
-# non-breaking (the group separator the narrow one deck's own numbers use).
+# non-breaking (the group separator the narrow one deck's own numbers use); nor between a number and
+# the word after it, its unit ("3 millions", "25,6 Mo", "7 pommes"), as French typography asks.
 _SPACED_OPERATOR = re.compile(r" ([×→←↔=≈≠≤≥+−÷·]) ")
 _GROUPED_NUMBER = re.compile(r"(?<![\d,.])\d{1,3}(?: \d{3})+(?![\d])")
+_NUMBER_THEN_WORD = re.compile(r"(?<![\w.,\u202f-])(\d(?:[\d\u202f]*\d)?(?:[.,]\d+)?) (?=[^\W\d_])")
 
 
 def keep_together(text: str) -> str:
     text = _GROUPED_NUMBER.sub(lambda m: m.group().replace(" ", "\u202f"), text)
+    text = _NUMBER_THEN_WORD.sub("\\1\u00a0", text)
     return _SPACED_OPERATOR.sub("\u00a0\\1\u00a0", text)
 
 
