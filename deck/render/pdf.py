@@ -42,7 +42,8 @@ logging.getLogger("weasyprint").addHandler(logging.NullHandler())
 # Tagged (PDF/UA-1: a structure tree, the language, the title shown): searchable and readable aloud.
 RENDER_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 # Below this many slides to render at the end of a build, a helper process would cost more to start
-# (Python, WeasyPrint, the fonts: about 1 s of the other core) than it saves.
+# (Python, WeasyPrint, the fonts: about 1 s of CPU) than it saves; it is started only when a core is
+# free for it, too (slide_pdfs.helper_pays; the measurements: bench/RESULTS.md).
 HELPER_MIN_SLIDES = 12
 # This process, not yet warm (WeasyPrint imported, the CSS parsed: about 0.7 s), takes slides from
 # the helper's queue only when more than this many wait: fewer are done sooner by the helper alone.
