@@ -47,17 +47,18 @@ FLAGSHIP = "recap2_convnets"
 PROSE = ("Deux exemples « star »", "Deux exemples « star » ({k})")  # a prose edit on one slide (its table of ResNet depths)
 
 
-def run_once(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, float]:
+def run_once(cmd: list[str], cwd: Path, env: dict | None = None, ok: tuple[int, ...] = (0, 1)) -> tuple[float, float, float]:
     """Wall time (s), peak RSS (MiB) of the command's process tree (the largest of its processes) and
     the CPU time (s, user + system) of the tree: on a machine shared with other work, CPU time moves
-    much less with the load than wall time."""
+    much less with the load than wall time. Exit codes other than `ok` stop the benchmark (deck's
+    builds may exit 1 with warnings; a peer must exit 0)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read().decode(errors="replace")
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
+    if os.waitstatus_to_exitcode(status) not in ok:
         raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{err[-3000:]}")
     return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
@@ -237,14 +238,13 @@ GROUPS = ("flagship", "offline", "pages", "watch", "profile", "helper")
 # decks whose every slide is laid out at the end of a build (cells cached, slides not), this process
 # alone or with the PDF helper: where the helper pays (render/pdf.py's HELPER_MIN_SLIDES)
 HELPER_SIZES = (4, 8, 12, 16, 24, 32)
-NEVER = 10**9  # HELPER_MIN_SLIDES that no deck reaches
 
 
-def pdf_only_with(work: Path, deck: str, helper_min: int) -> list[str]:
-    """`build.py --pdf-only DECK` with slide_pdfs.HELPER_MIN_SLIDES set to `helper_min` (1: the helper
-    starts for any slide; NEVER: it never starts), in this checkout."""
+def pdf_only_with(work: Path, deck: str, helper: bool) -> list[str]:
+    """`build.py --pdf-only DECK` in this checkout, the helper started for the slides left at the end
+    (`helper`) or not, whatever their number and the load (slide_pdfs.helper_pays decided)."""
     code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from deck.render import slide_pdfs; "
-            f"slide_pdfs.HELPER_MIN_SLIDES = {helper_min}; from deck.cli import main; sys.exit(main(sys.argv[1:]))")
+            f"slide_pdfs.helper_pays = lambda slides: {helper}; from deck.cli import main; sys.exit(main(sys.argv[1:]))")
     return [PY, "-c", code, "--root", str(work), "--pdf-only", deck]
 
 
@@ -254,9 +254,9 @@ def measure_helper(build: list[str], work: Path, env: dict, sample: Callable) ->
     fixed = {**env, "PYTHONHASHSEED": "0"}  # as build.py sets it before anything
     for deck in [f"helper{n}" for n in HELPER_SIZES] + [FLAGSHIP]:
         run_once(build + [deck, "--html-only"], work, env)  # the cells cached
-        for mode, helper_min in (("alone", NEVER), ("helper", 1)):
+        for mode, helper in (("alone", False), ("helper", True)):
             shutil.rmtree(work / "cache" / "slides", ignore_errors=True)
-            sample(f"{mode} {deck}", run_once(pdf_only_with(work, deck, helper_min), work, fixed))
+            sample(f"{mode} {deck}", run_once(pdf_only_with(work, deck, helper), work, fixed))
 
 
 def measure_round(build: list[str], prefix: str, k: int, groups: set[str], work: Path, env: dict,
@@ -349,11 +349,14 @@ def main() -> int:
                 b = run_once(["bash", str(nb), "pdf"], work, nb_env)
                 sample("nbconvert", (a[0] + b[0], max(a[1], b[1])))
             if "flagship" in groups and peers["marp"] == "ok":
-                sample("marp html", run_once(["bash", str(marp), "warm"], work, marp_env_run))
+                sample("marp html", run_once(["bash", str(marp), "warm"], work, marp_env_run, ok=(0,)))
             if "pages" in groups and peers["marp"] == "ok":
                 for n in (50, 200):
+                    (work / f"marp{n}.pdf").unlink(missing_ok=True)
                     sample(f"marp{n}", run_once([str(MARP), "--no-stdin", "--pdf", str(work / f"marp{n}.md"),
-                                                 "-o", str(work / f"marp{n}.pdf")], work, marp_env))
+                                                 "-o", str(work / f"marp{n}.pdf")], work, marp_env, ok=(0,)))
+                    if not (work / f"marp{n}.pdf").is_file():
+                        raise SystemExit(f"Marp wrote no {work / f'marp{n}.pdf'}")
         run_once(build + [FLAGSHIP], work, env)
         if "watch" in groups:
             watch = watch_pdf_latency(work, env, args.repeat)
