@@ -59,7 +59,7 @@ def run_once(cmd: list[str], cwd: Path, env: dict | None = None, ok: tuple[int, 
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) not in ok:
-        raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{err[-3000:]}")
+        raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{err[:1500]}\n...\n{err[-1500:]}")
     return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
@@ -332,9 +332,9 @@ def main() -> int:
         nb_env, marp_env_run = {"BUILD": str(work / "peers" / "nbconvert")}, {"BUILD": str(work / "peers" / "marp")}
         for n in (50, 200):
             (work / "slides_src" / f"gen{n}.md").write_text(generated_deck(n), encoding="utf-8")
+            (work / f"marp{n}.md").write_text(generated_deck(n, marp=True), encoding="utf-8")
         for n in HELPER_SIZES:
             (work / "slides_src" / f"helper{n}.md").write_text(generated_deck(n), encoding="utf-8")
-            (work / f"marp{n}.md").write_text(generated_deck(n, marp=True), encoding="utf-8")
         marp_env = {"CHROME_PATH": "/usr/bin/chromium", "CHROME_NO_SANDBOX": "1"}
 
         for k in range(args.repeat):
