@@ -37,25 +37,29 @@ from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-PEERS = Path(os.environ.get("DECK_PEERS", ROOT.parent / "shared" / "peers"))
+# the peers' folder beside the checkout (../shared/peers), or beside its worktrees' folder
+PEERS = Path(os.environ.get("DECK_PEERS") or next(
+    (p for p in (ROOT.parent / "shared" / "peers", ROOT.parent.parent / "shared" / "peers") if p.is_dir()),
+    ROOT.parent / "shared" / "peers"))
 PEERS_VENV = Path(os.environ.get("VENV", "/tmp/peers-venv"))
 MARP = Path(os.environ.get("MARP", "/tmp/marp/node_modules/.bin/marp"))
 FLAGSHIP = "recap2_convnets"
 PROSE = ("Deux exemples « star »", "Deux exemples « star » ({k})")  # a prose edit on one slide (its table of ResNet depths)
 
 
-def run_once(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, float]:
+def run_once(cmd: list[str], cwd: Path, env: dict | None = None, ok: tuple[int, ...] = (0, 1)) -> tuple[float, float, float]:
     """Wall time (s), peak RSS (MiB) of the command's process tree (the largest of its processes) and
     the CPU time (s, user + system) of the tree: on a machine shared with other work, CPU time moves
-    much less with the load than wall time."""
+    much less with the load than wall time. Exit codes other than `ok` stop the benchmark (deck's
+    builds may exit 1 with warnings; a peer must exit 0)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **(env or {})},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     err = proc.stderr.read().decode(errors="replace")
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 1):
-        raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{err[-3000:]}")
+    if os.waitstatus_to_exitcode(status) not in ok:
+        raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{err[:1500]}\n...\n{err[-1500:]}")
     return elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
@@ -230,7 +234,29 @@ print(json.dumps({{"slides with figures": len(figures), "svg": html.count("<svg"
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-GROUPS = ("flagship", "offline", "pages", "watch", "profile")
+GROUPS = ("flagship", "offline", "pages", "watch", "profile", "helper")
+# decks whose every slide is laid out at the end of a build (cells cached, slides not), this process
+# alone or with the PDF helper: where the helper pays (render/pdf.py's HELPER_MIN_SLIDES)
+HELPER_SIZES = (4, 8, 12, 16, 24, 32)
+
+
+def pdf_only_with(work: Path, deck: str, helper: bool) -> list[str]:
+    """`build.py --pdf-only DECK` in this checkout, the helper started for the slides left at the end
+    (`helper`) or not, whatever their number and the load (slide_pdfs.helper_pays decided)."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from deck.render import slide_pdfs; "
+            f"slide_pdfs.helper_pays = lambda slides: {helper}; from deck.cli import main; sys.exit(main(sys.argv[1:]))")
+    return [PY, "-c", code, "--root", str(work), "--pdf-only", deck]
+
+
+def measure_helper(build: list[str], work: Path, env: dict, sample: Callable) -> None:
+    """Every slide of a deck laid out at the end (its cells cached, no slide cached), with and
+    without the helper, for decks of HELPER_SIZES slides and the flagship."""
+    fixed = {**env, "PYTHONHASHSEED": "0"}  # as build.py sets it before anything
+    for deck in [f"helper{n}" for n in HELPER_SIZES] + [FLAGSHIP]:
+        run_once(build + [deck, "--html-only"], work, env)  # the cells cached
+        for mode, helper in (("alone", False), ("helper", True)):
+            shutil.rmtree(work / "cache" / "slides", ignore_errors=True)
+            sample(f"{mode} {deck}", run_once(pdf_only_with(work, deck, helper), work, fixed))
 
 
 def measure_round(build: list[str], prefix: str, k: int, groups: set[str], work: Path, env: dict,
@@ -270,6 +296,8 @@ def measure_round(build: list[str], prefix: str, k: int, groups: set[str], work:
         for n in (50, 200):
             shutil.rmtree(cache, ignore_errors=True)
             sample(f"{prefix}gen{n}", run_once(build + [f"gen{n}"], work, env))
+    if "helper" in groups and not prefix:
+        measure_helper(build, work, env, sample)
 
 
 def main() -> int:
@@ -305,6 +333,8 @@ def main() -> int:
         for n in (50, 200):
             (work / "slides_src" / f"gen{n}.md").write_text(generated_deck(n), encoding="utf-8")
             (work / f"marp{n}.md").write_text(generated_deck(n, marp=True), encoding="utf-8")
+        for n in HELPER_SIZES:
+            (work / "slides_src" / f"helper{n}.md").write_text(generated_deck(n), encoding="utf-8")
         marp_env = {"CHROME_PATH": "/usr/bin/chromium", "CHROME_NO_SANDBOX": "1"}
 
         for k in range(args.repeat):
@@ -319,11 +349,14 @@ def main() -> int:
                 b = run_once(["bash", str(nb), "pdf"], work, nb_env)
                 sample("nbconvert", (a[0] + b[0], max(a[1], b[1])))
             if "flagship" in groups and peers["marp"] == "ok":
-                sample("marp html", run_once(["bash", str(marp), "warm"], work, marp_env_run))
+                sample("marp html", run_once(["bash", str(marp), "warm"], work, marp_env_run, ok=(0,)))
             if "pages" in groups and peers["marp"] == "ok":
                 for n in (50, 200):
+                    (work / f"marp{n}.pdf").unlink(missing_ok=True)
                     sample(f"marp{n}", run_once([str(MARP), "--no-stdin", "--pdf", str(work / f"marp{n}.md"),
-                                                 "-o", str(work / f"marp{n}.pdf")], work, marp_env))
+                                                 "-o", str(work / f"marp{n}.pdf")], work, marp_env, ok=(0,)))
+                    if not (work / f"marp{n}.pdf").is_file():
+                        raise SystemExit(f"Marp wrote no {work / f'marp{n}.pdf'}")
         run_once(build + [FLAGSHIP], work, env)
         if "watch" in groups:
             watch = watch_pdf_latency(work, env, args.repeat)
@@ -379,7 +412,24 @@ def format_table(s: dict[str, Sample], watch: list[float], peers: dict[str, str]
             "", "", target("≤ 0.5 s", w <= 0.5), "")
     if "gen200" in s:
         pages_rows(s, row, target, before, peers)
+    if f"alone {FLAGSHIP}" in s:
+        helper_rows(s, row)
     return "\n".join(rows)
+
+
+def helper_rows(s, row) -> None:
+    """Every slide laid out at the end, this process alone or with the helper (wall, and CPU of both)."""
+    sys.path.insert(0, str(ROOT))
+    from deck.render.pdf import HELPER_MIN_SLIDES
+    from deck.source import parse_file
+
+    flagship = len(parse_file(ROOT / "slides_src" / f"{FLAGSHIP}.md", ROOT).slides)
+    for deck in [f"helper{n}" for n in HELPER_SIZES] + [FLAGSHIP]:
+        alone, helper = s[f"alone {deck}"], s[f"helper {deck}"]
+        slides = deck.removeprefix("helper") if deck != FLAGSHIP else f"the flagship's {flagship}"
+        row(f"{slides} slides laid out at the end (cells cached, `--pdf-only`), with the PDF helper",
+            f"{helper.t:.2f} s (CPU {helper.cpu:.2f} s)", f"alone: {alone.t:.2f} s (CPU {alone.cpu:.2f} s)",
+            f"{helper.t / alone.t:.2f}x", f"HELPER_MIN_SLIDES = {HELPER_MIN_SLIDES}", "")
 
 
 def flagship_rows(s, row, target, before, peers) -> None:

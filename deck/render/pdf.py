@@ -20,9 +20,13 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import glob
 import logging
 import os
+import re
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +42,8 @@ logging.getLogger("weasyprint").addHandler(logging.NullHandler())
 # Tagged (PDF/UA-1: a structure tree, the language, the title shown): searchable and readable aloud.
 RENDER_OPTIONS = {"pdf_variant": "pdf/ua-1"}
 # Below this many slides to render at the end of a build, a helper process would cost more to start
-# (Python, WeasyPrint, the fonts: about 1 s of the other core) than it saves.
+# (Python, WeasyPrint, the fonts: about 1 s of CPU) than it saves; it is started only when a core is
+# free for it, too (slide_pdfs.helper_pays; the measurements: bench/RESULTS.md).
 HELPER_MIN_SLIDES = 12
 # This process, not yet warm (WeasyPrint imported, the CSS parsed: about 0.7 s), takes slides from
 # the helper's queue only when more than this many wait: fewer are done sooner by the helper alone.
@@ -75,8 +80,62 @@ class SlidePdf:
     data: bytes
 
 
+# --- importing WeasyPrint ---------------------------------------------------------------------------
+# WeasyPrint opens its C libraries (pango, harfbuzz, fontconfig...) through cffi, trying several names
+# for each (22 on Linux); cffi asks ctypes.util.find_library for every name, and each name that is not
+# in ld.so's cache costs a run of ldconfig, gcc and ld: 0.2 s of CPU, a sixth of a prose edit's
+# rebuild. While WeasyPrint is imported, names are looked up in one listing of that cache; a name
+# it lacks goes to find_library only if a file of that name lies where ld.so would look.
+def import_weasyprint():
+    """The weasyprint package, imported with `_cached_find_library` standing in for find_library."""
+    if "weasyprint" not in sys.modules and sys.platform.startswith("linux"):
+        import ctypes.util
+
+        original = ctypes.util.find_library
+        listing = _ld_cache()
+        if listing is not None:
+            ctypes.util.find_library = functools.partial(_cached_find_library, listing, original)
+        try:
+            import weasyprint
+        finally:
+            ctypes.util.find_library = original
+    import weasyprint
+
+    return weasyprint
+
+
+def _ld_cache() -> str | None:
+    """`ldconfig -p` (the libraries ld.so finds by name), as ctypes reads it; None if it cannot run."""
+    try:
+        return subprocess.run(["/sbin/ldconfig", "-p"], stdin=subprocess.DEVNULL, capture_output=True,
+                              env={"LC_ALL": "C", "LANG": "C"}, check=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+# the architecture's word in ldconfig's listing, as ctypes.util matches it (glibc's ld.so)
+_ABI = {"x86_64": "libc6,x86-64", "ppc64": "libc6,64bit", "sparc64": "libc6,64bit", "s390x": "libc6,64bit",
+        "ia64": "libc6,IA-64"}
+
+
+def _cached_find_library(listing: str, original, name: str) -> str | None:
+    """find_library(name) read from `listing`; the real one for a name the listing lacks when a
+    `lib<name>.so*` file lies in a folder of the listing or of $LD_LIBRARY_PATH (a cache not yet
+    updated): WeasyPrint must load the same libraries as without this."""
+    abi = _ABI.get(os.uname().machine, "libc6") if sys.maxsize > 2**32 else "libc6"
+    found = re.search(rf"\s+(lib{re.escape(name)}\.[^\s]+)\s+\({re.escape(abi)}", listing)
+    if found:
+        return found.group(1)
+    folders = {os.path.dirname(path) for path in re.findall(r"=> (\S+)", listing)}
+    folders.update(filter(None, os.environ.get("LD_LIBRARY_PATH", "").split(":")))
+    if any(next(Path(folder).glob(f"lib{glob.escape(name)}.so*"), None) for folder in folders):
+        return original(name)
+    return None
+
+
 def data_only_fetcher():
     """A WeasyPrint URL fetcher that serves data: URIs only (deck inlines everything it needs)."""
+    import_weasyprint()
     from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols={"data"})
@@ -100,7 +159,7 @@ def reproducible_time():
 
 def layout(html: str):
     """Lay a whole print document (CSS inside) out into pages (WeasyPrint's Document)."""
-    from weasyprint import HTML
+    HTML = import_weasyprint().HTML
 
     with reproducible_time():  # fonts are converted (and timestamped) while laying out
         return HTML(string=html, base_url=None, url_fetcher=data_only_fetcher()).render()
@@ -152,7 +211,7 @@ class _Styles:
     rules are inside each slide's document: documents.slide_print_html)."""
 
     def __init__(self, css: str):
-        from weasyprint import CSS
+        CSS = import_weasyprint().CSS
         from weasyprint.text.fonts import FontConfiguration
 
         self.fonts = FontConfiguration()
@@ -199,7 +258,7 @@ atexit.register(release_styles)
 
 def render_slide(job: SlideJob) -> SlidePdf:
     """Lay one slide out and draw it (with the fonts the job names)."""
-    from weasyprint import HTML
+    HTML = import_weasyprint().HTML
 
     styles = _styles(job.css)
     with reproducible_time():
@@ -265,7 +324,7 @@ def batches(jobs: list[SlideJob], size: int = BATCH) -> list[list[SlideJob]]:
 def render_together(jobs: list[SlideJob]) -> list[SlidePdf]:
     """Lay the slides of `jobs` out as one document and cut each one's PDF from it (the same PDF as
     `render_slide` gives it). Jobs must be of one layout group and name each slide once."""
-    from weasyprint import HTML
+    HTML = import_weasyprint().HTML
 
     if len(jobs) == 1:
         return [render_slide(jobs[0])]

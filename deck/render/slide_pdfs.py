@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import threading
 from collections import deque
 from pathlib import Path
@@ -46,8 +47,10 @@ def _helper_main(channel: Channel) -> None:
                 for job, result in zip(jobs, results):
                     cache.store_result(job, result)
             channel.send(results)
-    except (EOFError, OSError):
-        return
+    except (EOFError, OSError):  # the build has all it asked for (or is gone): this process ends at once,
+        release_styles()  # without the interpreter's teardown of WeasyPrint (0.5 s the build waits for)
+        sys.stderr.flush()
+        os._exit(0)
     except Exception:
         release_styles()
         os._exit(1)
@@ -123,6 +126,20 @@ class _Helper:
         self.thread.join(timeout=5)
 
 
+def helper_pays(slides: int) -> bool:
+    """Whether a helper process should be started for `slides` slides left to lay out at the end of a
+    build: enough of them, and a core free for it (measured in bench/RESULTS.md: on a machine whose
+    cores are busy, the helper's start, about 1 s of CPU, made every deck of 4 to 32 slides and the
+    flagship slower, by 5 to 80 %)."""
+    if slides < HELPER_MIN_SLIDES:
+        return False
+    try:
+        load = os.getloadavg()[0]  # runnable processes over the last minute, this one among them
+    except OSError:  # no load average on this system: as if a core were free
+        return True
+    return load + 1 <= (os.cpu_count() or 1)
+
+
 class SlidePdfs:
     """The PDFs of one deck's slides: from the cache, rendered here, or by a helper process."""
 
@@ -169,13 +186,13 @@ class SlidePdfs:
                 missing.append(i)
         self.rendered = [jobs[i].slide for i in missing]
         fresh = [i for i in missing if jobs[i].key not in self.sent]
-        if self.helper is None and len(fresh) < HELPER_MIN_SLIDES:
+        if self.helper is None and not helper_pays(len(fresh)):
             mine = self._render_here([jobs[i] for i in missing])
         else:
             for i in fresh:
                 self._give(jobs[i])
             mine = {}
-            assert self.helper is not None  # started by `_give`: `fresh` has HELPER_MIN_SLIDES slides, or it ran before
+            assert self.helper is not None  # started by `_give`: the helper pays for `fresh`, or it ran before
             while batch := self.helper.take_back(0 if self.css in _STYLES else JOIN_HELPER_ABOVE):
                 mine.update(self._render_here(batch))
         for i in missing:
