@@ -19,6 +19,7 @@ from .options import DEFAULT_TIMEOUT
 from .settings import Settings, building
 from .shared.files import complete_publications, display_path
 from .shared.publish import begin_build, note_rejections, one_rejection_note, publish_newest
+from .shared.store import rejections
 from .source import parse_file
 
 if TYPE_CHECKING:
@@ -230,6 +231,7 @@ def build_deck(path: Path, options: BuildOptions) -> DeckReport:
 
 def _build_deck(path: Path, options: BuildOptions) -> DeckReport:
     start = time.perf_counter()
+    rejections()  # a deck's report says what its own build refused: not what the process refused before
     if not options.check:
         complete_publications(options.output_dir)  # outputs a killed build left half renamed
     deck = parse_file(path, options.project_root)

@@ -454,7 +454,7 @@ def test_helper_values_show_on_the_slide_in_the_decks_language(tmp_path):
         stage_shapes(resnet, (1, 3, 64, 64))
         ```
         """, tmp_path, lang="fr")
-    assert ('Coût : <span class="computed">1,81\u00a0GMACs</span>, champ : <span class="computed">5 × 5</span>.'
+    assert ('Coût : <span class="computed">1,81\u00a0GMACs</span>, champ : <span class="computed">5\u00a0×\u00a05</span>.'
             in page)
     assert '<table class="stages"><thead><tr><th>étape</th><th>type</th><th>forme de sortie</th>' in page
     assert "<td>layer4</td><td>Sequential</td><td>(1, 512, 2, 2)</td>" in page

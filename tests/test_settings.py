@@ -73,3 +73,20 @@ def test_entries_are_signed_with_the_builds_key(tmp_path):
         assert Store(tmp_path).get("items", "ab" * 32) == b"payload"
     with building(Settings(cache_key=b"another")):
         assert Store(tmp_path).get("items", "ab" * 32) is None  # not a holder of the key that wrote it
+
+
+def test_a_build_reports_only_the_entries_it_refused(project, tmp_path):
+    """An entry refused outside a build (or by the build before, in --watch's long-lived worker) is
+    not said by the next build, whose cache holds nothing foreign."""
+    from deck.settings import building
+    from deck.shared.store import Store
+
+    with building(Settings(cache_key=b"one")):
+        Store(tmp_path / "other").put("items", "cd" * 32, b"payload")
+    with building(Settings(cache_key=b"another")):
+        assert Store(tmp_path / "other").get("items", "cd" * 32) is None  # refused, recorded
+    project.deck("---\ntitle: T\n---\n# A\n```{python}\nx = 1\n```\n")
+    from deck.pipeline import build
+
+    [report] = build(BuildOptions(project_root=project.root, pdf=False, decks=["t"]))
+    assert not [w for w in report.warnings if "not signed" in w], report.warnings
