@@ -5,7 +5,6 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers_for_tests import ROOT
 
 SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 
@@ -15,18 +14,14 @@ def norm(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def flagship(tmp_path_factory):
-    from deck.pipeline import BuildOptions, build_deck
-
-    out = tmp_path_factory.mktemp("build")
-    options = BuildOptions(project_root=ROOT, out_dir=out)
-    report = build_deck(ROOT / "slides_src" / "recap2_convnets.md", options)
-    assert not report.problems, [str(p) for p in report.problems]
+def flagship(built_flagship):
+    """The session's build of the flagship (the same options as `python build.py recap2_convnets`),
+    its report and the text of its PDF's pages."""
     from pypdf import PdfReader
 
-    reader = PdfReader(out / "recap2_convnets.pdf")
+    reader = PdfReader(built_flagship.pdf)
     pages = [norm(p.extract_text()) for p in reader.pages]
-    return report, pages, out
+    return built_flagship.report, pages, built_flagship.pdf.parent
 
 
 @pytest.mark.slow
