@@ -217,6 +217,8 @@ def _probe(url: str) -> None:
         try:
             socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
             outcome.append(None)
+        except TimeoutError:  # the connect's own timeout can end just before the join's
+            outcome.append(URLError(f"no answer from {host} within {PROBE_TIMEOUT_S:g} s"))
         except OSError as exc:
             outcome.append(exc)
 
@@ -225,6 +227,8 @@ def _probe(url: str) -> None:
     thread.join(PROBE_TIMEOUT_S)
     if not outcome:
         raise URLError(f"no answer from {host} within {PROBE_TIMEOUT_S:g} s")
+    if isinstance(outcome[0], URLError):
+        raise outcome[0]
     if outcome[0] is not None:
         raise URLError(outcome[0])
 
