@@ -133,3 +133,51 @@ def test_an_image_is_a_picture_with_its_alt_text_and_a_notebook_attachment(tmp_p
     cell = next(c for c in nb["cells"] if "attachment:" in "".join(c["source"]))
     assert "![le plan du cours](attachment:image1.png)" in "".join(cell["source"])
     assert list(cell["attachments"]["image1.png"]) == ["image/png"]
+
+
+def test_french_spacing_and_formulas_do_not_break_in_powerpoint(flagship):
+    """PowerPoint breaks at any space: "intermédiaires) :" put the colon alone on the next line
+    (LibreOffice's rendering of the flagship's slide 11), which browsers and the PDF never do."""
+    deck, pages = flagship.deck, list(flagship.prs.slides)
+    page = pages[next(i for i, s in enumerate(deck.slides) if "Activation (couches" in s.markdown)]
+    text = _text(page)
+    assert "intermédiaires)\u00a0:" in text and "intermédiaires) :" not in text
+
+
+def test_the_layer_table_keeps_its_caption_band_spans_and_right_aligned_numbers(flagship):
+    """figures.summary's caption and its `colspan` total rows were squeezed into the first column
+    (LibreOffice's rendering: "ResNet, entrée [1, 3, 224," over two lines beside three empty cells)."""
+    from pptx.enum.text import PP_ALIGN
+
+    deck, pages = flagship.deck, list(flagship.prs.slides)
+    page = pages[next(i for i, s in enumerate(deck.slides) if "couche par couche" in s.title)]
+    table = next(shape.table for shape in page.shapes if shape.has_table)
+    columns = len(table.columns)
+    caption = table.cell(0, 0)
+    assert caption.is_merge_origin and caption.span_width == columns and "ResNet" in caption.text
+    total = next(r for r in range(len(table.rows)) if table.cell(r, 0).text.startswith("Total"))
+    assert table.cell(total, 0).span_width == columns - 1
+    assert table.cell(total, columns - 1).text.replace("\u202f", " ") == "11 689 512"
+    assert table.cell(total, columns - 1).text_frame.paragraphs[0].alignment == PP_ALIGN.RIGHT
+    assert table.cell(2, 1).text_frame.paragraphs[0].alignment != PP_ALIGN.RIGHT  # "Conv2d"
+
+
+def test_long_titles_shrink_to_one_line_before_they_wrap_clear_of_the_bar():
+    from deck.export.powerpoint import TITLE_MIN, TITLE_SIZE, title_size
+
+    assert title_size("ResNet18") == (TITLE_SIZE, 1)
+    size, lines = title_size("Une erreur classique : une grille qui ne se divise pas par 16")  # recap4's last
+    assert TITLE_MIN <= size < TITLE_SIZE and lines == 1
+    assert title_size("Une erreur classique, longue : une grille qui ne se divise pas par 16 ni par 32") == (
+        TITLE_MIN, 2)
+
+
+@pytest.mark.parametrize("tex, text", [
+    ("(w_1, w_2, w_3)", "(w₁, w₂, w₃)"), ("2^4", "2⁴"), ("10^{-8}", "10⁻⁸"), ("e^{-x}", "e⁻ˣ"),
+    (r"\beta_1", "β₁"), (r"C^\top y", "Cᵀy"), (r"n_{\text{sortie}}", "n_sortie"), ("x_{i,j}", "x_(i,j)"),
+    (r"\frac{1}{N} + \frac{1}{k^2}", "1/N + 1/k²")])
+def test_inline_math_indices_read_as_indices(tex, text):
+    """recap4's "noyau $(w_1, w_2, w_3)$" and "$2^4$" showed their TeX in PowerPoint."""
+    from deck.export.blocks import math_text
+
+    assert math_text(tex) == text

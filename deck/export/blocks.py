@@ -3,11 +3,13 @@ with their level, made of styled runs), tables, code, pictures and columns, in t
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..claims.exercises import is_blank
 from ..document import Cell, Deck, Slide
+from ..render.html import keep_together
 
 COMPUTED_BG, ANSWER_BG, ANSWER_INK, ERROR_INK, OUTPUT_INK = "fff1b8", "c9efd9", "08502a", "b00020", "3a4555"
 
@@ -39,12 +41,14 @@ class Text:
 class Table:
     rows: list[list[list[Run]]]
     header: bool = True
+    spans: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, cell): columns it spans
 
 
 @dataclass
 class Code:
     lines: list[list[Run]]
     output: bool = False        # a cell's output (lighter box) rather than its code
+    grown: float | None = None  # px: the size the deck's page gives it where room is left (page_fit)
 
 
 @dataclass
@@ -66,14 +70,16 @@ class _Ctx:
     project_root: Path
     lost: dict[str, int]
     seen_title: bool = False
+    code_sizes: dict[int, float] = field(default_factory=dict)  # page_fit.code_sizes of the slide
 
 
 def slide_blocks(deck: Deck, slide: Slide, project_root, lost: dict[str, int]) -> tuple[list, list[str]]:
     """The slide's blocks and its speaker notes (one string per paragraph)."""
     from ..render.html import split_notes
+    from ..render.page_fit import code_sizes
 
     body, notes = split_notes(slide.tokens)
-    ctx = _Ctx(deck, slide, project_root, lost)
+    ctx = _Ctx(deck, slide, project_root, lost, code_sizes=code_sizes(body))
     blocks = _blocks(body, ctx)
     note_lines = ["".join(r.text for r in inline_runs(t, ctx)) for t in notes if t.type == "inline"]
     return blocks, [n for n in note_lines if n.strip()]
@@ -230,6 +236,17 @@ def _bitmap_svg(uri: str, data: str) -> str:
             f'<image width="{w}" height="{h}" xlink:href="{uri}"/></svg>')
 
 
+# PowerPoint and LibreOffice break a line at any space, where browsers and WeasyPrint follow Unicode's
+# line-breaking rules, which never break before ":;!?" or inside « »: French spacing ("intermédiaires :")
+# left the colon alone on the next line. Those spaces are made non-breaking, as are those that
+# keep_together makes so on the HTML page (inside numbers and formulas, between a number and its unit).
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" (?=[:;!?»])|(?<=«) ")
+
+
+def unbreakable(text: str) -> str:
+    return _SPACE_BEFORE_PUNCTUATION.sub("\u00a0", keep_together(text))
+
+
 def inline_runs(inline, ctx: _Ctx | None) -> list[Run]:
     """An inline token's children as runs: emphasis, code, computed values, math in Unicode."""
     runs: list[Run] = []
@@ -240,7 +257,7 @@ def inline_runs(inline, ctx: _Ctx | None) -> list[Run]:
         elif c.type in ("em_open", "em_close"):
             italic += 1 if c.type.endswith("open") else -1
         elif c.type == "text":
-            runs.append(Run(c.content, bold > 0, italic > 0))
+            runs.append(Run(unbreakable(c.content), bold > 0, italic > 0))
         elif c.type == "softbreak":
             runs.append(Run(" "))
         elif c.type == "hardbreak":
@@ -260,9 +277,9 @@ def _code_inline(c, bold: bool) -> Run:
         return Run(c.content, bold, mono=True)
     if expr.claim is not None and is_blank(expr.claim):
         answered = expr.text != expr.claim
-        return Run(expr.text, bold, highlight=ANSWER_BG if answered else None,
+        return Run(unbreakable(expr.text), bold, highlight=ANSWER_BG if answered else None,
                    colour=ANSWER_INK if answered else None)
-    return Run(expr.text, bold)
+    return Run(unbreakable(expr.text), bold)
 
 
 def cell_blocks(cell: Cell, ctx: _Ctx) -> list:
@@ -274,12 +291,14 @@ def cell_blocks(cell: Cell, ctx: _Ctx) -> list:
     if cell.options.code_steps:
         ctx.lost["code steps"] = ctx.lost.get("code steps", 0) + 1
     out: list = []
+    grown = ctx.code_sizes.get(cell.index)
     if cell.options.echo:
-        out.append(Code(code_runs(cell.display or cell.code, cell.lang, cell.replacements)))
+        out.append(Code(code_runs(cell.display or cell.code, cell.lang, cell.replacements), grown=grown))
     for o in cell.outputs:
         if o.kind in ("text", "error"):
             ink = ERROR_INK if o.kind == "error" else OUTPUT_INK
-            out.append(Code([[Run(line, mono=True, colour=ink)] for line in o.content.split("\n")], output=True))
+            out.append(Code([[Run(line, mono=True, colour=ink)] for line in o.content.split("\n")], output=True,
+                            grown=grown))
         elif o.kind == "svg":
             out.append(Picture(o.content, o.alt or cell.options.caption))
         elif o.kind == "html":
@@ -298,12 +317,23 @@ def html_table(html: str) -> Table | Text:
     table = root.find(".//table")
     if table is None:
         return Text([Para([Run(root.text_content().strip())])])
-    rows = [[[Run(" ".join(cell.text_content().split()), bold=cell.tag == "th")] for cell in tr.iter("th", "td")]
-            for tr in table.iter("tr")]
+    cells = [list(tr.iter("th", "td")) for tr in table.iter("tr")]
+    rows = [[[Run(" ".join(cell.text_content().split()), bold=cell.tag == "th")] for cell in tr] for tr in cells]
+    width = max((sum(_colspan(c) for c in tr) for tr in cells), default=1)
     caption = table.find("caption")
-    if caption is not None:
+    offset = 1 if caption is not None else 0
+    spans = {(i + offset, j): _colspan(c) for i, tr in enumerate(cells) for j, c in enumerate(tr) if _colspan(c) > 1}
+    if caption is not None:  # a band across the table, as the page shows it above the table
         rows.insert(0, [[Run(" ".join(caption.text_content().split()), bold=True)]])
-    return Table(rows, header=bool(table.findall(".//th")))
+        spans[(0, 0)] = width
+    return Table(rows, header=bool(table.findall(".//th")), spans=spans)
+
+
+def _colspan(cell) -> int:
+    try:
+        return max(1, int(cell.get("colspan", "1")))
+    except ValueError:
+        return 1
 
 
 @functools.lru_cache(maxsize=1)
@@ -355,8 +385,28 @@ def _cut(part: str, pos: int, marks: list):
 
 
 def math_text(tex: str) -> str:
-    """Inline math in Unicode (pylatexenc), for a text run: `\\frac{a}{b}` as `(a)/(b)`."""
-    return _latex_to_text()(tex).strip().replace("^ᵀ", "ᵀ")
+    """Inline math in Unicode (pylatexenc), for a text run: `\\frac{a}{b}` as `(a)/(b)`, `w_1` as `w₁`
+    and `2^4` as `2⁴` where Unicode has every character of the index (else `x_(i+k)`)."""
+    return _latex_to_text()(_SCRIPT.sub(_script, tex)).strip().replace("^ᵀ", "ᵀ")
+
+
+_SUB = str.maketrans("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUP = str.maketrans("0123456789+-−=()abcdefghijklmnoprstuvwxyzT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ")
+# an index: `_1`, `^{-x}`, `_{\\text{sortie}}` (one level of braces: what inline math on a slide holds)
+_SCRIPT = re.compile(r"([_^])(?:\{((?:[^{}]|\{[^{}]*\})*)\}|([A-Za-z0-9]))")
+
+
+def _script(m: re.Match) -> str:
+    if m.group(2) is not None and "\\" in m.group(2) and not m.group(2).lstrip().startswith("\\text"):
+        return m.group()  # `^\\top`, `_{\\alpha}`: pylatexenc's own
+    inner = _latex_to_text()(m.group(2) if m.group(2) is not None else m.group(3)).strip()
+    table = _SUB if m.group(1) == "_" else _SUP
+    shown = inner.translate(table)
+    if len(inner) <= 3 and not any(c.isascii() for c in shown):  # a longer index reads better in full
+        return shown
+    if len(inner) == 1 or inner.isalnum() or (inner.startswith("(") and inner.endswith(")")):
+        return m.group(1) + inner
+    return f"{m.group(1)}({inner})"
 
 
 def _grouped(s: str) -> str:

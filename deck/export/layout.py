@@ -5,9 +5,10 @@ on the deck's page), then every size by the same factor."""
 from __future__ import annotations
 
 import math
+import re
 
 from pptx.dml.color import RGBColor
-from pptx.enum.text import MSO_AUTO_SIZE
+from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
 from pptx.util import Pt
 
 from . import blocks as B
@@ -21,6 +22,7 @@ MAX_PICTURE = 330.0  # shared.svg.FIGURE_MAX_HEIGHT_PX
 CODE_PAD = 8.0
 CODE_BG, CODE_BORDER, OUTPUT_BG = "f4f6fa", "d9dfe8", "ffffff"
 BODY_FONT, CODE_FONT = "Arial", "Consolas"
+_NUMBER = re.compile(r"^[-−+~≈]?[\s\u00a0\u202f]*\d[\d\s\u00a0\u202f.,]*(?:[\s\u00a0\u202f]?[kKMG%])?$")
 
 
 def place(page, blocks: list, x: float, y: float, width: float, height: float, colours: dict) -> None:
@@ -80,11 +82,13 @@ def _indent(p: B.Para, size: float) -> float:
 
 
 def code_size(block: B.Code, width: float, scale: float) -> float:
-    """The code's font size: the deck's, smaller if its longest line would not fit the box's width
-    (an output is not made smaller: its long lines wrap, as an error message does on the slide)."""
+    """The code's font size: the deck's (grown where its slide leaves room, as on the page), smaller if
+    its longest line would not fit the box's width (an output is not made smaller: its long lines
+    wrap, as an error message does on the slide)."""
     longest = max((sum(len(r.text) for r in line) for line in block.lines), default=1)
     fits = (width - 2 * CODE_PAD) / max(longest, 1) / MONO_W
-    return CODE * scale * 0.9 if block.output else min(CODE * scale, fits)
+    size = min(block.grown or CODE, TEXT) * scale  # grown: at most the text's size, as on the page
+    return size * 0.9 if block.output else min(size, fits)
 
 
 def _wrapped(line: list, width: float, size: float) -> int:
@@ -197,21 +201,31 @@ def _code(page, block: B.Code, x, y, width, height, size: float) -> None:
 
 
 def _table(page, block: B.Table, x, y, width, height, size: float, colours: dict) -> None:
-    n_cols = max(len(r) for r in block.rows)
+    n_cols = max(sum(block.spans.get((i, j), 1) for j in range(len(r))) for i, r in enumerate(block.rows))
     shape = page.shapes.add_table(len(block.rows), n_cols, Pt(x), Pt(y), Pt(width), Pt(height))
     table = shape.table
     table.first_row = block.header
     for i, row in enumerate(block.rows):
+        header = block.header and i == 0
+        column = 0
         for j in range(n_cols):
             cell = table.cell(i, j)
             cell.margin_top = cell.margin_bottom = Pt(size * 0.2)
-            paragraph = cell.text_frame.paragraphs[0]
-            header = block.header and i == 0
-            runs = row[j] if j < len(row) else []
-            _runs(paragraph, runs, size, "ffffff" if header else colours["ink"])
             if header:
                 cell.fill.solid()
                 cell.fill.fore_color.rgb = RGBColor.from_string(colours["primary"])
+        for j, runs in enumerate(row):  # each cell of the source at its column, over those it spans
+            span = min(block.spans.get((i, j), 1), n_cols - column)
+            if column >= n_cols:
+                break
+            cell = table.cell(i, column)
+            if span > 1:
+                cell.merge(table.cell(i, column + span - 1))
+            paragraph = cell.text_frame.paragraphs[0]
+            _runs(paragraph, runs, size, "ffffff" if header else colours["ink"])
+            if _NUMBER.match("".join(r.text for r in runs)):  # numbers line up on their last digit, as on the page
+                paragraph.alignment = PP_ALIGN.RIGHT
+            column += span
 
 
 def _picture(page, block: B.Picture, x, y, width, height) -> None:

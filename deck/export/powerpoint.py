@@ -18,6 +18,7 @@ import io
 from typing import Callable
 
 from pptx.dml.color import RGBColor
+from pptx.enum.text import MSO_AUTO_SIZE
 from pptx.util import Pt
 
 from ..document import Deck, Slide
@@ -98,6 +99,23 @@ def _title_slide(prs, deck: Deck, colours: dict) -> None:
     _bar(page, 0, HEIGHT - 14, WIDTH, 14, colours["primary"])
 
 
+# A long title ("Une erreur classique : une grille qui ne se divise pas par 16") wrapped to a second
+# line that ran over the accent bar under it: it is made smaller to keep one line, down to the size of
+# a heading, and only then given two lines, the bar kept clear of them.
+TITLE_SIZE, TITLE_MIN, TITLE_WIDTH, TITLE_BAR = 34.0, 24.0, WIDTH - 2 * MARGIN_X, 78
+TITLE_ADVANCE = 0.53  # em: bold Arial's average advance in words (0.5) and a margin
+
+
+def title_size(text: str) -> tuple[float, int]:
+    """(font size in pt, lines) at which a slide's title fits its box."""
+    room = 0.95 * TITLE_WIDTH / (TITLE_ADVANCE * max(len(text), 1))
+    if room >= TITLE_SIZE:
+        return TITLE_SIZE, 1
+    if room >= TITLE_MIN:
+        return float(int(room)), 1
+    return TITLE_MIN, 2
+
+
 def _style_text(frame, size: float, colour: str, bold: bool = False) -> None:
     for p in frame.paragraphs:
         p.alignment = 1  # left
@@ -119,11 +137,15 @@ def _bar(page, left: float, top: float, width: float, height: float, colour: str
 def _content_slide(prs, slide: Slide, body: list, notes: list[str], colours: dict) -> None:
     page = prs.slides.add_slide(prs.slide_layouts[5])  # "Title Only": the title stays a title
     title = page.shapes.title
-    title.left, title.top, title.width, title.height = Pt(MARGIN_X), Pt(18), Pt(WIDTH - 2 * MARGIN_X), Pt(56)
-    title.text_frame.text = shown_title(slide)  # an inline expression gives its value, as on the page
+    text = shown_title(slide)  # an inline expression gives its value, as on the page
+    size, lines = title_size(text)
+    top = 18 if lines == 1 else 10
+    title.left, title.top, title.width, title.height = Pt(MARGIN_X), Pt(top), Pt(TITLE_WIDTH), Pt(TITLE_BAR - 4 - top)
+    title.text_frame.text = text
     title.text_frame.word_wrap = True
-    _style_text(title.text_frame, 34, colours["primary"], bold=True)
-    _bar(page, MARGIN_X, 74, 120, 3, colours["accent"])
+    title.text_frame.auto_size = MSO_AUTO_SIZE.NONE  # the size chosen here, not the layout's shrink-on-overflow
+    _style_text(title.text_frame, size, colours["primary"], bold=True)
+    _bar(page, MARGIN_X, TITLE_BAR, 120, 3, colours["accent"])
     _bar(page, 0, HEIGHT - 6, WIDTH, 6, colours.get("teal", colours["primary"]))
     if "teal" in colours:  # meteofrance: the blue, white and red band across the top, as the deck's slides
         for k, colour in enumerate((colours["primary"], "ffffff", colours["accent"])):
