@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 from deck.execute import execute
@@ -110,3 +111,17 @@ def rewrite_entry(path: Path, change) -> None:
     payload = store.get(namespace, name)
     assert payload is not None, f"{path} is not a valid entry"
     store.put(namespace, name, change(payload))
+
+
+def gone(pid: int, timeout: float = 10.0) -> bool:
+    """Has process `pid` ended (a zombie left to a parent that does not reap it counts as ended)?"""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.05)
+    return False

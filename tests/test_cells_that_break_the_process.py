@@ -47,15 +47,18 @@ def test_a_cell_closing_its_standard_streams_is_a_located_error(project, args):
         assert run.stdout.rstrip().endswith("1 problem"), run.stdout
 
 
-def test_a_cell_lowering_the_open_file_limit_is_a_located_error_and_the_check_goes_on(project):
-    project.deck(FRONT + "```{python}\nimport resource\nhard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]\n"
-                 "resource.setrlimit(resource.RLIMIT_NOFILE, (3, hard))\nx = 1\n```\n\n---\n\n# After\n\n"
+@pytest.mark.parametrize("limit,value,said", [
+    ("NOFILE", 3, "the open-file limit (RLIMIT_NOFILE) to 3"),
+    ("FSIZE", 1000, "the file-size limit (RLIMIT_FSIZE) to 1,000"),
+], ids=["open files", "file size"])
+def test_a_cell_lowering_a_soft_limit_is_a_located_error_and_the_check_goes_on(project, limit, value, said):
+    project.deck(FRONT + f"```{{python}}\nimport resource\nhard = resource.getrlimit(resource.RLIMIT_{limit})[1]\n"
+                 f"resource.setrlimit(resource.RLIMIT_{limit}, ({value}, hard))\nx = 1\n```\n\n---\n\n# After\n\n"
                  "`{py} x + 1 => 3`\n")
     run = run_build(project, "--check")
     assert run.returncode == EXIT_ERROR, run.stderr
-    assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell lowered the open-file limit "
-                                 "(RLIMIT_NOFILE) to 3 (given back)"), run.stderr
-    assert "claim is false: `x + 1` is 2, not 3" in run.stderr  # the check went on, able to open files
+    assert run.stderr.startswith(f"error: slides_src/t.md:7 (slide 2): the cell lowered {said} (given back)"), run.stderr
+    assert "claim is false: `x + 1` is 2, not 3" in run.stderr  # the check went on, able to open and write files
     assert "Traceback" not in run.stderr
 
 
@@ -67,17 +70,6 @@ def test_a_cell_lowering_the_hard_open_file_limit_stops_the_build_with_a_located
     assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell lowered the open-file limit "
                                  "(RLIMIT_NOFILE) to 3"), run.stderr
     assert "Traceback" not in run.stderr and "bug in deck" not in run.stderr
-
-
-def test_a_cell_lowering_the_file_size_limit_is_a_located_error_and_the_check_goes_on(project):
-    project.deck(FRONT + "```{python}\nimport resource\nhard = resource.getrlimit(resource.RLIMIT_FSIZE)[1]\n"
-                 "resource.setrlimit(resource.RLIMIT_FSIZE, (1000, hard))\nx = 1\n```\n\n---\n\n# After\n\n"
-                 "`{py} x + 1 => 3`\n")
-    run = run_build(project, "--check")
-    assert run.returncode == EXIT_ERROR, run.stderr
-    assert run.stderr.startswith("error: slides_src/t.md:7 (slide 2): the cell lowered the file-size limit "
-                                 "(RLIMIT_FSIZE) to 1,000 (given back)"), run.stderr
-    assert "claim is false: `x + 1` is 2, not 3" in run.stderr
 
 
 def test_a_cell_raising_its_soft_open_file_limit_is_no_problem(project, capsys):

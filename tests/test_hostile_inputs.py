@@ -70,50 +70,27 @@ def test_data_links_are_refused_at_their_line(project, capsys, link):
 
 
 # --- only regular files are read ------------------------------------------------------------------
-def test_a_fifo_image_is_a_located_error_not_a_hang(project, capsys):
-    project.deck(FRONT + "# Hi\n\n![a picture](f.png)\n")
-    fifo = project.root / "slides_src" / "f.png"
-    os.mkfifo(fifo)
-    release_fifo_later(fifo)
+@pytest.mark.parametrize("deck,fifo,args,expect", [
+    ("# Hi\n\n![a picture](f.png)\n", "f.png", ["--html-only"],
+     "error: slides_src/t.md:6 (slide 2): image 'f.png' cannot be read: not a regular file but a FIFO"),
+    ("# Hi\n\n{% include '_part.md' %}\n", "_part.md", ["--html-only"],
+     "error: slides_src/t.md:6: included file _part.md cannot be read: not a regular file but a FIFO"),
+    (None, "t.md", ["--html-only"], "error: slides_src/t.md:1: cannot read the source: not a regular file but a FIFO"),
+    (None, "t.md", ["t", "--html-only"], "slides_src/t.md: not a regular file, so not a deck source"),
+    ("# Hi\n", "_course.yml", ["--html-only"],
+     "error: slides_src/_course.yml:1: cannot read the course settings: not a regular file but a FIFO"),
+], ids=["image", "include", "deck source", "deck named on the command line", "course settings"])
+def test_a_fifo_is_a_located_error_not_a_hang(project, capsys, deck, fifo, args, expect):
+    if deck is not None:
+        project.deck(FRONT + deck)
+    path = project.root / "slides_src" / fifo
+    os.mkfifo(path)
+    release_fifo_later(path)
     start = time.monotonic()
-    code, err = build(capsys, "--html-only")
+    code, err = build(capsys, *args)
     assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
     assert code == EXIT_ERROR
-    assert "error: slides_src/t.md:6 (slide 2): image 'f.png' cannot be read: not a regular file but a FIFO" in err
-
-
-def test_a_fifo_include_is_a_located_error_not_a_hang(project, capsys):
-    project.deck(FRONT + "# Hi\n\n{% include '_part.md' %}\n")
-    fifo = project.root / "slides_src" / "_part.md"
-    os.mkfifo(fifo)
-    release_fifo_later(fifo)
-    start = time.monotonic()
-    code, err = build(capsys, "--html-only")
-    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
-    assert code == EXIT_ERROR
-    assert "error: slides_src/t.md:6: included file _part.md cannot be read: not a regular file but a FIFO" in err
-
-
-def test_a_fifo_deck_source_is_a_located_error_not_a_hang(project, capsys):
-    fifo = project.root / "slides_src" / "t.md"
-    os.mkfifo(fifo)
-    release_fifo_later(fifo)
-    start = time.monotonic()
-    code, err = build(capsys, "--html-only")
-    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
-    assert code == EXIT_ERROR
-    assert "error: slides_src/t.md:1: cannot read the source: not a regular file but a FIFO" in err
-
-
-def test_a_fifo_deck_named_on_the_command_line_is_said_so(project, capsys):
-    fifo = project.root / "slides_src" / "t.md"
-    os.mkfifo(fifo)
-    release_fifo_later(fifo)
-    start = time.monotonic()
-    code, err = build(capsys, "t", "--html-only")
-    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
-    assert code == EXIT_ERROR
-    assert "slides_src/t.md: not a regular file, so not a deck source" in err, err
+    assert expect in err, err
 
 
 # --- images that cannot be drawn ------------------------------------------------------------------
@@ -201,18 +178,6 @@ def test_invalid_utf8_in_the_course_settings_is_reported_at_its_line(project, ca
     assert code == EXIT_ERROR
     assert err.startswith("error: slides_src/_course.yml:2: cannot read the course settings: not UTF-8 text: "
                           "byte 0xe9 on line 2")
-
-
-def test_a_fifo_course_file_is_a_located_error_not_a_hang(project, capsys):
-    fifo = project.root / "slides_src" / "_course.yml"
-    os.mkfifo(fifo)
-    release_fifo_later(fifo)
-    project.deck(FRONT + "# Hi\n")
-    start = time.monotonic()
-    code, err = build(capsys, "--html-only")
-    assert time.monotonic() - start < RELEASE_AFTER, "the build waited on the FIFO"
-    assert code == EXIT_ERROR
-    assert "error: slides_src/_course.yml:1: cannot read the course settings: not a regular file but a FIFO" in err
 
 
 def test_a_huge_sparse_image_is_refused_without_being_read(project, capsys):
