@@ -20,7 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from helpers_for_tests import ROOT
+from helpers_for_tests import ROOT, gone
 from watch_process import BUILD, SMALL, TIMEOUT, WatchProcess, default_sigint, small_deck, write
 
 from deck.processes.exits import describe_exit
@@ -161,17 +161,6 @@ def test_serves_with_live_script_errors_in_terminal_survives_a_dying_worker(tmp_
     finally:
         watch.stop()
     assert "Traceback" not in watch.stdout
-
-
-def gone(pid: int, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_broken_first_build_included_file_and_ctrl_c(tmp_path):
