@@ -12,6 +12,9 @@ from deck.claims.fix import keep_form
     ("~ 250 M", "240 123 456", "~ 240 M"),
     ("527 104", "789 760", "789 760"),                # a whole count stays exact
     ("0.5", "0.8545", "0.9"),                         # one decimal written, one decimal fixed
+    ("70,9 Mo", "70 912", "0,0709 Mo"),               # `0,1 Mo` holds at one decimal but is 41 % off:
+                                                      # the written significant digits are kept
+    ("~ 30 M", "3 400 000", "~ 3 M"),                 # `~ 0 M` would say nothing
 ])
 def test_fix_keeps_the_form_of_the_claim(written, true, fixed):
     assert keep_form(written, true) == fixed

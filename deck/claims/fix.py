@@ -174,20 +174,48 @@ def keep_form(written: str, true: str) -> str | None:
         return None  # the true value says its own unit: written as it is shown
     value = _as_float(t.group())
     # the number in the written separators and precision, else as shown; after a scale word or a
-    # prefixed unit (`3.2 millions`, `~ 250 M`), the true value in that scale: the first that holds
-    numbers = [_at_precision(w.group(), value), t.group()]
-    numbers += [_at_precision(w.group(), value / scale) for scale in (1e3, 1e6, 1e9, 1e12)]
+    # prefixed unit (`3.2 millions`, `~ 250 M`), the true value in that scale: the first that holds;
+    # then the value in as many significant digits as written (`70,9 Mo` for 70 912 bytes: `0,0709 Mo`)
+    scales = (1.0, 1e3, 1e6, 1e9, 1e12)
+    numbers = [(_at_precision(w.group(), value), 1.0), (t.group(), 1.0)]
+    numbers += [(_at_precision(w.group(), value / scale), scale) for scale in scales[1:]]
+    numbers += [(n, scale) for scale in scales if (n := _at_significance(w.group(), value / scale))]
     from .compare import holds
 
     if tail:
         numbers = []  # the true value has its own unit (`3.16 Mo`): it is written as it is shown
-    for number in dict.fromkeys(numbers):
-        if value and not _as_float(number):
+    for number, scale in dict.fromkeys(numbers):
+        shown = _as_float(number)
+        if value and not shown:
             continue  # `0 k` for 201 holds at its precision, but says nothing
+        if not approx and value and abs(shown * scale - value) > LOSS * abs(value):
+            continue  # `0,1 Mo` for 70 912 bytes holds at the written decimal, but says little
         candidate = written[:w.start()] + number + written[w.end():]
         if any(holds(candidate, value, lang) for lang in ("en", "fr")):
             return candidate
     return None
+
+
+# A fix rounded at the written precision may be this far from the true value (`0.5` for 0.8545 is
+# fixed as `0.9`); farther, the written number of significant digits is kept instead.
+LOSS = 0.1
+
+
+def _at_significance(written: str, value: float) -> str | None:
+    """`value` in as many significant digits as `written` has, with its decimal mark; None when that
+    needs decimals that `written` gives no mark for."""
+    import math
+
+    digits = re.sub(r"\D", "", written.split("e")[0]).lstrip("0")
+    mark = next((c for c in (".", ",") if re.search(rf"\d{re.escape(c)}\d+$", written)
+                 and not re.search(rf"\d{re.escape(c)}\d{{3}}\d", written)), "")
+    significant = len(digits) if mark else len(digits.rstrip("0"))
+    if not value or not significant:
+        return None
+    places = max(0, significant - 1 - math.floor(math.log10(abs(value))))
+    if places and not mark:
+        return None
+    return f"{value:.{places}f}".replace(".", mark or ".")
 
 
 def _as_float(text: str) -> float:
