@@ -42,6 +42,16 @@ def test_a_comment_ending_a_line_keeps_its_line_break(tmp_path):
     assert line_of(r, "7 apples") == 8
 
 
+@pytest.mark.parametrize("big, word", [(True, "grand"), (False, "petit")])
+def test_a_block_tag_ending_a_line_keeps_its_line_break(tmp_path, big, word):
+    """`… {% endif %}` at a line's end joined the next line to it (trim_blocks), as a comment did."""
+    src = ("# A\n\n{% set big = " + str(big) + " %}\nUn modèle {% if big %}grand{% else %}petit{% endif %}\n"
+           "next line with 7 apples\n{% for n in [1] %}\n- item {{ n }}\n{% endfor %}\nafter\n")
+    r = rendered(tmp_path, src)
+    assert f"Un modèle {word}\nnext line with 7 apples\n- item 1\nafter" in r.text
+    assert line_of(r, "7 apples") == 9
+
+
 def test_a_line_of_only_a_comment_still_disappears(tmp_path):
     r = rendered(tmp_path, "# A\n{# a note to myself #}\nnext\n")
     assert "# A\nnext" in r.text

@@ -71,7 +71,7 @@ def add_markers(text: str, file_index: int, first_line: int = 1) -> str:
                     closing, i = TAG_OPEN[pair], i + 2
                 else:
                     i += 1
-        if closing is None and not in_raw and _ends_with_comment(line):
+        if closing is None and not in_raw and _ends_with_tag(line):
             out.insert(len(out) - 1, marker)
         if closing is None and not in_raw:
             stripped = bool(STRIP_AFTER.search(line)) or (stripped and not line.strip())
@@ -110,16 +110,17 @@ def _leading_tags_end(line: str) -> int | None:
 
 
 STRIP_AFTER = re.compile(r"-(?:%\}|#\}|\}\})\s*$")
-COMMENT_AT_END = re.compile(r"\{#(?:(?!#\}).)*(?<!-)#\}$")
+TAG_AT_END = re.compile(r"\{([%#])(?:(?!\1\}).)*(?<!-)\1\}$")
 TAG = re.compile(r"\{([%#])(?:(?!\1\}).)*\1\}")
 
 
-def _ends_with_comment(line: str) -> bool:
-    """A line of text ending with a Jinja comment (`… poids.{# typed #}`): trim_blocks would remove
-    the line break after the comment and join the next line to it (on the slide, and in the line
-    map: the next line's numbers would take this line's mark). A marker after the comment keeps the
-    break; a line of tags only (`{# a note #}`) still disappears, as Jinja means it to."""
-    m = COMMENT_AT_END.search(line)
+def _ends_with_tag(line: str) -> bool:
+    """A line of text ending with a Jinja comment or block tag (`… poids.{# typed #}`,
+    `… {% if big %}grand{% else %}petit{% endif %}`): trim_blocks would remove the line break after
+    it and join the next line to it (on the slide, and in the line map: the next line's numbers would
+    take this line's mark). A marker after the tag keeps the break; a line of tags only
+    (`{# a note #}`, `{% endfor %}`) still disappears, as Jinja means it to, and `-%}` still strips."""
+    m = TAG_AT_END.search(line)
     return m is not None and bool(TAG.sub("", line[:m.start()]).strip())
 
 
