@@ -87,3 +87,16 @@ def test_the_readme_states_the_caps_the_code_applies():
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert f"the first {MAX_OUTPUT_LINES} lines or {MAX_OUTPUT_CHARS:,} characters" in readme
     assert f"larger than {MAX_DRAWING_CHARS:,} characters" in readme
+
+
+def test_a_transcript_answer_printing_megabytes_is_cut_too(project, capsys):
+    """A `>>>` line whose answer is a blank put all it printed on the slide (the cell cap did not apply)."""
+    lines = MAX_OUTPUT_LINES * 5
+    _deck(project, f">>> for i in range({lines}): print(i)\n?", "t")
+    assert main(["t", "--html-only"]) == 0, capsys.readouterr().err
+    import re
+
+    html = (project.root / "build" / "t.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", html)  # the answer is highlighted as code: a span per word
+    assert "[output cut: the cell printed" in text
+    assert f"\n{MAX_OUTPUT_LINES - 2}\n" in text and f"\n{lines - 1}\n" not in text

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import io
 import linecache
 import re
 import sys
@@ -264,7 +263,7 @@ class Executor:
                 tree = ast.parse(code)
             except SyntaxError as exc:
                 raise SourceError(f"syntax error in cell: {exc.msg}", location) from None
-            stdout = io.StringIO()
+            stdout = PrintedText()  # a line printing megabytes keeps only what a slide could show
             try:
                 with contextlib.redirect_stdout(stdout), warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -279,7 +278,8 @@ class Executor:
                 continue
             where = _loc(cell, expected_at + 1)
             shown = stdout.getvalue().strip() if value is None else _repl_text(value, self.lang)
-            if is_blank(expected):
+            if is_blank(expected):  # the answer goes on the slide: as long as a cell's output may be
+                shown = capped(shown, self.lang, stdout.chars if value is None else None)
                 start = len(lines[expected_at]) - len(lines[expected_at].lstrip())
                 cell.replacements.append(Replacement(expected_at, start, start + len(shown), shown, expected,
                                                      cell.step + 1))
