@@ -110,7 +110,7 @@ def test_quantities_are(text="a 3 × 3 kernel, 64 channels, 524 800 weights, 1,5
     assert numbers_in(text) == ["3 × 3", "64", "524 800", "1,5 Go", "~ 250 M", "86 %", "2.5e-4"]
 
 
-def test_math_code_notes_figures_list_numbers_and_headings_are_out_of_scope(project):
+def test_formula_constants_code_notes_figures_list_numbers_and_headings_are_out_of_scope(project):
     report = check(project, """\
 ---
 title: T
@@ -118,7 +118,7 @@ lang: en
 ---
 # 1. Introduction
 
-1. first, with $3 \\times 3$ math and `conv(3, 64)` code
+1. first, with $\\frac{1}{N} \\sum_{i=1}^{N} x_i^2 + \\beta_1$ math and `conv(3, 64)` code
 2. second
 
 ```python
@@ -177,3 +177,17 @@ sizes: [32, 16]
     assert [(u.location.line, u.number) for u in report.unchecked] == [(10, "256")]
     # first on its line, the mark would take the line's location with it (templating.add_markers):
     # the mark belongs next to the number
+
+
+@pytest.mark.parametrize("math, listed", [
+    (r"$3 \times 3 \times 3 \times 64 + 64 = 1792$", "3 × 3 × 3 × 64 + 64 = 1792"),  # a count typed in math
+    (r"$\lfloor (224 + 2 \times 3 - 7) / 2 \rfloor + 1 = 112$", "⌊(224 + 2 × 3 - 7) / 2⌋ + 1 = 112"),
+    (r"$\eta = 10^{-3}$", "10⁻³"),                       # a value given to a symbol
+    (r"$$2^{10} = 1024$$", "2¹⁰ = 1024"),                  # display math too
+])
+def test_numbers_typed_in_math_are_listed(project, math, listed):
+    """Math was out of scope as a whole: a weight count typed as `$... = 1792$` was neither checked
+    nor listed, and `--check --strict` said "0 numbers on slides not checked"."""
+    report = check(project, f"---\ntitle: T\nlang: en\n---\n# A\n\nThe layer:\n\n{math}\n", strict=True)
+    assert [u.number for u in report.unchecked] == [listed]
+    assert report.unchecked[0].location.line == 9

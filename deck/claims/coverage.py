@@ -1,10 +1,13 @@
-"""Claim coverage: the numbers typed on slides that no claim verifies, so that a reader knows how much
+r"""Claim coverage: the numbers typed on slides that no claim verifies, so that a reader knows how much
 of a slide is checked.
 
 A number is *unchecked* when it is typed in prose, a heading, a list item, a table cell, an image
 caption or an answer block, or in the result comment of an expression line (`#| output: comment`),
-and is neither a claim nor a computed value (`{py} ...`, a filled comment). Out of scope: math
-(`$...$`), code (inline code spans, code lines and their other comments), figures, speaker notes.
+and is neither a claim nor a computed value (`{py} ...`, a filled comment). Math (`$...$`, `$$...$$`)
+counts where its numbers are typed quantities: arithmetic alone (`$3 \times 3 \times 64 + 64 = 1792$`,
+`$2^{10}$`) or a value given to a symbol at its end (`$\eta = 0.001$`); the constants of a formula
+(`\frac{1}{N}`, `\beta_1`, `x^2`, `\sum_{i=1}^{N}`) are not. Out of scope: code (inline code
+spans, code lines and their other comments), figures, speaker notes.
 Names and labels are not quantities: a number glued to a name (`ResNet50`, `Conv2d`, `ResNet-50`,
 `float32`, `3D`), after a label word or sign (`n°2`, `Recap' 3`, `slide 4`, `Python 3.11`), a date
 (`2024-10-25`, `25/10/2024`, a year), a version (`1.2.3`, `v2`), the number of a heading or an item.
@@ -31,7 +34,7 @@ NUMBER = re.compile(
     r"(?P<approx>[~≈]\s*)?(?P<n>(?:(?<![\w°º#§.,/:^-])[-−](?=\d))?(?<![\w°º#§.,/:^])(?<!\w[-−])"
     r"\d+(?:(?:[\u00a0\u202f\u2009 ](?=\d{3}\b)|[.,](?=\d))\d+)*"
     r"(?:\^[-−]?\d+|[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|/\d+(?![\d/]))?"
-    r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?)*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:[kMGT]|[x×](?!\d))?"
+    r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?(?![⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹]))*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:[kMGT]|[x×](?!\d))?"
     r"(?:\s*%)?)(?![\w°]|[.,]\d)")
 # the unit or scale a number is typed with, shown with it (`25 k`, `98 MiB`, `3 millions`): the claim
 # to write is `{py} expr => 25 k`, not `=> 25`
@@ -39,7 +42,7 @@ UNIT_AFTER = re.compile(r"[\u00a0\u202f ](?:[kKMGT]i?[Bo]|[KMGT]io|[kKMGT]?(?:FL
                         r"|B|o|thousand|millions?|billions?|milliards?|mille)(?![\w'-])")
 # arithmetic typed in prose: numbers (grouped by spaces of three) joined by operators, with
 # parentheses, floor and ceiling; a formula when it has more than a product (`3 × 3` is a size)
-_TERM = r"[⌊⌈(]*(?:\d{1,3}(?:[\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:[.,]\d+)?[²³]?[⌋⌉)]*"
+_TERM = r"[⌊⌈(]*(?:\d{1,3}(?:[\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:[.,]\d+)?[⁰¹²³⁴⁵⁶⁷⁸⁹]*[⌋⌉)]*"
 FORMULA_SPAN = re.compile(rf"(?<![\w.,/-]){_TERM}(?:\s*(?:[+−/=×*^]|(?<=\s)[-x](?=\s))\s*{_TERM})+(?![\w°]|[.,]\d)")
 FORMULA_OPERATOR = re.compile(r"[+−/=⌊⌈]|\s-\s")
 LABEL_WORDS = frozenset("""
@@ -112,6 +115,8 @@ def prose_numbers(slide) -> list[Unchecked]:
             heading = tok.type == "heading_open"
         elif tok.type == "inline" and not notes:
             found += _inline_numbers(tok, slide, heading, row)
+        elif tok.type in MATH_TOKENS and not notes and tok.map:
+            found += _located(slide, tok.map[0], math_numbers(tok.content), tok.map, tok.content)
         elif tok.type == "tr_close":
             row = None
     return found
@@ -124,15 +129,58 @@ def _inline_numbers(tok, slide, heading: bool, row) -> list[Unchecked]:
     for i, child in enumerate(children):
         if child.type in ("softbreak", "hardbreak"):
             line += 1
+        if child.type in MATH_TOKENS:
+            found += _located(slide, line, math_numbers(child.content), at, child.content)
+            line += child.content.count("\n")
+            continue
         texts = [child] if child.type == "text" else [c for c in child.children or [] if c.type == "text"] \
             if child.type == "image" else []
         for text in texts:
             first = i == 0 and text is child
-            for number in numbers_in(text.content, numbered=first and heading):
-                where = min(line, len(slide.lines) - 1)
-                context = slide.markdown.split("\n")[where] if at else text.content
-                found.append(Unchecked(slide.lines[where].on_slide(slide.index), number, " ".join(context.split())))
+            found += _located(slide, line, numbers_in(text.content, numbered=first and heading), at, text.content)
     return found
+
+
+def _located(slide, line: int, numbers: list[str], at, text: str) -> list[Unchecked]:
+    where = min(line, len(slide.lines) - 1)
+    context = slide.markdown.split("\n")[where] if at else text
+    return [Unchecked(slide.lines[where].on_slide(slide.index), n, " ".join(context.split())) for n in numbers]
+
+
+MATH_TOKENS = ("math_inline", "math_inline_double", "math_block", "math_block_label")
+# TeX as the numbers it shows: operators and spacing as in prose, `\frac{a}{b}` as `(a)/(b)`
+_TEX_SIGNS = {r"\times": "×", r"\cdot": "×", r"\lfloor": "⌊", r"\rfloor": "⌋", r"\lceil": "⌈",
+              r"\rceil": "⌉", r"\approx": "≈", r"\sim": "~", r"\%": "%", r"\div": "/", r"\,": " ", r"\;": " ",
+              r"\!": "", r"\left": "", r"\right": "", r"\quad": " ", r"\qquad": " "}
+_FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_VALUE = re.compile(r"[-−]?\d[\d\s.,]*[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]*(?:\s*×\s*10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?\s*%?")
+_SUPERSCRIPT = str.maketrans("-−0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def math_numbers(tex: str) -> list[str]:
+    """The typed quantities of a math span: all its numbers when it is arithmetic alone, else the
+    value it gives a symbol at its end; none for a formula's constants."""
+    text = _as_prose(tex)
+    if not re.search(r"\\[A-Za-z]|[^\W\d_⁰¹²³⁴⁵⁶⁷⁸⁹]", text):
+        return numbers_in(text)
+    depth, last = 0, -1
+    for i, c in enumerate(tex):  # the last `=` outside braces: `\sum_{i=1}` gives no value
+        depth += (c == "{") - (c == "}")
+        if c == "=" and depth == 0:
+            last = i
+    value = _as_prose(tex[last + 1:]) if last >= 0 else ""
+    return numbers_in(value) if _VALUE.fullmatch(value) else []
+
+
+def _as_prose(tex: str) -> str:
+    text = tex.replace("~", " ")  # TeX's unbreakable space; `\sim` is read below
+    for command, sign in _TEX_SIGNS.items():
+        text = re.sub(re.escape(command) + r"(?![A-Za-z])", sign, text)
+    text = _FRAC.sub(r"(\1)/(\2)", text)
+    text = re.sub(r"\^\s*\{([^{}]*)\}", r"^\1", text).replace("{", "").replace("}", "")
+    text = re.sub(r"([⌊⌈(])\s+", r"\1", re.sub(r"\s+([⌋⌉)])", r"\1", text))
+    text = re.sub(r"\^\s*([-−]?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)  # `10⁻⁸`, as in prose
+    return " ".join(text.split())
 
 
 def numbers_in(text: str, numbered: bool = False) -> list[str]:
