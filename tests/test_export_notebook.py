@@ -156,6 +156,41 @@ def test_the_other_lectures_notebooks_are_true_too(name, tmp_path):
     assert compared >= 10
 
 
+CONVNET_HELPERS_DECK = """---
+title: Helpers
+lang: en
+---
+# Every helper a cell sees
+
+```{python}
+import torch
+from torch import nn
+net = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3))
+x = torch.randn(1, 3, 32, 32)
+```
+
+```{python}
+#| output: comment
+macs(net, x)
+flops(net, x)
+receptive_field(net)
+out_size(net[0], 32)
+size_formula(net[0], 32)
+```
+"""
+
+
+@pytest.mark.slow
+def test_a_notebook_using_the_convnet_helpers_runs(project):
+    """The notebook's first cell imported a list of helpers typed by hand, without the ConvNet ones:
+    a lecturer's deck using `macs` or `out_size` gave a notebook that stopped at a NameError."""
+    path = project.deck(CONVNET_HELPERS_DECK)
+    report = build_deck(path, project.options(decks=[str(path)], html=False, pdf=False, ipynb=True))
+    assert not report.problems, report.problems
+    compared, wrong = _kernel_mismatches(nbformat.read(project.root / "build" / "t.ipynb", as_version=4))
+    assert not wrong and compared >= 3
+
+
 @pytest.mark.slow
 def test_two_builds_give_the_same_bytes(tmp_path):
     outs = []

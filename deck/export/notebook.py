@@ -22,6 +22,7 @@ from ..document import Cell, Deck, Slide
 from ..errors import CellError
 from ..render.assets import image_uri
 from ..shared.locale import format_date
+from ..execute import cell_api
 from .kernel import LINE_KEY
 
 PAUSE = ". . ."
@@ -29,7 +30,9 @@ PROSE_EXPR = re.compile(r"(`+)\s*\{py\}.*?\1")
 IMAGE = re.compile(r'!\[(?P<alt>[^\]]*)\]\((?P<src><[^>]+>|[^)\s]+)(?P<title>\s+"[^"]*")?\)')
 # containers whose fence lines go and whose content stays (layout and steps mean nothing in a notebook)
 KEPT_INSIDE = ("incremental", "columns", "column", "answer")
-HELPERS = "shape, nparams, formula, numel, memory, approx, num"
+# every helper a cell sees on the slides (the types apart): a list typed here missed the ConvNet
+# helpers, and a notebook using `macs` or `out_size` stopped at a NameError
+HELPERS = ", ".join(name for name in cell_api.__all__ if name[0].islower())
 
 INTRO = {
     "fr": ("Le carnet de la séance : exécutez les cellules dans l'ordre, de haut en bas. La première "
