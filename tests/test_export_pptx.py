@@ -181,3 +181,15 @@ def test_inline_math_indices_read_as_indices(tex, text):
     from deck.export.blocks import math_text
 
     assert math_text(tex) == text
+
+
+def test_a_default_theme_title_page_has_no_institution_lines(project):
+    """The course's `institution` (from _course.yml) showed on the pptx title page of a default-theme
+    deck, whose PDF title page is neutral."""
+    project.write("slides_src/_course.yml", "institution: [République Française]\norganisation: Météo France\n")
+    path = project.deck("---\ntitle: T\ntheme: default\n---\n# A\n\nText.\n")
+    report = build_deck(path, project.options(decks=[str(path)], html=False, pdf=False, pptx=True))
+    assert not report.problems, report.problems
+    first = Presentation(project.root / "build" / "t.pptx").slides[0]
+    text = "\n".join(s.text_frame.text for s in first.shapes if s.has_text_frame)
+    assert "T" in text and "République" not in text and "Météo" not in text

@@ -78,6 +78,11 @@ def _properties(prs, deck: Deck) -> None:
     core.last_printed = when
 
 
+# Themes whose title page shows an institution block: `institution` and `organisation` (a course's
+# shared settings) are their State identity; the default theme's page is neutral, in pptx too.
+IDENTITY_THEMES = ("meteofrance",)
+
+
 def _title_slide(prs, deck: Deck, colours: dict) -> None:
     meta = deck.front_matter
     page = prs.slides.add_slide(prs.slide_layouts[0])
@@ -91,8 +96,9 @@ def _title_slide(prs, deck: Deck, colours: dict) -> None:
     if meta.get("date"):
         who.append(format_date(meta["date"], deck.lang))
     lines += [" · ".join(who)] if who else []
-    lines += [" ".join(map(str, meta["institution"]))] if meta.get("institution") else []
-    lines += [str(meta["organisation"])] if meta.get("organisation") else []
+    if meta.get("theme", "default") in IDENTITY_THEMES:  # as the deck's title page (title_<theme>.html.j2)
+        lines += [" ".join(map(str, meta["institution"]))] if meta.get("institution") else []
+        lines += [str(meta["organisation"])] if meta.get("organisation") else []
     subtitle.text = "\n".join(lines)
     _style_text(subtitle.text_frame, 26, colours["ink"])
     _bar(page, 48, 150, 8, 280, colours["accent"])  # the title page's accent rule, as on the deck's
