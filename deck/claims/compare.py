@@ -49,7 +49,7 @@ def value_holds(claim: Value, value) -> bool:
     if isinstance(claim, Formula):
         if len(set(claim.factors)) == 1 and len(claim.factors) > 1 and number == claim.factors[0]:
             return True  # `11 × 11`: a square's side, as a per-axis size is written
-        return all(math.isclose(number, v, rel_tol=1e-9, abs_tol=1e-12) for v in claim.values)
+        return all(claim.side_holds(number, k) for k in range(len(claim.values)))
     if isinstance(claim, Number):
         if kind_conflict(claim, value):
             return False

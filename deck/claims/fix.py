@@ -145,11 +145,15 @@ def in_written_form(written: str, true: str) -> str:
     from .grammar import Formula, read_value
 
     if "=" in written:
-        candidate = f"{written.rsplit('=', 1)[0].rstrip()} = {true}"
+        value = true.rsplit("=", 1)[-1].strip()  # the true formula's result (`⌊…⌋ + 1 = 112`), not it whole
+        candidate = f"{written.rsplit('=', 1)[0].rstrip()} = {value}"
         for lang in ("en", "fr"):  # the digits of `true` are written as the deck writes them
             claim = read_value(candidate, lang)
-            if isinstance(claim, Formula) and max(claim.values) - min(claim.values) <= 1e-9 * max(map(abs, claim.values)):
+            if isinstance(claim, Formula) and all(claim.side_holds(claim.values[0], k) for k in range(len(claim.values))):
                 return candidate
+    wrapped = re.fullmatch(r"(\s*tensor\()(.*)(\)\s*)", written)
+    if wrapped and not true.lstrip().startswith("tensor"):  # `tensor(2)` stays a tensor: `tensor(1)`
+        return wrapped.group(1) + (keep_form(wrapped.group(2), true) or true) + wrapped.group(3)
     return keep_form(written, true) or true
 
 
@@ -184,6 +188,9 @@ def keep_form(written: str, true: str) -> str | None:
 
     if tail:
         numbers = []  # the true value has its own unit (`3.16 Mo`): it is written as it is shown
+    rescaled = _rescaled(written, w, true, value)  # `154141 kB`, `0,0709 Mo`: another prefix
+    if rescaled:
+        return rescaled
     for number, scale in dict.fromkeys(numbers):
         shown = _as_float(number)
         if value and not shown:
@@ -193,6 +200,43 @@ def keep_form(written: str, true: str) -> str | None:
         candidate = written[:w.start()] + number + written[w.end():]
         if any(holds(candidate, value, lang) for lang in ("en", "fr")):
             return candidate
+    return None
+
+
+_PREFIXED = re.compile(r"\s*(?P<p>[kKMGT]?)(?P<i>i?)(?P<base>B|o|FLOPs|MACs)(?![\w])")
+_PREFIXES = ("", "k", "M", "G", "T")
+RESCALE_BELOW = 0.1  # a value under a tenth of the written unit (`0,07 Mo`) or over 999 takes another prefix
+
+
+def _rescaled(written: str, w: re.Match, true: str, value: float) -> str | None:
+    """The claim with its unit's prefix changed so that its number is between 1 and 1000, in the
+    written significant digits (`154 kB` for 154 141 kB: `154 MB`; `1 Mo` for 1 030 o: `1 ko`), if
+    it then holds; `true` says the value with its unit (`154141 kB`) or in the base one (`70 912`)."""
+    from .grammar import Number, read_value
+
+    m = _PREFIXED.match(written, w.end())
+    if m is None:
+        return None
+    step = 1024 if m["i"] else 1000
+    at = {"": 0, "k": 1, "K": 1, "M": 2, "G": 3, "T": 4}[m["p"]]
+    for lang in ("en", "fr"):
+        said = read_value(true, lang)
+        base = said.value if isinstance(said, Number) and said.unit else value
+        if RESCALE_BELOW <= abs(base / step ** at) < 1000:
+            continue  # `0,4 Mo` for 420 ko reads well: the written prefix stays (in this language's reading)
+        for j, prefix in enumerate(_PREFIXES):
+            n = base / step ** j
+            if (m["i"] and not prefix) or not 1 <= abs(n) < 1000:
+                continue
+            number = _at_significance(w.group(), n)
+            if number is None:
+                continue
+            prefix = prefix.upper() if prefix == "k" and (m["p"] == "K" or m["i"]) else prefix
+            candidate = (written[:w.start()] + number + written[w.end():m.start("p")] + prefix + m["i"]
+                         + m["base"] + written[m.end():])
+            claim = read_value(candidate, lang)
+            if isinstance(claim, Number) and abs(claim.value - base) <= claim.tolerance + 1e-9 * abs(base):
+                return candidate
     return None
 
 

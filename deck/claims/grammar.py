@@ -97,6 +97,13 @@ class Shape:
 class Formula:
     values: tuple[float, ...]  # each side of `a = b = ...`, evaluated
     factors: tuple[int, ...] = ()  # `64 × 10`: also how lecturers write a shape
+    tolerances: tuple[float, ...] = ()  # each side's: a number's written precision, 0 for arithmetic
+
+    def side_holds(self, value: float, k: int) -> bool:
+        """Does side `k` hold for `value`: exactly for arithmetic, at its written precision for a
+        number (`1/64 + 1/9 = 0.1267`: 0.126736… holds at four decimals)?"""
+        tolerance = self.tolerances[k] if k < len(self.tolerances) else 0.0
+        return abs(value - self.values[k]) <= tolerance + 1e-9 * abs(self.values[k]) + 1e-12
 
 
 @dataclass(frozen=True)
@@ -435,20 +442,22 @@ def read_formula(text: str, lang: str) -> Formula | None:
     sides = [s.strip() for s in text.split("=")]
     if not all(sides) or not FORMULA_CHARS.match(ROUNDING.sub("", "".join(sides))):
         return None
-    values = []
+    values, tolerances = [], []
     for side in sides:
         number = read_number(side, lang)
         if number is not None and len(sides) > 1:
             values.append(number.value)
+            tolerances.append(number.tolerance)
             continue
         value = evaluate_arithmetic(side)
         if value is None:
             return None
         values.append(value)
+        tolerances.append(0.0)
     if len(sides) == 1 and read_number(text, lang) is not None:
         return None  # a plain number, not a formula
     factors = tuple(int(f) for f in re.split(r"\s*[×x*]\s*", text)) if PRODUCT.match(text) else ()
-    return Formula(tuple(values), factors)
+    return Formula(tuple(values), factors, tuple(tolerances))
 
 
 def evaluate_arithmetic(written: str) -> float | None:
