@@ -114,3 +114,46 @@ def test_the_flagship_linear_slide_shows_its_code_near_body_size(browser, built_
     found = sizes(browser, built_flagship.html)
     linear = found[1]  # slide 3: nn.Linear, six lines of code
     assert linear["size"] >= 0.8 * linear["body"]
+
+
+CLAIMS = """---
+title: T
+lang: en
+---
+# Short claims
+
+```{{python}}
+#| output: comment
+a = 1
+b = 2
+c = a + b
+d = c * 2
+e = d + a
+f = e * 3
+g = f - b
+g   # 19
+```
+
+{prose}
+"""
+
+
+def test_a_long_claim_does_not_shrink_the_code_when_the_slide_shows_the_same_words(project):
+    """The prose was measured on its source: a slide whose claims were long expressions showed its code
+    smaller than one with the same words on the page (a new lecturer's "The whole network" slide)."""
+    import re
+
+    from deck.pipeline import build_deck
+
+    short = "Values: `{py} g => 19`, `{py} f => 21` and `{py} e => 7`, all from the cell above."
+    long = short.replace("{py} g", "{py} [g for _ in range(1)][0] if isinstance(g, int) else sum(range(g))"
+                ).replace("{py} f", "{py} max(f, min(f, abs(f) + 0 * len(str(f)) + 0 * 1000)) if f else 0"
+                ).replace("{py} e", "{py} int(str(e)) if str(e).isdigit() else round(float(e) * 1.0)")
+    sizes = []
+    for name, prose in (("short", short), ("long", long)):
+        path = project.deck(CLAIMS.format(prose=prose), name=name)
+        report = build_deck(path, project.options(decks=[str(path)], pdf=False))
+        assert not report.problems, report.problems
+        html = (project.root / "build" / f"{name}.html").read_text(encoding="utf-8")
+        sizes.append(re.findall(r"--code-grown: ([\d.]+)px", html))
+    assert sizes[0] and sizes[0] == sizes[1]

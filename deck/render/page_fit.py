@@ -291,12 +291,24 @@ def _prose_height(tokens) -> float | None:
         if tok.type == "inline":
             if any(c.type in ("math_inline", "image", "html_inline") for c in tok.children or []):
                 return None
-            if tok.content.strip():
-                height += (-(-len(tok.content) // int(per_line)) * PROSE_LINE * theme.text) + 12
+            shown = _shown_length(tok)
+            if shown:
+                height += (-(-shown // int(per_line)) * PROSE_LINE * theme.text) + 12
             continue
         if tok.type not in _GROWABLE_OPEN:
             return None
     return height
+
+
+def _shown_length(inline) -> int:
+    """Characters a line of prose shows: a `{py} expr => claim` as its value, not its source (a long
+    claim shrank a slide's code although the slide showed the same words)."""
+    length = 0
+    for child in inline.children or []:
+        expr = child.meta.get("expr") if child.type == "code_inline" else None
+        text = expr.text if expr is not None and expr.text else child.content
+        length += 1 if child.type in ("softbreak", "hardbreak") else len(text)
+    return length if inline.content.strip() else 0
 
 
 def code_sizes(tokens) -> dict[int, float]:
