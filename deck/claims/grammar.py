@@ -439,12 +439,14 @@ def _groups_of_three(text: str, sep: str) -> bool:
 
 def read_formula(text: str, lang: str) -> Formula | None:
     """`64 × (3 × 7² + 1)`, `1024 x 512 + 512 = 524 800`: each side's value (at least one operator)."""
-    sides = [s.strip() for s in text.split("=")]
+    # `1/256 + 1/9 ≈ 0.115`: a side after `≈` holds as `≈ 0.115` does, at one unit of its last digit
+    parts = re.split(r"\s*([=≈])\s*", text.strip())
+    sides, approx = [p.strip() for p in parts[0::2]], [False] + [sep == "≈" for sep in parts[1::2]]
     if not all(sides) or not FORMULA_CHARS.match(ROUNDING.sub("", "".join(sides))):
         return None
     values, tolerances = [], []
-    for side in sides:
-        number = read_number(side, lang)
+    for side, about in zip(sides, approx):
+        number = read_number("≈ " + side if about else side, lang)
         if number is not None and len(sides) > 1:
             values.append(number.value)
             tolerances.append(number.tolerance)
