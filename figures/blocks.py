@@ -112,8 +112,8 @@ def _skips(units: list[Unit]) -> list[Skip]:
     out = []
     for u in units:
         main = u.index - 1 if (u.index - 1) in u.inputs else (u.inputs[0] if u.inputs else None)
-        for src in u.inputs:
-            if src != main and src >= 0:
+        for src in u.inputs:  # -1: the model's input (a block drawn alone: MobileNetV2's inverted residual)
+            if src != main and src >= -1:
                 out.append(Skip(src, u.index, u.kind if u.kind in ("cat", "add") else "layer"))
     return out
 

@@ -330,3 +330,15 @@ def test_torchvision_models_are_cases_of_the_general_drawing(name):
     assert d["skips"] == []  # residual shortcuts are drawn over their blocks, not as skips
     assert d["output_shape"] == [1, 1000]
     assert legible_px(fig) >= MIN_TEXT_PX
+
+
+def test_a_block_drawn_alone_keeps_the_skip_from_its_input():
+    """MobileNetV2's inverted residual, drawn alone: the "+" and its legend were drawn, but no line
+    from the input to it (a skip from the model's own input was left out)."""
+    import torchvision
+
+    from figures import architecture_spec
+
+    block = torchvision.models.mobilenet_v2().features[3]
+    spec = architecture_spec(block, input_size=(1, 24, 56, 56))
+    assert [(s.src, s.kind) for s in spec.skips] == [(-1, "add")]
