@@ -219,7 +219,8 @@ class _Styles:
             self.faces = CSS(string=css, font_config=self.fonts, url_fetcher=data_only_fetcher())
 
     def release(self) -> None:
-        """Remove the theme's font files WeasyPrint wrote to a temporary folder for them."""
+        """Remove the theme's font files WeasyPrint wrote to a temporary folder for them (in the
+        process that made them: a forked one has disowned them, see `_disown_inherited_fonts`)."""
         folder, self.fonts._folder = self.fonts._folder, None  # WeasyPrint has no public API for it
         if folder:
             shutil.rmtree(folder, ignore_errors=True)
@@ -254,6 +255,20 @@ def release_styles() -> None:
 
 
 atexit.register(release_styles)
+
+
+def _disown_inherited_fonts() -> None:
+    """In a forked process (a deck's build forked from a test worker or from a long-lived process):
+    the styles inherited from the parent are used as they are, but their font files stay the
+    parent's. Removed here (by `release_styles` at the end of the build, or WeasyPrint's own
+    clean-up of a FontConfiguration), they were taken from the parent, whose faces not yet opened
+    (Pango opens one when text first uses it: italic, code) then came out of WeasyPrint as empty
+    font programs: the next deck's italic and code had no glyph."""
+    for styles in _STYLES.values():
+        styles.fonts._folder = None
+
+
+os.register_at_fork(after_in_child=_disown_inherited_fonts)
 
 
 def render_slide(job: SlideJob) -> SlidePdf:
