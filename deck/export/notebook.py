@@ -20,9 +20,9 @@ from urllib.parse import unquote
 
 from ..document import Cell, Deck, Slide
 from ..errors import CellError
+from ..execute import cell_api
 from ..render.assets import image_uri
 from ..shared.locale import format_date
-from ..execute import cell_api
 from .kernel import LINE_KEY
 
 PAUSE = ". . ."
