@@ -175,7 +175,7 @@ def test_long_titles_shrink_to_one_line_before_they_wrap_clear_of_the_bar():
 @pytest.mark.parametrize("tex, text", [
     ("(w_1, w_2, w_3)", "(w₁, w₂, w₃)"), ("2^4", "2⁴"), ("10^{-8}", "10⁻⁸"), ("e^{-x}", "e⁻ˣ"),
     (r"\beta_1", "β₁"), (r"C^\top y", "Cᵀy"), (r"n_{\text{sortie}}", "n_sortie"), ("x_{i,j}", "x_(i,j)"),
-    (r"\frac{1}{N} + \frac{1}{k^2}", "1/N + 1/k²")])
+    (r"\frac{1}{N} + \frac{1}{k^2}", "1/N + 1/k²"), (r"k^2 \, C_\text{in} \, C_\text{out}", "k² Cᵢₙ Cₒᵤₜ")])
 def test_inline_math_indices_read_as_indices(tex, text):
     """recap4's "noyau $(w_1, w_2, w_3)$" and "$2^4$" showed their TeX in PowerPoint."""
     from deck.export.blocks import math_text

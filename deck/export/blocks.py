@@ -387,19 +387,20 @@ def _cut(part: str, pos: int, marks: list):
 def math_text(tex: str) -> str:
     """Inline math in Unicode (pylatexenc), for a text run: `\\frac{a}{b}` as `(a)/(b)`, `w_1` as `w₁`
     and `2^4` as `2⁴` where Unicode has every character of the index (else `x_(i+k)`)."""
-    return _latex_to_text()(_SCRIPT.sub(_script, tex)).strip().replace("^ᵀ", "ᵀ")
+    text = _latex_to_text()(_SCRIPT.sub(_script, tex)).strip().replace("^ᵀ", "ᵀ")
+    return re.sub(r" {2,}", " ", text)  # `k^2 \\, C`: TeX's thin space and the source's, one space
 
 
 _SUB = str.maketrans("0123456789+-−=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
 _SUP = str.maketrans("0123456789+-−=()abcdefghijklmnoprstuvwxyzT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ")
 # an index: `_1`, `^{-x}`, `_{\\text{sortie}}` (one level of braces: what inline math on a slide holds)
-_SCRIPT = re.compile(r"([_^])(?:\{((?:[^{}]|\{[^{}]*\})*)\}|([A-Za-z0-9]))")
+_SCRIPT = re.compile(r"([_^])(?:\{((?:[^{}]|\{[^{}]*\})*)\}|([A-Za-z0-9])|(\\text\{[^{}]*\}))")
 
 
 def _script(m: re.Match) -> str:
     if m.group(2) is not None and "\\" in m.group(2) and not m.group(2).lstrip().startswith("\\text"):
         return m.group()  # `^\\top`, `_{\\alpha}`: pylatexenc's own
-    inner = _latex_to_text()(m.group(2) if m.group(2) is not None else m.group(3)).strip()
+    inner = _latex_to_text()(next(g for g in m.groups()[1:] if g is not None)).strip()
     table = _SUB if m.group(1) == "_" else _SUP
     shown = inner.translate(table)
     if len(inner) <= 3 and not any(c.isascii() for c in shown):  # a longer index reads better in full
