@@ -95,3 +95,8 @@ def pytest_collection_modifyitems(config, items):
             for definition in info.name2fixturedefs.get(name, ()))
         if shared and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    # The slow tests first (their order otherwise kept): handed out early, the two workers finish
+    # together, instead of one waiting while the other ends a lecture's build. (This order once made
+    # test_pdf_slides fail: a build forked from the worker removed the worker's font files, see
+    # pdf._disown_inherited_fonts and test_pdf_fonts_state.py.)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
