@@ -91,4 +91,5 @@ def test_prose_nearly_filling_the_page_grows_no_code_past_it(project):
         row = [sizes[f"{style} {k}"] for k in range(1, 7)]
         assert row == sorted(row, reverse=True)  # more prose, never larger code
         assert row[0] == 30  # one paragraph: room for body-size code
+        assert row[1] > 18  # two paragraphs leave room too (0.56 em a character, unwrapped, said 18)
         assert row[-1] < 30  # the slide fills: code grows less, or not at all
