@@ -208,9 +208,8 @@ def describe(overflow: Overflow, code_size: str = "normal") -> str:
 # misses, the layout check above still reports.
 MONO_ADVANCE = 0.6        # em: JetBrains Mono's glyph advance (600 of 1000 units)
 CODE_LINE = 1.4           # line-height of pre.code / pre.output (base.css)
-PROSE_ADVANCE = 0.56      # em: Source Sans 3's widest average advance (bold, digits), on the wide side
 PROSE_LINE = 1.3
-FILL = 0.9                # of the free height: what the estimate does not know keeps room
+FILL = 0.95               # of the free height: what the estimate does not know keeps room
 _GROWABLE_OPEN = ("paragraph_open", "bullet_list_open", "ordered_list_open", "list_item_open",
                   "deck_step_open", "container_answer_open", "container_incremental_open")
 
@@ -275,15 +274,25 @@ def _callout_px(cell, lines: list[str]) -> float:
 
 
 def _prose_height(tokens) -> float | None:
-    """Height in px of the prose among a slide's tokens, or None if something has no known height."""
+    """Height in px of the prose among a slide's tokens, or None if something has no known height.
+    Every step page shows what the steps before it showed (an answer block joins on a later step),
+    so the tallest page is the last one: all of it counts."""
     theme = _theme()
     height = 0.0
-    per_line = theme.content_w / (PROSE_ADVANCE * theme.text)
-    in_title = False
+    depth = 0  # lists open around the current token: each indents its items by base.css's padding
+    in_title = tight = False
     for tok in tokens:
         if tok.type in ("heading_open", "heading_close") and tok.tag == "h1":  # the title: in content_h
             in_title = tok.type == "heading_open"
             continue
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            height += LIST_MARGIN if depth == 0 else 0  # a nested list has no bottom margin
+            continue
+        elif tok.type == "container_answer_open":
+            height += ANSWER_ROOM
         if in_title or tok.type.endswith("_close"):
             continue
         if tok.type == "fence" and tok.meta.get("cell") is not None:
@@ -291,24 +300,106 @@ def _prose_height(tokens) -> float | None:
         if tok.type == "inline":
             if any(c.type in ("math_inline", "image", "html_inline") for c in tok.children or []):
                 return None
-            shown = _shown_length(tok)
-            if shown:
-                height += (-(-shown // int(per_line)) * PROSE_LINE * theme.text) + 12
+            if tok.content.strip():
+                width = theme.content_w - depth * LIST_INDENT * theme.text
+                lines = _wrapped_lines(_words(tok, theme.text), width)
+                # a paragraph's bottom margin, or in a tight list its item's (2 px either side)
+                gap = ITEM_MARGIN if depth and tight else PARAGRAPH_MARGIN
+                height += lines * PROSE_LINE * theme.text + gap
             continue
+        if tok.type == "paragraph_open":  # hidden: a tight list item's text, no margin of its own
+            tight = tok.hidden
         if tok.type not in _GROWABLE_OPEN:
             return None
     return height
 
 
-def _shown_length(inline) -> int:
-    """Characters a line of prose shows: a `{py} expr => claim` as its value, not its source (a long
-    claim shrank a slide's code although the slide showed the same words)."""
-    length = 0
+PARAGRAPH_MARGIN = 12.0   # .slide p { margin: 0 0 12px 0 }
+LIST_MARGIN = 12.0        # .slide ul, .slide ol { margin: 0 0 12px 0 }
+LIST_INDENT = 1.05        # em: .slide ul, .slide ol { padding-left: 1.05em }
+ITEM_MARGIN = 4.0         # .slide li { margin: 2px 0 }, counted both sides
+ANSWER_ROOM = 20.0        # .answer-block: margin 6px 0 10px, padding 2px 0
+INLINE_CODE = 0.8         # em: .slide code's size
+INLINE_CODE_PAD = 6.0     # px: its padding, 3 px either side
+WIDTH_SLACK = 1.03        # the advances are exact; kerning, hinting and fallbacks are not known
+
+
+@functools.lru_cache(maxsize=4)
+def _advances(weight: int) -> tuple[dict[int, float], float]:
+    """({code point: advance in em}, the widest advance) of Source Sans 3 at ``weight``, read once
+    from the theme's own font file."""
+    from pathlib import Path
+
+    from fontTools.ttLib import TTFont
+
+    path = Path(__file__).parent / "themes" / "fonts" / f"source-sans-3-latin-{weight}-normal.woff"
+    font = TTFont(str(path), lazy=True)
+    units = font["head"].unitsPerEm
+    hmtx = font["hmtx"].metrics
+    widths = {cp: hmtx[name][0] / units for cp, name in font.getBestCmap().items()}
+    font.close()
+    return widths, max(widths.values())
+
+
+def _words(inline, size: float) -> list[tuple[float, float]]:
+    """(width of the word, width of the space after it) in px, the words of a line of prose in
+    order; a computed value and inline code do not break (.computed is nowrap), nor does a
+    non-breaking space."""
+    words: list[tuple[float, float]] = []
+    current = 0.0
+    weight = 400
+
+    def text_width(text: str) -> float:
+        widths, widest = _advances(weight)
+        return sum(widths.get(ord(c), widest) for c in text) * size * WIDTH_SLACK
+
+    def add(text: str) -> None:
+        nonlocal current
+        parts = text.split(" ")
+        for k, part in enumerate(parts):
+            if k:
+                words.append((current, text_width(" ")))
+                current = 0.0
+            current += text_width(part)
+
     for child in inline.children or []:
-        expr = child.meta.get("expr") if child.type == "code_inline" else None
-        text = expr.text if expr is not None and expr.text else child.content
-        length += 1 if child.type in ("softbreak", "hardbreak") else len(text)
-    return length if inline.content.strip() else 0
+        if child.type == "strong_open":
+            weight = 700
+        elif child.type == "strong_close":
+            weight = 400
+        elif child.type in ("softbreak", "hardbreak"):
+            if child.type == "hardbreak":  # the next word starts a line: a word as wide as the line
+                words.append((current, 0.0))
+                words.append((float("inf"), 0.0))
+                current = 0.0
+            else:
+                add(" ")
+        elif child.type == "code_inline":
+            expr = child.meta.get("expr")
+            if expr is not None and expr.text:
+                current += text_width(expr.text)  # the value shown, in the prose's font
+            else:
+                current += len(child.content) * MONO_ADVANCE * INLINE_CODE * size + INLINE_CODE_PAD
+        else:
+            add(child.content)
+    words.append((current, 0.0))
+    return [w for w in words if w[0] > 0]
+
+
+def _wrapped_lines(words: list[tuple[float, float]], width: float) -> int:
+    """Lines a greedy word wrap at ``width`` px makes; a word wider than the line takes its own
+    lines (it would run past the edge, counted as if it wrapped)."""
+    lines, used = 0, 0.0
+    for word, space in words:
+        if word == float("inf"):
+            used = width  # a hard break: the next word opens a line
+            continue
+        if lines and used + word <= width:
+            used += word + space
+            continue
+        lines += max(1, -(-int(word) // max(1, int(width)))) if word > width else 1
+        used = (word if word <= width else width) + space
+    return lines
 
 
 def code_sizes(tokens) -> dict[int, float]:
