@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from ..errors import EXIT_FALSE, DeckError, Location
+from ..shared.locale import SUPERSCRIPT
 from .grammar import split_remark
 
 TYPED_MARK = re.compile(r"\{#-?\s*typed\b.*?#\}")
@@ -154,7 +155,6 @@ _TEX_SIGNS = {r"\times": "×", r"\cdot": "×", r"\lfloor": "⌊", r"\rfloor": "�
               r"\!": "", r"\left": "", r"\right": "", r"\quad": " ", r"\qquad": " "}
 _FRAC = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
 _VALUE = re.compile(r"[-−]?\d[\d\s.,]*[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]*(?:\s*×\s*10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?\s*%?")
-_SUPERSCRIPT = str.maketrans("-−0123456789", "⁻⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def math_numbers(tex: str) -> list[str]:
@@ -179,7 +179,7 @@ def _as_prose(tex: str) -> str:
     text = _FRAC.sub(r"(\1)/(\2)", text)
     text = re.sub(r"\^\s*\{([^{}]*)\}", r"^\1", text).replace("{", "").replace("}", "")
     text = re.sub(r"([⌊⌈(])\s+", r"\1", re.sub(r"\s+([⌋⌉)])", r"\1", text))
-    text = re.sub(r"\^\s*([-−]?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), text)  # `10⁻⁸`, as in prose
+    text = re.sub(r"\^\s*([-−]?\d+)", lambda m: m.group(1).replace("−", "-").translate(SUPERSCRIPT), text)  # `10⁻⁸`, as in prose
     return " ".join(text.split())
 
 

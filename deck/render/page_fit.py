@@ -328,11 +328,11 @@ WIDTH_SLACK = 1.03        # the advances are exact; kerning, hinting and fallbac
 def _advances(weight: int) -> tuple[dict[int, float], float]:
     """({code point: advance in em}, the widest advance) of Source Sans 3 at ``weight``, read once
     from the theme's own font file."""
-    from pathlib import Path
-
     from fontTools.ttLib import TTFont
 
-    path = Path(__file__).parent / "themes" / "fonts" / f"source-sans-3-latin-{weight}-normal.woff"
+    from ..shared.svg import FONT_DIR
+
+    path = FONT_DIR / f"source-sans-3-latin-{weight}-normal.woff"
     font = TTFont(str(path), lazy=True)
     units = font["head"].unitsPerEm
     hmtx = font["hmtx"].metrics
