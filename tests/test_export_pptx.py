@@ -193,3 +193,13 @@ def test_a_default_theme_title_page_has_no_institution_lines(project):
     first = Presentation(project.root / "build" / "t.pptx").slides[0]
     text = "\n".join(s.text_frame.text for s in first.shapes if s.has_text_frame)
     assert "T" in text and "République" not in text and "Météo" not in text
+
+
+def test_a_markdown_table_aligns_as_its_source_says():
+    """`---:` columns right, the others left: the alignment comes from the source, not a guess."""
+    from deck.export.blocks import _table
+    from deck.source.markdown import markdown
+
+    tokens = markdown().parse("| layer | weights |\n|---|---:|\n| conv | 1 792 |\n| id | 0 |\n")
+    table = _table(tokens, None)
+    assert table.right == {(0, 1), (1, 1), (2, 1)}

@@ -42,6 +42,7 @@ class Table:
     rows: list[list[list[Run]]]
     header: bool = True
     spans: dict[tuple[int, int], int] = field(default_factory=dict)  # (row, cell): columns it spans
+    right: set[tuple[int, int]] = field(default_factory=set)  # (row, cell) aligned right on the page
 
 
 @dataclass
@@ -191,12 +192,19 @@ def _columns(tokens: list, ctx: _Ctx) -> Columns:
 
 def _table(tokens: list, ctx: _Ctx) -> Table:
     rows: list[list[list[Run]]] = []
+    right: set[tuple[int, int]] = set()
     for tok in tokens:
         if tok.type == "tr_open":
             rows.append([])
+        elif tok.type in ("th_open", "td_open") and rows and _aligned_right(tok.attrGet("style")):
+            right.add((len(rows) - 1, len(rows[-1])))  # `---:` in the source
         elif tok.type == "inline" and rows:
             rows[-1].append(inline_runs(tok, ctx))
-    return Table(rows, header=any(t.type == "thead_open" for t in tokens))
+    return Table(rows, header=any(t.type == "thead_open" for t in tokens), right=right)
+
+
+def _aligned_right(style) -> bool:
+    return "text-align:right" in str(style or "").replace(" ", "")
 
 
 def _lone_images(inline, ctx: _Ctx) -> list:
@@ -323,10 +331,13 @@ def html_table(html: str) -> Table | Text:
     caption = table.find("caption")
     offset = 1 if caption is not None else 0
     spans = {(i + offset, j): _colspan(c) for i, tr in enumerate(cells) for j, c in enumerate(tr) if _colspan(c) > 1}
+    # numbers aligned as the page aligns them (figures.summary's `num` cells, a `text-align` style)
+    right = {(i + offset, j) for i, tr in enumerate(cells) for j, c in enumerate(tr)
+             if "num" in (c.get("class") or "").split() or _aligned_right(c.get("style"))}
     if caption is not None:  # a band across the table, as the page shows it above the table
         rows.insert(0, [[Run(" ".join(caption.text_content().split()), bold=True)]])
         spans[(0, 0)] = width
-    return Table(rows, header=bool(table.findall(".//th")), spans=spans)
+    return Table(rows, header=bool(table.findall(".//th")), spans=spans, right=right)
 
 
 def _colspan(cell) -> int:

@@ -5,7 +5,6 @@ on the deck's page), then every size by the same factor."""
 from __future__ import annotations
 
 import math
-import re
 
 from pptx.dml.color import RGBColor
 from pptx.enum.text import MSO_AUTO_SIZE, PP_ALIGN
@@ -22,7 +21,6 @@ MAX_PICTURE = 330.0  # shared.svg.FIGURE_MAX_HEIGHT_PX
 CODE_PAD = 8.0
 CODE_BG, CODE_BORDER, OUTPUT_BG = "f4f6fa", "d9dfe8", "ffffff"
 BODY_FONT, CODE_FONT = "Arial", "Consolas"
-_NUMBER = re.compile(r"^[-−+~≈]?[\s\u00a0\u202f]*\d[\d\s\u00a0\u202f.,]*(?:[\s\u00a0\u202f]?[kKMG%])?$")
 
 
 def place(page, blocks: list, x: float, y: float, width: float, height: float, colours: dict) -> None:
@@ -223,7 +221,7 @@ def _table(page, block: B.Table, x, y, width, height, size: float, colours: dict
                 cell.merge(table.cell(i, column + span - 1))
             paragraph = cell.text_frame.paragraphs[0]
             _runs(paragraph, runs, size, "ffffff" if header else colours["ink"])
-            if _NUMBER.match("".join(r.text for r in runs)):  # numbers line up on their last digit, as on the page
+            if (i, j) in block.right:  # numbers line up on their last digit, as on the page
                 paragraph.alignment = PP_ALIGN.RIGHT
             column += span
 
