@@ -123,3 +123,45 @@ def test_fix_keeps_the_claims_form(project, code, written, fixed_as):
     diff, fixed, refused = fix_sources(checked(project), project.root)
     assert (fixed, refused) == (1, []), refused
     assert fixed_as in source.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def full_disk(project):
+    """slides_src/ on a tmpfs of its own, to be filled: a disk full under the source (root only)."""
+    import shutil
+    import subprocess
+
+    where = project.root / "slides_src"
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root")
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)]).returncode:
+        pytest.skip("no tmpfs can be mounted here")
+    yield where
+    subprocess.run(["umount", str(where)], check=True)
+
+
+def test_a_fix_that_finds_the_disk_full_leaves_the_source_as_it_was(project, full_disk):
+    # a source of exactly one 4 KiB page, whose fix (8 -> 10) makes it one byte longer: the write
+    # needs a new page, and the disk has none left
+    head = cell("a = 8\na + 2   # 8")
+    pad = 4096 - len(head.encode()) - len("\n<!--  -->\n")
+    source = project.deck(head + "\n<!-- " + "x" * pad + " -->\n")
+    assert source.stat().st_size == 4096
+    reports = checked(project)
+    before = source.read_bytes()
+    filler = full_disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    diff, fixed, refused = fix_sources(reports, project.root)
+    assert source.read_bytes() == before  # whole, not the fix's first 4096 bytes
+    assert fixed == 0 and diff == "" and len(refused) == 1
+    assert "cannot be written" in refused[0].message and "t.md" in refused[0].message
+    filler.unlink()
+    diff, fixed, refused = fix_sources(checked(project), project.root)  # room again: fixed
+    assert (fixed, refused) == (1, []) and "a + 2   # 10\n" in source.read_text(encoding="utf-8")

@@ -79,15 +79,34 @@ def _fix_file(path: Path, problems: list[ClaimError], digest: str | None) -> tup
         if after == before:
             return [], fixed, refused
         try:
-            fh.seek(0)
-            fh.write(after.encode("utf-8"))
-            fh.truncate()
-            fh.flush()
-            os.fsync(fh.fileno())
+            _write_in_place(fh.fileno(), data, after.encode("utf-8"))
         except OSError as exc:
             return [], 0, [_refused(p, f"{display_path(path)} cannot be written ({exc.strerror})") for p in problems]
     name = display_path(path)
     return list(difflib.unified_diff(split_lines(before), split_lines(after), name, name)), fixed, refused
+
+
+def _write_in_place(fd: int, old: bytes, new: bytes) -> None:
+    """`new` over `old` in the open file, never leaving a mix of the two when the disk is full: the
+    part past the old end is written (and synced) first, so every block the file needs is taken
+    before a byte of the old text changes; if that fails, the file is cut back to the old text.
+    Unbuffered writes, so that a failed one is not tried again when the file is closed."""
+    if len(new) > len(old):
+        try:
+            _pwrite_all(fd, new[len(old):], len(old))
+            os.fsync(fd)
+        except OSError:
+            os.ftruncate(fd, len(old))  # a shrink needs no room: the old text, whole
+            raise
+    _pwrite_all(fd, new, 0)
+    os.ftruncate(fd, len(new))
+    os.fsync(fd)
+
+
+def _pwrite_all(fd: int, data: bytes, at: int) -> None:
+    while data:
+        n = os.pwrite(fd, data, at)
+        data, at = data[n:], at + n
 
 
 def _claim(p: ClaimError) -> tuple[int, str, str]:
