@@ -165,3 +165,21 @@ def test_a_fix_that_finds_the_disk_full_leaves_the_source_as_it_was(project, ful
     filler.unlink()
     diff, fixed, refused = fix_sources(checked(project), project.root)  # room again: fixed
     assert (fixed, refused) == (1, []) and "a + 2   # 10\n" in source.read_text(encoding="utf-8")
+
+
+def test_the_same_false_claim_twice_on_a_line_is_fixed_twice(project):
+    # two claims of one text on one line were taken for one claim reported twice: the second stayed false
+    source = project.deck(cell("a = 8") + "\nboth `{py} a - 1 => 8` and `{py} a - 1 => 8`, not 8.\n")
+    diff, fixed, refused = fix_sources(checked(project), project.root)
+    assert (fixed, refused) == (2, [])
+    assert "both `{py} a - 1 => 7` and `{py} a - 1 => 7`, not 8.\n" in source.read_text(encoding="utf-8")
+    assert [r.problems for r in checked(project)] == [[]]
+
+
+def test_a_claim_twice_in_an_include_two_decks_share_is_fixed_once_each(project):
+    project.write("slides_src/snippets/n.md", "`{py} n => 4`, again `{py} n => 4`\n")
+    for name in ("a", "b"):
+        project.deck(f"{FRONT}# A\n```{{python}}\nn = 5\n```\n{{% include 'snippets/n.md' %}}\n", name)
+    diff, fixed, refused = fix_sources(checked(project, "a", "b"), project.root)
+    assert (fixed, refused) == (2, [])
+    assert (project.root / "slides_src/snippets/n.md").read_text() == "`{py} n => 5`, again `{py} n => 5`\n"

@@ -39,26 +39,35 @@ def fix_sources(reports, project_root: Path, read: dict[Path, str] | None = None
     root = project_root.resolve()
     by_file: dict[Path, list[ClaimError]] = defaultdict(list)
     unfixable: list[DeckError] = []
+    # how many claims a deck makes of one text on one line (`{py} a => 8` twice): each is fixed, not
+    # only the first; several decks including the file report the same claims, so the most of one deck
+    times: dict[tuple[Path, int, str], int] = defaultdict(int)
     for r in reports:
+        in_report: dict[tuple[Path, int, str], int] = defaultdict(int)
         for p in r.problems:
             if isinstance(p, ClaimError) and p.written and p.true and p.location:
                 by_file[p.location.path.resolve()].append(p)
+                in_report[(p.location.path.resolve(), p.location.line, p.written)] += 1
             elif isinstance(p, ClaimError):
                 unfixable.append(p)
+        for key, n in in_report.items():
+            times[key] = max(times[key], n)
     diff, fixed = [], 0
     for path, problems in sorted(by_file.items()):
         if not path.is_relative_to(root):
             unfixable.extend(_refused(p, f"{display_path(path)} is outside the project: not edited")
                              for p in problems)
             continue
-        text, count, refused = _fix_file(path, problems, None if read is None else read.get(path, ""))
+        counts = {(line, written): n for (at, line, written), n in times.items() if at == path}
+        text, count, refused = _fix_file(path, problems, None if read is None else read.get(path, ""), counts)
         unfixable.extend(refused)
         diff.extend(text)
         fixed += count
     return "".join(diff), fixed, unfixable
 
 
-def _fix_file(path: Path, problems: list[ClaimError], digest: str | None) -> tuple[list[str], int, list[DeckError]]:
+def _fix_file(path: Path, problems: list[ClaimError], digest: str | None,
+              counts: dict[tuple[int, str], int]) -> tuple[list[str], int, list[DeckError]]:
     """One source's fixes, written in place: (diff lines, fixed, refused)."""
     try:
         fh = open(path, "r+b")  # noqa: SIM115 - kept open from the read to the write
@@ -74,7 +83,7 @@ def _fix_file(path: Path, problems: list[ClaimError], digest: str | None) -> tup
         except UnicodeDecodeError:
             return [], 0, [_refused(p, f"{display_path(path)} is not UTF-8") for p in problems]
         lines = split_lines(before)
-        fixed, refused = _apply(lines, problems, before, path)
+        fixed, refused = _apply(lines, problems, before, path, counts)
         after = "".join(lines)
         if after == before:
             return [], fixed, refused
@@ -115,8 +124,9 @@ def _claim(p: ClaimError) -> tuple[int, str, str]:
     return p.location.line, p.written, p.true
 
 
-def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path) -> tuple[int, list[DeckError]]:
-    """Each claim's fix into `lines`, in place; (fixed, refused)."""
+def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path,
+           counts: dict[tuple[int, str], int]) -> tuple[int, list[DeckError]]:
+    """Each claim's fix into `lines`, in place, `counts` times on its line; (fixed, refused)."""
     regions = jinja_regions(before)
     trues: dict[tuple[int, str], set[str]] = defaultdict(set)
     for p in problems:  # the same claim reported by several decks that include this file
@@ -141,13 +151,19 @@ def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path
         i = line - 1
         body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
         true = in_written_form(written, true.replace("\u202f", " "))
-        new = replace_claim(body, written, true) if body else None
-        if new is None:
+        start, done_here = 0, 0
+        for _ in range(counts.get(key, 1)):  # each copy after the one before, never the fixed one again
+            at = claim_at(body, written, start) if body else None
+            if at is None:
+                break
+            body = body[:at] + true + body[at + len(written):]
+            start, done_here = at + len(true), done_here + 1
+        if done_here < counts.get(key, 1):
             refused.append(_refused(p, "the written value is not literally on this line "
                                        "(made by Jinja?): change it by hand"))
-            continue
-        lines[i] = new + ending
-        fixed += 1
+        if done_here:
+            lines[i] = body + ending
+            fixed += done_here
     return fixed, refused
 
 
@@ -368,7 +384,13 @@ def replace_claim(line: str, old: str, new: str) -> str | None:
     """`line` with the claim `old` (the written value right after its `#` or `=>`) made `new`; never
     another copy of the same text elsewhere on the line (`# 3 (one for each of 3 inputs)`). A line
     that is the value alone (a transcript's output) is replaced whole. None: not found."""
-    for mark in _CLAIM_MARK.finditer(line):
+    at = claim_at(line, old)
+    return None if at is None else line[:at] + new + line[at + len(old):]
+
+
+def claim_at(line: str, old: str, start: int = 0) -> int | None:
+    """Where the first claim `old` at or after `start` begins on `line` (see replace_claim)."""
+    for mark in _CLAIM_MARK.finditer(line, start):
         at = mark.end()
         if not line.startswith(old, at) and mark.group().startswith("#"):
             from .result_comments import COMMENT_VALUE
@@ -376,8 +398,7 @@ def replace_claim(line: str, old: str, new: str) -> str | None:
             labelled = COMMENT_VALUE.match(line[at:])  # `# Nb de poids : 160`
             at += len(labelled.group("label") or "") if labelled else 0
         if line.startswith(old, at):
-            return line[:at] + new + line[at + len(old):]
-    if line.strip() == old:
-        at = line.index(old)
-        return line[:at] + new + line[at + len(old):]
+            return at
+    if not start and line.strip() == old:
+        return line.index(old)
     return None
