@@ -280,3 +280,23 @@ def test_refused_entries_are_said_once_for_the_whole_build(project, monkeypatch)
     reports = build(project.options(check=True, layout=False, decks=["a", "b"]))
     notes = [w for r in reports for w in r.warnings if "not signed" in w]
     assert len(notes) == 1 and " cache entries were not signed" in notes[0]
+
+
+def test_a_folder_of_the_cache_linked_elsewhere_is_never_written_through(project, cache, tmp_path):
+    # whoever can write a shared cache replaces its folders with links to a folder of yours
+    # (`decks/t. -> ~/notes`): your build then wrote its entries, named after your decks, there
+    project.deck(CLAIM)
+    check(project)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    folders = [p for p in cache.rglob("*") if p.is_dir() and p.parent != cache]
+    assert folders
+    for folder in folders:
+        for entry in folder.iterdir():
+            entry.unlink()
+        folder.rmdir()
+        folder.symlink_to(victim)
+    report = check(project)
+    assert [p.message for p in report.problems] == ["claim is false: this line gives 6, not 7"]
+    assert list(victim.iterdir()) == []
+    assert all(folder.is_symlink() for folder in folders)

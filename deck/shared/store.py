@@ -136,6 +136,8 @@ class Store:
     def get(self, namespace: str, name: str) -> bytes | None:
         """The payload of a valid entry, or None: missing, damaged, unsigned or signed with another key."""
         path = self.path(namespace, name)
+        if not self._folders_are_real(path):
+            return None
         data = read_regular(path)
         if data is None:
             return None
@@ -152,7 +154,10 @@ class Store:
     def put(self, namespace: str, name: str, payload: bytes) -> bool:
         """Write an entry (atomically; False if it could not be: a cache only saves time)."""
         data = MAGIC + _signature(self.secret, namespace, name, payload) + b"\n" + payload
-        done = write_atomic(self.path(namespace, name), data, best_effort=True)
+        path = self.path(namespace, name)
+        if not self._folders_are_real(path):
+            return False
+        done = write_atomic(path, data, best_effort=True)
         if done:
             _Pruner.wrote(self.root, len(data))
         return done
@@ -168,6 +173,22 @@ class Store:
 
     def put_json(self, namespace: str, name: str, value) -> bool:
         return self.put(namespace, name, json.dumps(value, ensure_ascii=False).encode("utf-8"))
+
+    def _folders_are_real(self, path: Path) -> bool:
+        """Whether the folders between the cache's root and `path` are folders, not symlinks: in a
+        shared cache, a folder replaced by a link (`decks/t. -> ~/notes`) would send this user's
+        entries (named after their decks) into any folder they can write. Missing ones are made."""
+        for folder in reversed(path.relative_to(self.root).parents[:-1]):
+            try:
+                mode = (self.root / folder).lstat().st_mode
+            except FileNotFoundError:
+                return True  # made by the write, as folders
+            except OSError:
+                return False
+            if not stat.S_ISDIR(mode):
+                self._refuse(self.root / folder, "a symlink or a file where the cache has a folder")
+                return False
+        return True
 
     def _refuse(self, path: Path, why: str) -> None:
         with _lock:
