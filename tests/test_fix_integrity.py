@@ -183,3 +183,17 @@ def test_a_claim_twice_in_an_include_two_decks_share_is_fixed_once_each(project)
     diff, fixed, refused = fix_sources(checked(project, "a", "b"), project.root)
     assert (fixed, refused) == (2, [])
     assert (project.root / "slides_src/snippets/n.md").read_text() == "`{py} n => 5`, again `{py} n => 5`\n"
+
+
+def test_a_fix_is_checked_against_the_value_before_it_is_written(project):
+    """A fix made from the rounded text of the true value was false again: `33.6 GB` of 33.6 MB became
+    `30.0 MB` (rescaled from `0.03 GB`), and a count written in `MB` kept its `MB` (`2,100 MB`). The
+    fix is now a text that holds for the value, so a second check finds every claim true."""
+    source = project.deck(f"{FRONT}# A\n```{{python}}\n#| echo: false\nimport torch\nn = nparams(torch.nn.Linear(1024, 2048))\n```\n\n"
+                          "A matrix takes `{py} memory((1, 8, 1024, 1024)) => 33.6 GB`.\n\n"
+                          "The layer holds `{py} n => 2,099,700 MB` weights.\n")
+    diff, fixed, refused = fix_sources(checked(project), project.root)
+    assert (fixed, refused) == (2, [])
+    text = source.read_text(encoding="utf-8")
+    assert "=> 33.6 MB`" in text and "=> 2,099,200` weights" in text
+    assert not checked(project)[0].problems

@@ -150,7 +150,7 @@ def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path
             continue
         i = line - 1
         body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
-        true = in_written_form(written, true.replace("\u202f", " "))
+        # `true` is already in the written form, checked against the value (claims.verify.fix_text)
         start, done_here = 0, 0
         for _ in range(counts.get(key, 1)):  # each copy after the one before, never the fixed one again
             at = claim_at(body, written, start) if body else None

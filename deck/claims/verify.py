@@ -80,8 +80,28 @@ def verify(written: str, value, shown: str, lang: str, location: Location, probl
     if isinstance(read_value(written.strip(), lang), Sequence):
         said = true  # `16 → 32 → 64`, not a Python list
     problems.add(ClaimError(f"claim is false: {subject} {said}, not {written}" + (f": {why}" if why else ""), location,
-                            detail=f"    written: {written}\n    true:    {said}", written=written, true=true))
+                            detail=f"    written: {written}\n    true:    {said}", written=written,
+                            true=fix_text(written, value, true, shown, lang)))
     return False
+
+
+def fix_text(written: str, value, true: str, shown: str, lang: str) -> str | None:
+    """What `--fix` writes in place of the false claim `written`: the true value in the written form
+    (its unit, precision, separators, formula), checked here, where the value is known, since a form
+    made from a rounded text can be false again (`33.6 GB` of 33.6 MB rescaled from `0.03 GB` gave
+    `30.0 MB`; `2,099,712 MB` of a count kept its `MB`); else the value as deck shows it; None when
+    no text holds, and `--fix` then leaves the claim to the lecturer, saying so."""
+    from .fix import in_written_form
+
+    def spaced(text: str) -> str:  # the written spaces: a no-break space only where the lecturer typed one
+        text = text.replace("\u202f", " ")
+        return text if "\u00a0" in written else text.replace("\u00a0", " ")
+
+    candidates = [in_written_form(written, spaced(text)) for text in (true, shown)]
+    for candidate in [*candidates, spaced(shown)]:
+        if holds(candidate, value, lang, shown):
+            return candidate
+    return None
 
 
 def _words(text: str) -> str:
