@@ -34,6 +34,8 @@ def test_no_form_that_would_mislead(written, true):
      "⌊(224 + 2 × 1 − 3) / 2⌋ + 1 = 112"),           # was the formula written twice
     ("1/64 + 1/9 = 0.1268", "0.1267", "1/64 + 1/9 = 0.1267"),  # was `0.1267`: the formula deleted
     ("tensor(2)", "1", "tensor(1)"),                 # was `1`
+    ("12 × 12", "121", "11 × 11"),                   # was `121`: the square lost
+    ("3x3", "16", "4x4"), ("12 × 12", "120", "120"), ("3 × 4", "121", "121"),  # not squares: the value
 ])
 def test_fix_keeps_formulas_and_tensors(written, true, fixed):
     from deck.claims.fix import in_written_form

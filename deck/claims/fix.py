@@ -186,10 +186,28 @@ def in_written_form(written: str, true: str) -> str:
             claim = read_value(candidate, lang)
             if isinstance(claim, Formula) and all(claim.side_holds(claim.values[0], k) for k in range(len(claim.values))):
                 return candidate
+    square = _square_of(written, true)
+    if square:
+        return square
     wrapped = re.fullmatch(r"(\s*tensor\()(.*)(\)\s*)", written)
     if wrapped and not true.lstrip().startswith("tensor"):  # `tensor(2)` stays a tensor: `tensor(1)`
         return wrapped.group(1) + (keep_form(wrapped.group(2), true) or true) + wrapped.group(3)
     return keep_form(written, true) or true
+
+
+_SQUARE = re.compile(r"(\s*)(\d+)(\s*[×x]\s*)(\d+)(\s*)")
+
+
+def _square_of(written: str, true: str) -> str | None:
+    """A square written as one (`12 × 12` for 121 tokens) stays one (`11 × 11`), in its spacing and
+    sign; None when `written` is not a square or `true` is not the square of an integer."""
+    import math
+
+    m, t = _SQUARE.fullmatch(written), true.strip().replace(",", "").replace(" ", "")
+    if m is None or m[2] != m[4] or not t.isdigit():
+        return None
+    root = math.isqrt(int(t))
+    return f"{m[1]}{root}{m[3]}{root}{m[5]}" if root * root == int(t) else None
 
 
 _APPROX = re.compile(r"(?:~|≈|about|environ|approx\.?)\s*", re.I)
