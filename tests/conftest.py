@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -19,6 +20,13 @@ import pytest
 # controller, or the only process), inherited by the workers through the environment, so that they
 # share the cache of the decks the session builds (the flagship built by one worker is a cache hit
 # for the other).
+# This machine's environment sets PYTHONDONTWRITEBYTECODE: every process of the run (the two workers,
+# the builds and pytest runs the tests start) then compiled deck from source and rewrote the tests'
+# asserts again, about 5 s of CPU per worker's collection alone. The suite's processes keep their
+# bytecode, in the __pycache__ folders git ignores. (Set here, before pytest-xdist starts the workers.)
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 if os.environ.get("DECK_TEST_SESSION_DIR"):
     _SESSION_TMP = Path(os.environ["DECK_TEST_SESSION_DIR"])
 else:

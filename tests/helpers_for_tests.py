@@ -22,13 +22,14 @@ ROOT = Path(__file__).resolve().parents[1]   # the checkout
 BUILD = [sys.executable, str(ROOT / "build.py")]  # the README's command
 
 
-def run_build(project, *args, env=None, timeout=120, fresh=False) -> subprocess.CompletedProcess:
+def run_build(project, *args, env=None, timeout=120, fresh=False,
+              environment: dict | None = None) -> subprocess.CompletedProcess:
     """`python build.py ARGS` in the project's folder, as a lecturer runs it: the same command line,
-    supervisor, messages and exit codes, in the environment the test has now (plus `env`). It is
-    forked from a process that has imported torch and the rest already (tests/build_zygote.py: a
-    fresh interpreter pays ~3 s of imports per build), unless `fresh`: what the test is about is the
-    interpreter's start (imports, the re-exec, the hash seed)."""
-    environ = {**os.environ, **(env or {})}
+    supervisor, messages and exit codes, in the environment the test has now (plus `env`), or in
+    exactly `environment`. It is forked from a process that has imported torch and the rest already
+    (tests/build_zygote.py: a fresh interpreter pays ~3 s of imports per build), unless `fresh`: what
+    the test is about is the interpreter's start (imports, the re-exec, the hash seed)."""
+    environ = {**(os.environ if environment is None else environment), **(env or {})}
     if fresh:
         return subprocess.run(BUILD + list(args), cwd=project.root, capture_output=True, text=True,
                               timeout=timeout, env=environ)

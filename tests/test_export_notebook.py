@@ -3,14 +3,11 @@ ipykernel prints), no answers in the student version, the same bytes from one bu
 from __future__ import annotations
 
 import copy
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import nbformat
 import pytest
-from helpers_for_tests import ROOT
+from helpers_for_tests import ROOT, run_build
 
 from deck.claims.compare import holds
 from deck.export import write_exports
@@ -196,8 +193,8 @@ def test_two_builds_give_the_same_bytes(tmp_path):
     outs = []
     for k in range(2):
         out = tmp_path / str(k)
-        run = subprocess.run([sys.executable, "build.py", "--ipynb", "--pptx", "recap2_convnets", "-o", str(out)],
-                             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+        run = run_build(SimpleNamespace(root=ROOT), "--ipynb", "--pptx", "recap2_convnets", "-o", str(out),
+                        env={"NO_COLOR": "1"})
         assert run.returncode == 0, run.stderr
         outs.append(out)
     for name in ("recap2_convnets.ipynb", "recap2_convnets.pptx"):

@@ -4,9 +4,10 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from helpers_for_tests import ROOT
+from helpers_for_tests import ROOT, run_build
 from test_pdf_slides import DECK
 
 SOURCE = """---
@@ -37,17 +38,23 @@ notes
 SLIDES_DECK = DECK
 
 
-def build_in(folder: Path, env_extra: dict | None = None, cache: Path | None = None) -> dict[str, bytes]:
-    """`python build.py` in a new interpreter (reproducibility is across processes), with a bare
-    environment: its own HOME (so its own cache key), no SOURCE_DATE_EPOCH unless given. Two decks:
-    the one above, and one of several slides in steps (its PDF is made of slide PDFs, cached or not)."""
+def build_in(folder: Path, env_extra: dict | None = None, cache: Path | None = None,
+             fresh: bool = True) -> dict[str, bytes]:
+    """`python build.py` with a bare environment: its own HOME (so its own cache key), no
+    SOURCE_DATE_EPOCH unless given; in a new interpreter if `fresh` (reproducibility across
+    processes: hash seeds, import order), else forked from the tests' build process (what varies is
+    the environment or the cache, not the interpreter). Two decks: the one above, and one of several
+    slides in steps (its PDF is made of slide PDFs, cached or not)."""
     (folder / "slides_src").mkdir(parents=True, exist_ok=True)
     (folder / "slides_src" / "r.md").write_text(SOURCE, encoding="utf-8")
     (folder / "slides_src" / "t.md").write_text(SLIDES_DECK, encoding="utf-8")
     env = {"PATH": "/usr/bin:/bin", "DECK_OFFLINE": "1", "HOME": str(folder.parent / "home"),
            "DECK_CACHE_DIR": str(cache or folder / "cache"), **(env_extra or {})}
-    run = subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=folder, env=env,
-                         capture_output=True, text=True)
+    if fresh:
+        run = subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=folder, env=env,
+                             capture_output=True, text=True)
+    else:
+        run = run_build(SimpleNamespace(root=folder), environment=env)
     assert run.returncode == 0, run.stderr
     return {p.name: p.read_bytes() for p in sorted((folder / "build").glob("[rt].*"))}
 
@@ -55,7 +62,7 @@ def build_in(folder: Path, env_extra: dict | None = None, cache: Path | None = N
 @pytest.mark.slow
 def test_same_bytes_twice_and_from_another_checkout(tmp_path):
     first = build_in(tmp_path / "checkout-a")
-    second = build_in(tmp_path / "checkout-a")          # again, now from the cache (cells, slide PDFs)
+    second = build_in(tmp_path / "checkout-a", fresh=False)  # again, from the cache (cells, slide PDFs)
     other = build_in(tmp_path / "somewhere" / "else")   # another path, cold cache
     assert {"r.html", "r.pdf", "t.html", "t.pdf", "r.ipynb", "r.pptx"} <= set(first)
     assert first == second == other
@@ -71,9 +78,10 @@ def test_source_date_epoch_is_honoured(tmp_path):
     from pypdf import PdfReader
 
     dated = {"SOURCE_DATE_EPOCH": "1700000000"}
-    a = build_in(tmp_path / "a", dated)
-    b = build_in(tmp_path / "b", dated, cache=tmp_path / "a" / "cache")  # from a's cache, elsewhere
+    a = build_in(tmp_path / "a", dated, fresh=False)
+    b = build_in(tmp_path / "b", dated, cache=tmp_path / "a" / "cache", fresh=False)  # from a's cache, elsewhere
     assert a == b
-    assert PdfReader(io.BytesIO(a["r.pdf"])).metadata["/CreationDate"].startswith("D:20231114221320")
-    undated = build_in(tmp_path / "c", cache=tmp_path / "a" / "cache")
-    assert "/CreationDate" not in PdfReader(io.BytesIO(undated["r.pdf"])).metadata
+    undated = build_in(tmp_path / "c", cache=tmp_path / "a" / "cache", fresh=False)
+    for pdf in ("r.pdf", "t.pdf"):  # t's from slide PDFs: none cached by a dated build carries its date
+        assert PdfReader(io.BytesIO(a[pdf])).metadata["/CreationDate"].startswith("D:20231114221320")
+        assert "/CreationDate" not in PdfReader(io.BytesIO(undated[pdf])).metadata
