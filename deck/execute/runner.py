@@ -33,7 +33,7 @@ from ..shared.locale import current_lang
 from .limits import CellTimeout, Interrupted, time_limit
 from .outputs import NotShowable, PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
 from .process_guard import process_kept
-from .snapshot import ProcessState, Session, fresh_libraries, local_modules, random_untouched
+from .snapshot import ProcessState, Session, fresh_libraries, local_modules, project_modules_from_source, random_untouched
 
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
 # deck's own code and figures/ are part of every cache key already: not "the project's modules"
@@ -84,7 +84,8 @@ class Executor:
         self.session_state = Session.now()
         outer = ProcessState.capture(self.session_state)
         try:
-            yield
+            with project_modules_from_source(self.project_root, ENGINE):
+                yield
         finally:
             current_lang.reset(token)
             _close_figures()

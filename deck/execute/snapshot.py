@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import importlib.abc
+import importlib.machinery
 import io
 import os
 import pickle
@@ -331,6 +332,49 @@ def local_modules(root: Path | None, exclude: tuple[Path, ...]) -> dict[str, Pat
         if file.startswith(inside) and not file.startswith(outside) and f"{os.sep}site-packages{os.sep}" not in file:
             found[name] = Path(file)
     return found
+
+
+class _FromSource(importlib.machinery.SourceFileLoader):
+    """Compiles a module from its source, never from a .pyc (and writes none)."""
+
+    def get_code(self, fullname):
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+
+@contextlib.contextmanager
+def project_modules_from_source(root: Path | None, exclude: tuple[Path, ...]):
+    """While cells run, the project's own modules are compiled from their source at each import.
+    Python trusts a .pyc whose recorded time (in whole seconds) and size match the source's: a helper
+    module edited within the second of the last build, keeping its size (`WIDTH = 7` -> `WIDTH = 9`),
+    imported its old code, while deck, which compares contents, said the cell ran again."""
+    if root is None:
+        yield
+        return
+    inside, outside = str(root) + os.sep, tuple(str(e) + os.sep for e in exclude)
+    loaders = ((_FromSource, importlib.machinery.SOURCE_SUFFIXES),
+               (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES))
+    made: list[str] = []
+
+    def finder_for(entry: str):
+        folder = os.path.abspath(entry or ".") + os.sep
+        if (not folder.startswith(inside) or folder.startswith(outside)
+                or f"{os.sep}site-packages{os.sep}" in folder or not os.path.isdir(entry or ".")):
+            raise ImportError  # not the project's: the next hook's
+        made.append(entry)
+        return importlib.machinery.FileFinder(entry, *loaders)
+
+    def forget() -> None:  # the finders made for the project's folders, or cached before this run
+        for entry in [*made, *(e for e in list(sys.path_importer_cache)
+                                if isinstance(e, str) and (os.path.abspath(e or ".") + os.sep).startswith(inside))]:
+            sys.path_importer_cache.pop(entry, None)
+
+    forget()
+    sys.path_hooks.insert(0, finder_for)
+    try:
+        yield
+    finally:
+        sys.path_hooks.remove(finder_for)
+        forget()
 
 
 # --- what an inline expression must not change ---------------------------------------------------
