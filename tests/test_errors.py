@@ -72,6 +72,17 @@ def test_a_jinja_variable_used_in_an_inline_expression_gets_a_hint(tmp_path):
     assert "a Jinja variable, from {% set %}, {% for %} or _course.yml, is written {{ name }}" in message
 
 
+def test_a_figure_builder_called_by_its_bare_name_gets_a_hint(tmp_path):
+    # the README's table lists the builders by name: a lecturer writes `conv_illustration(...)`
+    message = error_of("# S\n```{python}\nimport torch\nconv_illustration(size=5)\n```\n", tmp_path)
+    assert message.startswith("slides_src/t.md:8 (slide 2): cell raised NameError")
+    assert "write `figures.conv_illustration(...)`" in message
+    inline = error_of("# S\n\nthe grid `{py} softmax_bars()`\n", tmp_path)
+    assert "write `figures.softmax_bars(...)`" in inline
+    other = error_of("# S\n```{python}\nnot_a_builder(1)\n```\n", tmp_path)
+    assert "figures." not in other
+
+
 def test_expected_error_that_does_not_happen(tmp_path):
     deck, problems = run("# S\n```{python}\n#| raises: ValueError\nx = 1\n```\n", tmp_path)
     assert [str(p).splitlines()[0] for p in problems.items] == [

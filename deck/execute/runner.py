@@ -350,7 +350,8 @@ class Executor:
             if verify_expected_error(opts.raises, raised, where, problems):
                 cell.outputs.append(Output("error", capped(f"{type(raised).__name__}: {raised}", self.lang)))
         elif raised is not None:
-            raise CellError(f"cell raised {type(raised).__name__}: {raised}{_meta_hint(raised, opts.meta)}",
+            hint = _meta_hint(raised, opts.meta) + _figures_hint(raised)
+            raise CellError(f"cell raised {type(raised).__name__}: {raised}{hint}",
                             _raise_location(cell, raised, filename), detail=_cell_traceback(raised, filename))
         # what writing its figures tells the lecturer (figures/lecturer.py: text too small) is the cell's too
         with warnings.catch_warnings(record=True) as late:
@@ -421,6 +422,17 @@ def _meta_hint(raised: BaseException, meta: bool) -> str:
     return ""
 
 
+def _figures_hint(raised: BaseException) -> str:
+    """A figure builder called by its bare name, as the README's table lists them (`conv_illustration(...)`):
+    the deck imports the module, `figures`, not its names."""
+    import figures
+
+    name = getattr(raised, "name", None)
+    if isinstance(raised, NameError) and isinstance(name, str) and name in getattr(figures, "__all__", ()):
+        return f" (`{name}` is one of deck's figures: write `figures.{name}(...)`)"
+    return ""
+
+
 def eval_expression(expr: str, ns: dict, location: Location):
     try:
         code = compile(expr, f"<inline {location}>", "eval")
@@ -431,8 +443,9 @@ def eval_expression(expr: str, ns: dict, location: Location):
             warnings.simplefilter("ignore")
             return eval(code, ns)
     except Exception as exc:
-        hint = (" (`{py}` sees the names the cells defined; a Jinja variable, from {% set %}, {% for %} or "
-                "_course.yml, is written {{ name }})") if isinstance(exc, NameError) else ""
+        hint = _figures_hint(exc) or (" (`{py}` sees the names the cells defined; a Jinja variable, from "
+                                      "{% set %}, {% for %} or _course.yml, is written {{ name }})"
+                                      if isinstance(exc, NameError) else "")
         raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}{hint}", location) from None
 
 
