@@ -65,7 +65,8 @@ NUMBER = re.compile(
     r"^(?P<approx>[~≈≃]\s*|" + APPROX_WORDS + r"\s+)?(?P<sign>[-+]\s*)?"
     r"(?:(?P<mant>" + _DIGITS + r")" + _EXPONENT + r"?"
     r"|10\s*(?:(?:\^|\*\*)\s*(?P<bp>[-+]?\d+)|(?P<bs>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"      # 10^-5, 10⁻⁵
-    r"(?P<tail>(?:\s*[^\s\d][^\s]*)?(?:\s+[^\s\d][^\s]*){0,2})$")  # a unit, a scale word, a unit word
+    # a unit, a scale word, a unit word; never a power glued to the number (`64²` is 4096, not 64 of a unit `²`)
+    r"(?P<tail>(?:(?:\s+|(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]))[^\s\d][^\s]*)?(?:\s+[^\s\d][^\s]*){0,2})$")
 _WORD = re.compile(r"^[^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?$")
 TENSOR = re.compile(r"^tensor\(\s*(?P<body>\[.*\]|[^,()\[\]]+?)\s*(?:,\s*[a-z_]+=.*)?\)$", re.S)
 ELEMENT = re.compile(r"\s*(\[|\]|,|True|False|[-+]?(?:inf|nan)|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
