@@ -66,3 +66,26 @@ def test_about_in_words_is_a_tilde(written, value, holds_):
     from deck.claims.compare import holds
 
     assert holds(written, value, "fr" if "environ" in written else "en") is holds_
+
+
+@pytest.mark.parametrize("written,value,true", [
+    ("64² = 4096", 4096, True), ("7² = 49", 49, True), ("2⁴ = 16", 16, True), ("10⁶ = 1000000", 10**6, True),
+    ("64²", 4096, True), ("64²", 64, False), ("7²", 7, False), ("2⁴", 2, False),
+    ("64 m²", 64, True), ("2,5 × 10⁻⁴", 2.5e-4, True), ("10⁶", 10**6, True),
+])
+def test_a_power_written_in_superscripts_is_its_value(written, value, true):
+    """`64²` was read as the number 64 followed by a unit word `²`: a new lecturer's true
+    `{py} n * n => 64² = 4096` was false ("is 4096, not 64² = 4096"), and `64²` held for 64."""
+    assert holds(written, value, "fr") is true
+
+
+@pytest.mark.parametrize("written,value,true", [
+    ("≈ 4,6 milliers de poids", 4640, True), ("4,6 milliers", 4640, True), ("4,6 milliers", 4.6, False),
+    ("2 milliers de pixels", 2000, True), ("4,2 millions d'octets", 4194304, True),
+    ("4,2 millions d’octets", 4194304, True), ("1 million d'exemples", 10**6, True), ("5 millions d'octets", 4194304, False),
+])
+def test_french_scale_words_milliers_and_an_elided_de(written, value, true):
+    """`4,6 milliers de poids` and `4,2 millions d'octets`, as a French lecturer writes them, were not
+    values (or `4,6 milliers` was 4.6 of a unit word): a true claim failed."""
+    assert read_value(written, "fr") is not None
+    assert holds(written, value, "fr") is true

@@ -106,3 +106,23 @@ def test_a_table_a_cell_prints_past_its_column_is_reported_at_the_cell(project):
         "print('|' + '---|' * 9)").replace("z = 2", "print('| ' + ' | '.join(str(10 ** 6 * i) for i in range(9)) + ' |')"))
     assert first_lines(check(deck, project.root).problems) == [
         "slides_src/t.md:12 (slide 2): this cell's output (a table or a figure) runs N px past its box: make it narrower"]
+
+
+def _shapes_slide(rows: int, code_lines: int) -> str:
+    table = "\n".join(f"| {chr(97 + i)} | Conv | {i + 1} |" for i in range(rows))
+    code = "\n".join(f"x{i} = {i}" for i in range(code_lines))
+    return (f"# Les formes\n\n| étape | type | forme |\n|---|---|---|\n{table}\n\n```python\n{code}\n```\n\n"
+            "La sortie a la forme de l'entrée : on prédit un champ de même taille, sur la même grille.\n")
+
+
+def test_the_last_paragraphs_bottom_margin_is_not_an_overflow(project):
+    """A slide whose last paragraph ends above the page's bottom margin fits, though the paragraph's own
+    12-px bottom margin (empty) reaches into it: it was "runs 4 px past the bottom edge" (a new
+    lecturer's shapes table). A paragraph whose text runs into that margin is still reported, by
+    how far its text goes, not its empty margin."""
+    deck = project.deck("---\ntitle: T\n---\n\n" + _shapes_slide(6, 1) + "\n---\n\n" + _shapes_slide(5, 3))
+    problems = check(deck, project.root).problems
+    assert first_lines(problems) == [
+        "slides_src/t.md:24 (slide 3): slide 3 does not fit its page: its content runs N px into the bottom "
+        "margin of the page"]
+    assert 0 < int(re.search(r"runs (\d+) px", str(problems[0])).group(1)) < 12  # the text's, not the margin's

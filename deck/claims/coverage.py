@@ -40,7 +40,7 @@ NUMBER = re.compile(
 # the unit or scale a number is typed with, shown with it (`25 k`, `98 MiB`, `3 millions`): the claim
 # to write is `{py} expr => 25 k`, not `=> 25`
 UNIT_AFTER = re.compile(r"[\u00a0\u202f ](?:[kKMGT]i?[Bo]|[KMGT]io|[kKMGT]?(?:FLOPs|MACs)|[kKMGT]|Md|[mµn]s"
-                        r"|B|o|thousand|millions?|billions?|milliards?|mille)(?![\w'-])")
+                        r"|B|o|thousand|millions?|billions?|milliards?|milliers?|mille)(?![\w'-])")
 # arithmetic typed in prose: numbers (grouped by spaces of three) joined by operators, with
 # parentheses, floor and ceiling; a formula when it has more than a product (`3 × 3` is a size)
 _TERM = r"[⌊⌈(]*(?:\d{1,3}(?:[\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:[.,]\d+)?[⁰¹²³⁴⁵⁶⁷⁸⁹]*[⌋⌉)]*"

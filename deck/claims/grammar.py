@@ -41,7 +41,8 @@ BYTES = {"o": 1, "B": 1, "ko": 1e3, "Ko": 1e3, "kB": 1e3, "KB": 1e3, "Mo": 1e6, 
          "To": 1e12, "TB": 1e12, "Kio": 1024, "KiB": 1024, "Mio": 1024**2, "MiB": 1024**2, "Gio": 1024**3,
          "GiB": 1024**3, "Tio": 1024**4, "TiB": 1024**4}
 # Scale words, written after the number: `3.7 billion`, `60 millions de poids`, `790 mille`
-SCALE_WORDS = {"thousand": 1e3, "thousands": 1e3, "mille": 1e3, "million": 1e6, "millions": 1e6,
+SCALE_WORDS = {"thousand": 1e3, "thousands": 1e3, "mille": 1e3, "millier": 1e3, "milliers": 1e3,
+               "million": 1e6, "millions": 1e6,
                "billion": 1e9, "billions": 1e9, "milliard": 1e9, "milliards": 1e9, "trillion": 1e12}
 # What a unit word says the quantity is (compare.py refuses a count written in bytes, and such)
 KIND_WORDS = {
@@ -65,7 +66,8 @@ NUMBER = re.compile(
     r"^(?P<approx>[~≈≃]\s*|" + APPROX_WORDS + r"\s+)?(?P<sign>[-+]\s*)?"
     r"(?:(?P<mant>" + _DIGITS + r")" + _EXPONENT + r"?"
     r"|10\s*(?:(?:\^|\*\*)\s*(?P<bp>[-+]?\d+)|(?P<bs>[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)))"      # 10^-5, 10⁻⁵
-    r"(?P<tail>(?:\s*[^\s\d][^\s]*)?(?:\s+[^\s\d][^\s]*){0,2})$")  # a unit, a scale word, a unit word
+    # a unit, a scale word, a unit word; never a power glued to the number (`64²` is 4096, not 64 of a unit `²`)
+    r"(?P<tail>(?:(?:\s+|(?![⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]))[^\s\d][^\s]*)?(?:\s+[^\s\d][^\s]*){0,2})$")
 _WORD = re.compile(r"^[^\W\d_][^\W\d_-]*(?:-[^\W\d_]+)?$")
 TENSOR = re.compile(r"^tensor\(\s*(?P<body>\[.*\]|[^,()\[\]]+?)\s*(?:,\s*[a-z_]+=.*)?\)$", re.S)
 ELEMENT = re.compile(r"\s*(\[|\]|,|True|False|[-+]?(?:inf|nan)|[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
@@ -374,8 +376,10 @@ def read_unit(tail: str) -> Unit | None:
         (scale, kind, bare), tokens = known, tokens[1:]
     if tokens and scale == 1.0 and kind is None and tokens[0].lower() in SCALE_WORDS:
         scale, kind, bare, tokens = SCALE_WORDS[tokens[0].lower()], "count", True, tokens[1:]
-        if len(tokens) == 2 and tokens[0].lower() in ("de", "d'", "of"):  # `60 millions de poids`
+        if len(tokens) == 2 and tokens[0].lower() in ("de", "d'", "d’", "of"):  # `60 millions de poids`
             tokens = tokens[1:]
+        elif len(tokens) == 1 and tokens[0][:2].lower() in ("d'", "d’"):  # `4,2 millions d'octets`
+            tokens = [tokens[0][2:]]
     if tokens:
         if len(tokens) > 1 or not _WORD.match(tokens[0]):
             return None

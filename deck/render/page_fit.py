@@ -1,8 +1,9 @@
 """Slides that do not fit their 16:9 page, found from WeasyPrint's real layout.
 
 Too tall: the slide's section spills onto extra pages, or (a slide laid out as a flex column, which
-WeasyPrint does not split across pages) a box ends below the bottom edge. Too wide: a line of a
-cell's code or output (code never wraps) ends past its box, which may sit in a column far from the
+WeasyPrint does not split across pages) a box ends in the page's bottom margin (the slide content's
+bottom padding, where the slide's number sits; the last block's own bottom margin is empty room).
+Too wide: a line of a cell's code or output (code never wraps) ends past its box, which may sit in a column far from the
 page's edge; any other text ends past the right edge of the page. All are invisible to the audience
 in the HTML deck (clipped) or spill over their neighbours, so they are reported: a cell's at the
 cell (the print document marks each cell with `data-cell`, its index in the deck), the rest at the
@@ -145,9 +146,30 @@ def _lowest(box) -> float:
     bottom, stack = 0.0, [box]
     while stack:
         b = stack.pop()
-        bottom = max(bottom, b.border_box_y() + b.border_height())
+        bottom = max(bottom, b.border_box_y() + b.border_height() - _trailing_margin(b))
         stack.extend(getattr(b, "children", ()) or ())
     return bottom
+
+
+def _trailing_margin(box) -> float:
+    """How much of a box's height is only its last child's bottom margin, kept inside it by its
+    padding (the slide's content box): empty room, which runs into the page's bottom margin unseen.
+    Only when nothing but that margin follows the child (a flex column's content left out counts)."""
+    children = getattr(box, "children", ()) or ()
+    if not children or not hasattr(box, "content_box_y"):
+        return 0.0
+    last = children[-1]
+    if not hasattr(last, "border_box_y"):
+        return 0.0
+    gap = box.content_box_y() + box.height - (last.border_box_y() + last.border_height())
+    margin, child = 0.0, last
+    while child is not None:  # margins that collapse through a child's bottom edge are its margin too
+        margin = max(margin, getattr(child, "margin_bottom", 0.0) or 0.0)
+        grand = getattr(child, "children", ()) or ()
+        if not grand or (getattr(child, "padding_bottom", 0) or 0) or (getattr(child, "border_bottom_width", 0) or 0):
+            break
+        child = grand[-1]
+    return gap if 0 < gap <= margin + TOLERANCE else 0.0
 
 
 def _entering(box, where: _Box) -> _Box:
@@ -179,7 +201,8 @@ def describe(overflow: Overflow, code_size: str = "normal") -> str:
         extra = int(overflow.amount)
         return f"slide {overflow.slide} does not fit its page: its content runs {extra} page{'s' * (extra > 1)} too long"
     if overflow.kind == "bottom":
-        return f"slide {overflow.slide} does not fit its page: its content runs {overflow.amount:.0f} px past the bottom edge"
+        return (f"slide {overflow.slide} does not fit its page: its content runs {overflow.amount:.0f} px "
+                "into the bottom margin of the page")
     if overflow.kind == "width":
         return f"slide {overflow.slide} does not fit its page: a line runs {overflow.amount:.0f} px past the right edge"
     if overflow.kind == "text":

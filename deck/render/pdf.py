@@ -178,11 +178,14 @@ FONT_PLACES = ("/etc/fonts", "/usr/share/fonts", "/usr/local/share/fonts", "~/.f
 
 @functools.lru_cache(maxsize=1)
 def engine_key() -> str:
-    """WeasyPrint and the libraries it draws with, this module's code, the system's fonts; read
-    without importing WeasyPrint (a build whose slides are all cached never imports it)."""
+    """WeasyPrint and the libraries it draws with, this module's code and page_fit's (a cached slide
+    keeps the overflows page_fit found in its layout: a change there must lay it out again, or a
+    --check keeps reporting what the old code found), the system's fonts; read without importing
+    WeasyPrint (a build whose slides are all cached never imports it)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    parts: list[str | bytes] = [Path(__file__).read_bytes()]
+    here = Path(__file__)
+    parts: list[str | bytes] = [here.read_bytes(), here.with_name("page_fit.py").read_bytes()]
     for dist in ("weasyprint", "pydyf", "fonttools", "tinycss2", "cssselect2", "tinyhtml5"):
         try:
             parts.append(f"{dist}={version(dist)}")

@@ -1,0 +1,45 @@
+"""A prose claim may end with a remark, as a result comment does (README: "a value may be followed by
+a remark in parentheses or after two spaces"): `{py} memory(x) => 4,2 Mo (par lot)` states 4,2 Mo.
+It was a false claim ("is 4,19 Mo, not 4,2 Mo (par lot)") however true its value; a false one is
+fixed in its value alone, the remark kept."""
+import textwrap
+from pathlib import Path
+
+from deck.claims.fix import fix_sources
+from deck.pipeline import BuildOptions, build
+
+DECK = """\
+---
+title: T
+lang: fr
+---
+
+# Mémoire
+
+```{python}
+#| echo: false
+import torch
+x = torch.zeros(16, 16, 64, 64)
+```
+
+- Un lot pèse `{py} memory(x) => 4,2 Mo (par lot)`.
+- Soit `{py} memory(x) => 4 Mio  en binaire`.
+- Faux : `{py} memory(x) => 4,3 Mo (par lot)`.
+"""
+
+
+def check(root: Path):
+    [report] = build(BuildOptions(project_root=root, check=True, layout=False, cache=False, pdf=False))
+    return report
+
+
+def test_a_prose_claim_may_end_with_a_remark(tmp_path):
+    path = tmp_path / "slides_src" / "t.md"
+    path.parent.mkdir()
+    path.write_text(textwrap.dedent(DECK), encoding="utf-8")
+    report = check(tmp_path)
+    assert [str(p).splitlines()[0] for p in report.problems] == [
+        "slides_src/t.md:16 (slide 2): claim is false: `memory(x)` is 4,19\u00a0Mo, not 4,3 Mo"]
+    assert fix_sources([report], tmp_path, read=None)[1:] == (1, [])
+    assert "- Faux : `{py} memory(x) => 4,2 Mo (par lot)`.\n" in path.read_text(encoding="utf-8")
+    assert not check(tmp_path).problems
