@@ -44,6 +44,7 @@ from deck.shared.files import cache_root
 from deck.shared.inputs import note_input
 from deck.shared.locale import current_lang
 from deck.shared.store import Store
+from deck.shared.svg import figure_room
 
 from .output import SVGFigure
 from .weights import retry_missing
@@ -173,6 +174,7 @@ def cache_key(builder: Callable, *args: Any, **kwargs: Any) -> str:
         # a builder called without lang= draws in the deck's language: a French and an English
         # deck must not share the entry
         "lang": current_lang.get(),
+        "room": figure_room.get(),  # builders size their text for the room their slide leaves
     }
     blob = json.dumps(material, sort_keys=True, ensure_ascii=True, default=repr)
     return hashlib.sha256(blob.encode()).hexdigest()

@@ -84,12 +84,28 @@ THEME_RC: dict[RcKeyType, Any] = {
 }
 
 
-def legible_fonts(width_in: float, height_in: float) -> dict[str, float]:
+#: over the smallest legible size in a room deck estimated (from the theme's own sizes, it is the
+#: room WeasyPrint lays out, render/page_fit.py `figure_room`): what rounding may take
+ROOM_MARGIN = 1.02
+
+
+def legible_fonts(width_in: float, height_in: float, room_height: float | None = None, *,
+                  used: tuple[str, ...] = tuple(FONT)) -> dict[str, float]:
     """:data:`FONT` scaled up (never down) so that its smallest size reads from the back row in a
-    figure of this size once scaled to a slide (:mod:`figures.legibility`)."""
-    from .legibility import min_font_for
+    figure of this size once scaled to a slide (:mod:`figures.legibility`). When the room the slide
+    leaves the figure is known (``room_height`` in slide px; by default the room deck estimated for
+    the cell running now, :data:`deck.shared.svg.figure_room`), scaled up further if need be so that
+    the smallest of the sizes the figure ``used`` reads in that room."""
+    from deck.shared.svg import SVG_PAD_INCHES, figure_room
+
+    from .legibility import MIN_TEXT_PX, min_font_for, room_scale
 
     k = max(1.0, min_font_for(width_in * 72, height_in * 72, margin=1.05) / min(FONT.values()))
+    room = figure_room.get() if room_height is None else room_height
+    if room is not None and room > 0:
+        pad = 2 * SVG_PAD_INCHES  # the SVG is the drawing and its margins: scaled to the room as a whole
+        need = MIN_TEXT_PX / room_scale((width_in + pad) * 72, (height_in + pad) * 72, room) * ROOM_MARGIN
+        k = max(k, need / min(FONT[key] for key in used))
     return {key: round(size * k, 2) for key, size in FONT.items()}
 
 

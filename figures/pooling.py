@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .grids import draw_grid, frame, grid_axes, int_grid, num_grid
+from .grids import column_width, draw_grid, frame, grid_axes, int_grid, num_grid, text_units
 from .labels import resolve_lang, tr
 from .number_format import fmt_number
 from .output import SVGFigure, finish, new_figure
@@ -68,36 +68,52 @@ def pool_illustration(
 
     cell_in = 0.5
     kind_name = tr("pool_" + kind, lang)
-    top = 1.0
-    height = top + size + 0.3
-    fonts = legible_fonts((size + 2.2 + max(o, 4.5) + 0.4) * cell_in, height * cell_in)
-    # the arrow's label must fit between the grids
-    gap = max(2.2, len(kind_name) * 0.6 * fonts["small"] / 72 / cell_in + 0.8)
-    x_in, x_out = 0.2, 0.2 + size + gap
-    width = x_out + max(o, 4.5) + 0.2
+    out_texts = [[fmt_number(v, lang) for v in row] for row in out_vals]
+    out_title, window = tr("output", lang), tr("pool_window", lang, k=kernel, s=stride)
+    # the fonts follow the figure's size and the room its slide leaves (legible_fonts); the columns
+    # widen where a number would not fit its cell, the band above the grids grows with its title, the
+    # figure with the texts right of the output: until the layout holds its fonts (a few rounds)
+    cols, top, right, drawn = (1.0, 1.0), 1.0, 4.5, None
+    for _ in range(6):
+        height = top + size + 0.3
+        # the width before the gap is known (its narrowest), then the width drawn
+        planned = size * cols[0] + 2.2 + max(o * cols[1], right) + 0.4 if drawn is None else drawn
+        fonts = legible_fonts(planned * cell_in, height * cell_in)
+        # the arrow's label must fit between the grids
+        gap = max(2.2, len(kind_name) * 0.6 * fonts["small"] / 72 / cell_in + 0.8)
+        x_in, x_out = 0.2, 0.2 + size * cols[0] + gap
+        width = x_out + max(o * cols[1], right) + 0.2
+        layout = ((column_width([str(v) for row in xs for v in row], fonts["cell"], cell_in),
+                   column_width(sum(out_texts, []), fonts["cell"], cell_in)),
+                  max(1.0, round(0.3 + 1.3 * fonts["text"] / 72 / cell_in, 3)),  # the title's band
+                  max(4.5, text_units([out_title], fonts["text"], cell_in),
+                      text_units([window], fonts["small"], cell_in)))
+        if layout == (cols, top, right) and legible_fonts(width * cell_in, height * cell_in) == fonts:
+            break
+        cols, top, right, drawn = *layout, width
     with theme(fonts):
         fig = new_figure(width * cell_in, height * cell_in)
         ax = grid_axes(fig, width, height)
         draw_grid(ax, xs, x_in, top, fontsize=fonts["cell"], faces=faces,
-                  bold=bold if kind == "max" else None)
+                  bold=bold if kind == "max" else None, col_w=cols[0])
         y_out = top + (size - o) / 2
-        draw_grid(ax, out_vals, x_out, y_out, fontsize=fonts["cell"], faces=ofaces,
-                  texts=[[fmt_number(v, lang) for v in row] for row in out_vals],
-                  bold=[[True] * o for _ in range(o)])
+        draw_grid(ax, out_vals, x_out, y_out, fontsize=fonts["cell"], faces=ofaces, texts=out_texts,
+                  bold=[[True] * o for _ in range(o)], col_w=cols[1])
         for (r, c), t in tint.items():
-            frame(ax, x_in + c * stride, top + r * stride, kernel, kernel, _WINDOW_EDGES[t],
+            frame(ax, x_in + c * stride * cols[0], top + r * stride, kernel * cols[0], kernel, _WINDOW_EDGES[t],
                    lw=2.4)
-            frame(ax, x_out + c, y_out + r, 1, 1, _WINDOW_EDGES[t], lw=2.4)
-        ax.annotate("", xy=(x_out - 0.3, top + size / 2), xytext=(x_in + size + 0.3, top + size / 2),
+            frame(ax, x_out + c * cols[1], y_out + r, cols[1], 1, _WINDOW_EDGES[t], lw=2.4)
+        in_right = x_in + size * cols[0]
+        ax.annotate("", xy=(x_out - 0.3, top + size / 2), xytext=(in_right + 0.3, top + size / 2),
                     arrowprops=dict(arrowstyle="-|>", color=GREY, lw=2.0,
                                     mutation_scale=18))
-        ax.text((x_in + size + x_out) / 2, top + size / 2 - 0.35, kind_name, ha="center",
+        ax.text((in_right + x_out) / 2, top + size / 2 - 0.35, kind_name, ha="center",
                 va="bottom", fontsize=fonts["small"], color=MUTED)
         ax.text(x_in, top - 0.3, tr("conv_input_nopad", lang, n=size), ha="left",
                 va="bottom", fontsize=fonts["text"], fontweight="bold", color=NAVY)
-        ax.text(x_out, y_out - 0.3, tr("output", lang), ha="left", va="bottom",
+        ax.text(x_out, y_out - 0.3, out_title, ha="left", va="bottom",
                 fontsize=fonts["text"], fontweight="bold", color=NAVY)
-        ax.text(x_out, y_out + o + 0.25, tr("pool_window", lang, k=kernel, s=stride),
+        ax.text(x_out, y_out + o + 0.25, window,
                 ha="left", va="top", fontsize=fonts["small"], color=MUTED)
 
         alt = tr("pool_alt", lang, kind=kind_name.capitalize(), k=kernel, s=stride,
@@ -109,7 +125,7 @@ def pool_illustration(
             "kernel": kernel,
             "stride": stride,
             "seed": seed,
-            "output_labels": [[fmt_number(v, lang) for v in row] for row in out_vals],
+            "output_labels": out_texts,
             "coloured_windows": [list(p) for p in tint],
         }
         return finish(fig, alt=alt, data=data)

@@ -71,7 +71,9 @@ def deck_key(lang: str, files: list[Path], main: Path, front_matter: dict) -> st
 
 
 def cell_fingerprint(cell: Cell) -> str:
-    return sha(cell.code, json.dumps(cell.options.as_dict(), sort_keys=True), str(cell.step), str(cell.live))
+    # the room its slide leaves its figure: what figure builders size their text for
+    return sha(cell.code, json.dumps(cell.options.as_dict(), sort_keys=True), str(cell.step), str(cell.live),
+               str(cell.room))
 
 
 def expr_fingerprint(expr: InlineExpr) -> str:

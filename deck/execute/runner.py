@@ -31,6 +31,7 @@ from ..observe import BuildObserver
 from ..options import DEFAULT_TIMEOUT
 from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
+from ..shared.svg import figure_room
 from .limits import CellTimeout, Interrupted, time_limit
 from .outputs import NotShowable, PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
 from .process_guard import process_kept
@@ -39,6 +40,18 @@ from .snapshot import ProcessState, Session, fresh_libraries, local_modules, pro
 CODE_EXPR = re.compile(r"`\{py\}\s*([^`]+?)\s*`")
 # deck's own code and figures/ are part of every cache key already: not "the project's modules"
 ENGINE = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[2] / "figures")
+
+
+def _plan_figure_rooms(deck: Deck) -> None:
+    """Each cell's `room`: the height its slide leaves a figure it shows, estimated before any runs."""
+    from ..render.html import split_notes
+    from ..render.page_fit import figure_room as room_for
+
+    theme = deck.front_matter.get("theme", "default")
+    for slide in deck.slides:
+        body = split_notes(slide.tokens)[0] if slide.cells else []
+        for cell in slide.cells:
+            cell.room = room_for(body, cell, theme)
 
 
 def new_namespace() -> dict:
@@ -69,6 +82,7 @@ class Executor:
         self.started = False                        # a cell ran (or a snapshot was restored)
         self.imported: dict[str, Path] = {}         # the project's modules the last cell imported
         self.inputs = CellInputs()                  # files the last cell's code said it read
+        _plan_figure_rooms(deck)
 
     # --- the whole deck ----------------------------------------------------------------------
     def items(self) -> Iterator[tuple[Slide, Cell | InlineExpr]]:
@@ -303,7 +317,11 @@ class Executor:
             raise SourceError(f"syntax error in cell: {exc.msg}", _loc(cell, exc.lineno)) from None
         limit = cell.options.timeout or self.timeout
         self._hook("on_start", cell, limit)
-        ran = self._run_statements(cell, tree, filename, limit)
+        room = figure_room.set(cell.room)  # figure builders size their text for the room the slide leaves
+        try:
+            ran = self._run_statements(cell, tree, filename, limit)
+        finally:
+            figure_room.reset(room)
         cell.warnings = _shown_warnings(cell, ran.warnings, filename)
         self._record_outputs(cell, ran, filename, problems)
         return ran.values

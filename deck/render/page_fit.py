@@ -450,3 +450,56 @@ def code_sizes(tokens) -> dict[int, float]:
         if fits and height <= FILL * theme.content_h:
             return {c.index: float(size) for c in cells}
     return {}
+
+
+# --- the room a cell's figure has -------------------------------------------------------------------
+# A figure takes the height its slide's column leaves it (base.css: `.figure` is `flex: 1 1 0`), so a
+# figure under code is smaller than one under a title alone. Before a cell runs, what is known of its
+# slide is its prose and the code of its cells: the room left is estimated from them, and figure
+# builders size their text for it (deck.shared.svg `figure_room`). What the estimate misses (other
+# cells' outputs) the layout check above still reports.
+CELL_MARGIN = 16.0        # .cell { margin: 4px 0 12px }
+FIGURE_MARGIN = 8.0       # .figure { margin: 4px 0 }
+CODE_BOX = 2 * 8 + 2      # pre.code's padding (8 px top and bottom) and border (1 px)
+CAPTION_GAP = 4.0         # .figure.captioned > figcaption { margin-top: 4px }
+
+
+@functools.lru_cache(maxsize=16)
+def _title_decoration(theme: str) -> float:
+    """px a theme puts under its slides' titles (a padding and a border below: the default theme's
+    underline), which `_theme().content_h` (base.css only) does not count."""
+    from .assets import theme_rules
+
+    extra = 0.0
+    for rule in re.finditer(r"h2\.slide-title[^{}]*\{([^}]*)\}", theme_rules(theme)):
+        below = [re.search(rf"{name}:\s*([\d.]+)px", rule.group(1)) for name in ("padding-bottom", "border-bottom")]
+        extra = max(extra, sum(float(m.group(1)) for m in below if m))
+    return extra
+
+
+def figure_room(tokens, cell, theme: str = "default") -> float | None:
+    """Height in slide px a figure shown by ``cell`` has on its slide (``tokens``: the slide's body) in
+    the deck's ``theme``,
+    from what is known before the cell runs: the slide's content height less its prose, the code of
+    its echoed cells and the margins, the figure's caption; None where the prose's height is not known
+    (columns, math, tables, images, HTML, or a value written by an expression, which has not run)."""
+    cells = [t.meta["cell"] for t in tokens if t.type == "fence" and t.meta.get("cell") is not None]
+    if cell not in cells or any(c.type == "code_inline" and c.meta.get("expr") is not None
+                                for t in tokens if t.type == "inline" for c in t.children or []):
+        return None
+    prose = _prose_height(tokens)
+    if prose is None:
+        return None
+    used = prose + FIGURE_MARGIN + _title_decoration(theme)
+    theme_px = _theme()
+    for c in cells:
+        if c is not cell and not c.options.echo:
+            continue  # what it shows is not known before it runs; a hidden set-up cell takes no room
+        used += CELL_MARGIN
+        if c.options.echo and c.code:
+            size = theme_px.code * (SMALL_CODE if c.options.code_size == "small" else 1.0)
+            lines = c.code.split("\n")
+            used += len(lines) * CODE_LINE * size + _callout_px(c, lines) + CODE_BOX
+    if cell.options.caption:
+        used += PROSE_LINE * theme_px.small + CAPTION_GAP
+    return round(max(0.0, theme_px.content_h - used), 1)

@@ -13,6 +13,7 @@ the deck's font cannot write (Greek letters, math, symbols) is drawn as outlines
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import html
 import io
@@ -42,6 +43,12 @@ SVG_RC: dict[RcKeyType, Any] = {
 
 #: how tall a figure may be on a slide (a figure is scaled down to the slide's width and this height)
 FIGURE_MAX_HEIGHT_PX = 330
+#: the margin a figure's SVG keeps around what it draws (`render_svg`), in inches each side
+SVG_PAD_INCHES = 0.06
+#: the height in slide px its slide leaves the figure of the cell running now, estimated by deck before
+#: the cell runs (render/page_fit.py `figure_room`); None: not known (figures then plan for
+#: FIGURE_MAX_HEIGHT_PX). Figure builders size their text for it (figures/palette.py `legible_fonts`).
+figure_room: contextvars.ContextVar[float | None] = contextvars.ContextVar("figure_room", default=None)
 
 _ID_RE = re.compile(r'\bid="([^"]+)"')
 
@@ -144,7 +151,7 @@ def _scope_ids(svg: str) -> str:
     return svg
 
 
-def render_svg(fig, *, title: str | None = None, pad_inches: float = 0.06) -> str:
+def render_svg(fig, *, title: str | None = None, pad_inches: float = SVG_PAD_INCHES) -> str:
     """Deterministic SVG document of ``fig`` (same figure -> same bytes).
 
     Text is written as ``<text>`` in the deck's font (outlines for what it cannot write), ids are
