@@ -75,7 +75,9 @@ def conv_illustration(
     # the fonts follow the figure's size and the room its slide leaves (legible_fonts); the columns
     # widen where a number would not fit its cell, the band above the grids grows with its titles,
     # the figure with the widest title: until the layout holds its fonts (a few rounds)
-    cols, top, title_w = (1.0, 1.0, 1.0), 1.3, (0.0, 0.0, 0.0)
+    cols: tuple[float, ...] = (1.0, 1.0, 1.0)
+    title_w: tuple[float, ...] = (0.0, 0.0, 0.0)
+    top = 1.3
     for _ in range(5):
         x_in, x_k = 0.2, 0.2 + n_pad * cols[0] + gap
         x_out = x_k + kernel * cols[1] + gap

@@ -69,7 +69,7 @@ def pool_illustration(
     cell_in = 0.5
     kind_name = tr("pool_" + kind, lang)
     out_texts = [[fmt_number(v, lang) for v in row] for row in out_vals]
-    out_title, window = tr("output", lang), tr("pool_window", lang, k=kernel, s=stride)
+    out_title, window_text = tr("output", lang), tr("pool_window", lang, k=kernel, s=stride)
     # the fonts follow the figure's size and the room its slide leaves (legible_fonts); the columns
     # widen where a number would not fit its cell, the band above the grids grows with its title, the
     # figure with the texts right of the output: until the layout holds its fonts (a few rounds)
@@ -87,7 +87,7 @@ def pool_illustration(
                    column_width(sum(out_texts, []), fonts["cell"], cell_in)),
                   max(1.0, round(0.3 + 1.3 * fonts["text"] / 72 / cell_in, 3)),  # the title's band
                   max(4.5, text_units([out_title], fonts["text"], cell_in),
-                      text_units([window], fonts["small"], cell_in)))
+                      text_units([window_text], fonts["small"], cell_in)))
         if layout == (cols, top, right) and legible_fonts(width * cell_in, height * cell_in) == fonts:
             break
         cols, top, right, drawn = *layout, width
@@ -113,7 +113,7 @@ def pool_illustration(
                 va="bottom", fontsize=fonts["text"], fontweight="bold", color=NAVY)
         ax.text(x_out, y_out - 0.3, out_title, ha="left", va="bottom",
                 fontsize=fonts["text"], fontweight="bold", color=NAVY)
-        ax.text(x_out, y_out + o + 0.25, window,
+        ax.text(x_out, y_out + o + 0.25, window_text,
                 ha="left", va="top", fontsize=fonts["small"], color=MUTED)
 
         alt = tr("pool_alt", lang, kind=kind_name.capitalize(), k=kernel, s=stride,

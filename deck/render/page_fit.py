@@ -166,7 +166,8 @@ def _trailing_margin(box) -> float:
     while child is not None:  # margins that collapse through a child's bottom edge are its margin too
         margin = max(margin, getattr(child, "margin_bottom", 0.0) or 0.0)
         grand = getattr(child, "children", ()) or ()
-        if not grand or (getattr(child, "padding_bottom", 0) or 0) or (getattr(child, "border_bottom_width", 0) or 0):
+        padded = bool(getattr(child, "padding_bottom", None) or getattr(child, "border_bottom_width", None))
+        if not grand or padded:
             break
         child = grand[-1]
     return gap if 0 < gap <= margin + TOLERANCE else 0.0
