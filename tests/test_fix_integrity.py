@@ -3,6 +3,7 @@ claim on its line, never a file saved since the check read it, never half of a c
 give different values, in place (inode, mode and hard links kept), the claim's form kept."""
 from __future__ import annotations
 
+import contextlib
 import os
 
 import pytest
@@ -127,17 +128,48 @@ def test_fix_keeps_the_claims_form(project, code, written, fixed_as):
 
 @pytest.fixture
 def full_disk(project):
-    """slides_src/ on a tmpfs of its own, to be filled: a disk full under the source (root only)."""
+    """A context in which no write can make a file of slides_src/ longer: slides_src/ on a tmpfs of its
+    own, filled (as root), else the file-size limit (RLIMIT_FSIZE) set to what the files hold now, which
+    fails the write as a user's quota does. Either way the write that grows the source fails midway."""
+    import resource
     import shutil
+    import signal
     import subprocess
 
     where = project.root / "slides_src"
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a tmpfs needs root")
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)]).returncode:
-        pytest.skip("no tmpfs can be mounted here")
-    yield where
-    subprocess.run(["umount", str(where)], check=True)
+    mounted = (os.geteuid() == 0 and shutil.which("mount") is not None
+               and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)]).returncode == 0)
+
+    @contextlib.contextmanager
+    def no_room():
+        if mounted:
+            filler = where / "filler"
+            fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+            try:
+                while os.write(fd, b"\0" * 4096):
+                    pass
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+            try:
+                yield
+            finally:
+                filler.unlink()
+            return
+        limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+        biggest = max(f.stat().st_size for f in where.rglob("*") if f.is_file())
+        handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG, not the signal that kills
+        resource.setrlimit(resource.RLIMIT_FSIZE, (biggest, limits[1]))
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+            signal.signal(signal.SIGXFSZ, handler)
+
+    yield no_room
+    if mounted:
+        subprocess.run(["umount", str(where)], check=True)
 
 
 def test_a_fix_that_finds_the_disk_full_leaves_the_source_as_it_was(project, full_disk):
@@ -149,20 +181,11 @@ def test_a_fix_that_finds_the_disk_full_leaves_the_source_as_it_was(project, ful
     assert source.stat().st_size == 4096
     reports = checked(project)
     before = source.read_bytes()
-    filler = full_disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-    diff, fixed, refused = fix_sources(reports, project.root)
+    with full_disk():
+        diff, fixed, refused = fix_sources(reports, project.root)
     assert source.read_bytes() == before  # whole, not the fix's first 4096 bytes
     assert fixed == 0 and diff == "" and len(refused) == 1
     assert "cannot be written" in refused[0].message and "t.md" in refused[0].message
-    filler.unlink()
     diff, fixed, refused = fix_sources(checked(project), project.root)  # room again: fixed
     assert (fixed, refused) == (1, []) and "a + 2   # 10\n" in source.read_text(encoding="utf-8")
 
