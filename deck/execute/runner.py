@@ -15,7 +15,6 @@ import contextlib
 import linecache
 import re
 import sys
-import traceback
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +31,10 @@ from ..options import DEFAULT_TIMEOUT
 from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
 from ..shared.svg import figure_room
+from .cell_errors import cell_traceback, escaped, figures_hint, line_location, meta_hint, raise_location
 from .limits import CellTimeout, Interrupted, time_limit
-from .outputs import NotShowable, PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
+from .meta_views import meta_views
+from .outputs import PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
 from .process_guard import process_kept
 from .snapshot import ProcessState, Session, fresh_libraries, local_modules, project_modules_from_source, random_untouched
 
@@ -158,7 +159,7 @@ class Executor:
             if isinstance(exc, Interrupted):
                 exc.location = item.location.on_slide(slide.index)  # type: ignore[attr-defined]  # said on exit
                 raise  # a real Ctrl-C stops the build
-            err = exc if isinstance(exc, DeckError) else _escaped(item, exc)
+            err = exc if isinstance(exc, DeckError) else escaped(item, exc)
             self._hook("on_error", item, err)
             self.problems.add(err.with_slide(slide.index))
             return False
@@ -274,7 +275,7 @@ class Executor:
             while i < len(lines) and lines[i].strip() and not lines[i].startswith(">>>"):
                 i += 1
             expected = "\n".join(lines[expected_at:i]).strip()
-            location = _loc(cell, first + 1)
+            location = line_location(cell, first + 1)
             code = "\n".join(source)
             try:
                 tree = ast.parse(code)
@@ -293,7 +294,7 @@ class Executor:
                 raise CellError(f"cell raised {type(exc).__name__}: {exc}", location) from None
             if not expected:
                 continue
-            where = _loc(cell, expected_at + 1)
+            where = line_location(cell, expected_at + 1)
             shown = stdout.getvalue().strip() if value is None else _repl_text(value, self.lang)
             if is_blank(expected):  # the answer goes on the slide: as long as a cell's output may be
                 shown = capped(shown, self.lang, stdout.chars if value is None else None)
@@ -314,7 +315,7 @@ class Executor:
         try:
             tree = ast.parse(cell.code, filename)
         except SyntaxError as exc:
-            raise SourceError(f"syntax error in cell: {exc.msg}", _loc(cell, exc.lineno)) from None
+            raise SourceError(f"syntax error in cell: {exc.msg}", line_location(cell, exc.lineno)) from None
         limit = cell.options.timeout or self.timeout
         self._hook("on_start", cell, limit)
         room = figure_room.set(cell.room)  # figure builders size their text for the room the slide leaves
@@ -338,7 +339,7 @@ class Executor:
                 import torch
 
                 stack.enter_context(torch.device("meta"))
-                stack.enter_context(_meta_views(ns))
+                stack.enter_context(meta_views(ns))
             stack.enter_context(self._limited(cell, limit))
             code_lines = cell.code.split("\n")
             for stmt in tree.body:
@@ -350,7 +351,7 @@ class Executor:
                 except CellTimeout as exc:
                     raise CellError(f"cell did not finish within its time limit of {limit:g} s "
                                     "(set `#| timeout:` or front matter `execute: {timeout: ...}`)",
-                                    _raise_location(cell, exc, filename)) from None
+                                    raise_location(cell, exc, filename)) from None
         return ran
 
     def _record_outputs(self, cell: Cell, ran: _Ran, filename: str, problems: Problems) -> None:
@@ -370,9 +371,9 @@ class Executor:
             if verify_expected_error(opts.raises, raised, where, problems):
                 cell.outputs.append(Output("error", capped(f"{type(raised).__name__}: {raised}", self.lang)))
         elif raised is not None:
-            hint = _meta_hint(raised, opts.meta) + _figures_hint(raised)
+            hint = meta_hint(raised, opts.meta) + figures_hint(raised)
             raise CellError(f"cell raised {type(raised).__name__}: {raised}{hint}",
-                            _raise_location(cell, raised, filename), detail=_cell_traceback(raised, filename))
+                            raise_location(cell, raised, filename), detail=cell_traceback(raised, filename))
         # what writing its figures tells the lecturer (figures/lecturer.py: text too small) is the cell's too
         with warnings.catch_warnings(record=True) as late:
             warnings.simplefilter("always")
@@ -433,26 +434,6 @@ def _run_statement(stmt: ast.stmt, ns: dict, filename: str, code_lines: list[str
     return None
 
 
-def _meta_hint(raised: BaseException, meta: bool) -> str:
-    """What to do when a model cannot be built on the meta device (its initialisation reads values,
-    as torchvision's RegNet does)."""
-    if meta and "meta tensor" in str(raised):
-        return (" (this code needs real values, which a `meta: true` cell does not have: build the model "
-                "in a cell without `meta: true` first; a later `meta: true` cell sees its meta copy)")
-    return ""
-
-
-def _figures_hint(raised: BaseException) -> str:
-    """A figure builder called by its bare name, as the README's table lists them (`conv_illustration(...)`):
-    the deck imports the module, `figures`, not its names."""
-    import figures
-
-    name = getattr(raised, "name", None)
-    if isinstance(raised, NameError) and isinstance(name, str) and name in getattr(figures, "__all__", ()):
-        return f" (`{name}` is one of deck's figures: write `figures.{name}(...)`)"
-    return ""
-
-
 def eval_expression(expr: str, ns: dict, location: Location):
     try:
         code = compile(expr, f"<inline {location}>", "eval")
@@ -463,51 +444,10 @@ def eval_expression(expr: str, ns: dict, location: Location):
             warnings.simplefilter("ignore")
             return eval(code, ns)
     except Exception as exc:
-        hint = _figures_hint(exc) or (" (`{py}` sees the names the cells defined; a Jinja variable, from "
+        hint = figures_hint(exc) or (" (`{py}` sees the names the cells defined; a Jinja variable, from "
                                       "{% set %}, {% for %} or _course.yml, is written {{ name }})"
                                       if isinstance(exc, NameError) else "")
         raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}{hint}", location) from None
-
-
-@contextlib.contextmanager
-def _meta_views(ns: dict):
-    """A meta cell sees meta copies of the models and tensors earlier cells made (real ones cannot meet
-    meta tensors); names the cell does not rebind get their real objects back afterwards."""
-    swapped = {}
-    for name, value in list(ns.items()):
-        view = _meta_view(value)
-        if view is not value:
-            swapped[name] = (value, view)
-            ns[name] = view
-    try:
-        yield
-    finally:
-        for name, (real, view) in swapped.items():
-            if ns.get(name) is view:
-                ns[name] = real
-
-
-def _meta_view(value, depth: int = 0):
-    import copy
-
-    import torch
-
-    if isinstance(value, torch.nn.Module):
-        tensors = [*value.parameters(), *value.buffers()]
-        if all(t.device.type == "meta" for t in tensors):
-            return value
-        memo = {id(t): (torch.nn.Parameter(t.to("meta"), requires_grad=t.requires_grad)
-                        if isinstance(t, torch.nn.Parameter) else t.to("meta")) for t in tensors}
-        return copy.deepcopy(value, memo)  # the structure only: every weight is replaced by its meta twin
-    if isinstance(value, torch.Tensor):
-        return value if value.device.type == "meta" else value.detach().to("meta").requires_grad_(value.requires_grad)
-    if depth == 0 and isinstance(value, (dict, list, tuple)):  # `models = {18: resnet18, ...}`
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        views = {k: _meta_view(v, 1) for k, v in items}
-        if all(views[k] is v for k, v in (value.items() if isinstance(value, dict) else enumerate(value))):
-            return value
-        return views if isinstance(value, dict) else type(value)(views[i] for i in range(len(value)))
-    return value
 
 
 def _repl_text(value, lang: str) -> str:
@@ -539,7 +479,7 @@ def _shown_warnings(cell: Cell, caught: list, filename: str) -> list[tuple[Locat
         own = w.filename == filename
         if not own and issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
             continue
-        item = (_loc(cell, w.lineno) if own else cell.location, str(w.message))
+        item = (line_location(cell, w.lineno) if own else cell.location, str(w.message))
         if item not in shown:
             shown.append(item)
     return shown
@@ -562,47 +502,6 @@ def _is_plot_artist(value) -> bool:
     """`ax.plot(...)` returns artists; their repr is noise on a slide (the figure is shown)."""
     items = value if isinstance(value, (list, tuple)) and value else [value]
     return all(type(v).__module__.startswith("matplotlib.") for v in items)
-
-
-def _loc(cell: Cell, lineno: int | None) -> Location:
-    i = min(max((lineno or 1) - 1, 0), len(cell.lines) - 1)
-    return cell.lines[i]
-
-
-def _raise_location(cell: Cell, exc: BaseException, filename: str | None) -> Location:
-    line = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == filename:
-            line = frame.lineno
-    return _loc(cell, line)
-
-
-def _escaped(item: Cell | InlineExpr, exc: BaseException) -> CellError:
-    """An exception that got past a cell's own error handling: the cell exited (`sys.exit()`,
-    `exit()`), raised KeyboardInterrupt, or its value failed to show itself (`_repr_svg_`, `__repr__`).
-    A located cell error, with the whole traceback: never the build's silent end."""
-    filename = f"<deck cell {item.index}>" if isinstance(item, Cell) else None
-    frames = [f.filename for f in traceback.extract_tb(exc.__traceback__)]
-    detail = _cell_traceback(exc, filename) if filename in frames else \
-        "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-12:]).rstrip()
-    if isinstance(item, Cell):
-        what, where = "cell", _raise_location(item, exc, filename)
-    else:
-        what, where = f"inline expression `{item.expr}`", item.location
-    if isinstance(exc, SystemExit):
-        return CellError(f"{what} called exit (SystemExit: {exc.code}): a cell must not end the build", where, detail)
-    if isinstance(exc, NotShowable):  # deck's check of what the value gave: deck's frames say nothing
-        return CellError(f"the value the {what} shows cannot be drawn: {exc}", where)
-    return CellError(f"{what} raised {type(exc).__name__}: {exc}", where, detail)
-
-
-def _cell_traceback(exc: BaseException, filename: str) -> str:
-    """The traceback from the cell's frame down, without deck's own frames above it."""
-    tb = exc.__traceback__
-    while tb is not None and tb.tb_frame.f_code.co_filename != filename:
-        tb = tb.tb_next
-    lines = traceback.format_exception(type(exc), exc, tb)
-    return "".join(lines[-12:]).rstrip()
 
 
 def _pyplot_figures(caption: str, already_shown: list) -> list[Output]:

@@ -68,10 +68,10 @@ def _deck_magic(lang: str):
             if "meta" in flags:
                 import torch
 
-                from ..execute.runner import _meta_views
+                from ..execute.meta_views import meta_views
 
                 stack.enter_context(torch.device("meta"))
-                stack.enter_context(_meta_views(ip.user_ns))
+                stack.enter_context(meta_views(ip.user_ns))
             if "comment" in flags:
                 _each_line(cell, ip.user_ns, lang)
             else:
