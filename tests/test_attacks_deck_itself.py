@@ -65,7 +65,7 @@ def test_ctrl_c_tests_pass_where_sigint_is_ignored():
     """As `cmd &` in a script: the suite itself runs with SIGINT ignored, its processes inherit that."""
     tests = ["tests/test_runaway_cells_and_outside_files.py::test_signal_to_the_command_stops_the_build_quietly",
              "tests/test_watch.py::test_ctrl_c_in_a_terminal_stops_server_and_worker"]
-    run = subprocess.run([sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider"], cwd=ROOT,
+    run = subprocess.run([sys.executable, "-m", "pytest", *tests, "-q", "-n", "0", "-p", "no:cacheprovider"], cwd=ROOT,
                          capture_output=True, text=True, timeout=300,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     assert run.returncode == 0, run.stdout[-3000:]
