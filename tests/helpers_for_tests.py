@@ -22,18 +22,20 @@ ROOT = Path(__file__).resolve().parents[1]   # the checkout
 BUILD = [sys.executable, str(ROOT / "build.py")]  # the README's command
 
 
-def run_build(project, *args, env=None, timeout=120, fresh=False,
-              environment: dict | None = None) -> subprocess.CompletedProcess:
+def run_build(project, *args, env=None, timeout=120, fresh=False, environment: dict | None = None,
+              kill_after: float | None = None) -> subprocess.CompletedProcess:
     """`python build.py ARGS` in the project's folder, as a lecturer runs it: the same command line,
     supervisor, messages and exit codes, in the environment the test has now (plus `env`), or in
     exactly `environment`. It is forked from a process that has imported torch and the rest already
     (tests/build_zygote.py: a fresh interpreter pays ~3 s of imports per build), unless `fresh`: what
-    the test is about is the interpreter's start (imports, the re-exec, the hash seed)."""
+    the test is about is the interpreter's start (imports, the re-exec, the hash seed). With
+    `kill_after`, the build's process group is sent SIGKILL after that many seconds unless it ended
+    first, as a CI runner's timeout does."""
     environ = {**(os.environ if environment is None else environment), **(env or {})}
     if fresh:
         return subprocess.run(BUILD + list(args), cwd=project.root, capture_output=True, text=True,
                               timeout=timeout, env=environ)
-    return _zygote().build(project.root, [BUILD[1], *args], environ, timeout)
+    return _zygote().build(project.root, [BUILD[1], *args], environ, timeout, kill_after)
 
 
 class _Zygote:
@@ -46,17 +48,19 @@ class _Zygote:
         self.child = Child("tests.build_zygote:serve", env=env)
         atexit.register(self.child.stop)
 
-    def build(self, root: Path, argv: list[str], environ: dict, timeout: float) -> subprocess.CompletedProcess:
+    def build(self, root: Path, argv: list[str], environ: dict, timeout: float,
+              kill_after: float | None = None) -> subprocess.CompletedProcess:
         with tempfile.TemporaryDirectory(prefix="deck-run-") as tmp:
             out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
             self.child.channel.send((str(root), argv, environ, out, err))
             kind, pid = self.child.channel.recv()
             assert kind == "started"
-            if not self.child.channel.poll(timeout):
+            if not self.child.channel.poll(timeout if kill_after is None else kill_after):
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(pid, signal.SIGKILL)
-                self.child.channel.recv()
-                raise subprocess.TimeoutExpired([sys.executable, *argv], timeout)
+                if kill_after is None:
+                    self.child.channel.recv()
+                    raise subprocess.TimeoutExpired([sys.executable, *argv], timeout)
             kind, status = self.child.channel.recv()
             assert kind == "ended"
             read = lambda path: Path(path).read_bytes().decode("utf-8", "replace")  # noqa: E731
