@@ -3,14 +3,12 @@ carry no answer (no blank's value, no answer block, no speaker notes) in their H
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from browser import page_for
-from helpers_for_tests import ROOT
+from helpers_for_tests import ROOT, run_build
 
 from deck.claims.exercises import is_blank
 from deck.pipeline import BuildOptions, build_deck
@@ -270,8 +268,7 @@ def test_student_presenter_view_has_no_notes(browser, exercises, tmp_path):
 
 def test_the_exercise_option_is_gone(project):
     project.deck("---\ntitle: T\n---\n# S\n```{python}\n#| exercise: true\n1 + 1\n```\n")
-    run = subprocess.run([sys.executable, str(ROOT / "build.py"), "--check", "--no-layout"],
-                         cwd=project.root, capture_output=True, text=True)
+    run = run_build(project, "--check", "--no-layout")
     assert run.returncode == 2
     assert "slides_src/t.md:6 (slide 2): unknown cell option 'exercise'" in run.stderr
 

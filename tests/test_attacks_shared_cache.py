@@ -10,11 +10,10 @@ import json
 import os
 import pickle
 import stat
-import subprocess
 
 import pikepdf
 import pytest
-from helpers_for_tests import BUILD, cache_entries, rewrite_entry
+from helpers_for_tests import cache_entries, rewrite_entry, run_build
 
 from deck.pipeline import build
 from deck.shared import store as store_module
@@ -117,8 +116,7 @@ def test_another_key_recomputes_everything_and_says_so_once(project, cache, monk
 def test_the_key_given_in_the_environment_is_not_seen_by_cells(project, tmp_path):
     project.deck(f"{FRONT}# A\n```{{python}}\nimport os\nprint(os.environ.get('DECK_CACHE_KEY'))\n```\n")
     env = {**os.environ, "DECK_CACHE_KEY": "s3cret-key-value", "DECK_CACHE_DIR": str(tmp_path / "c")}
-    run = subprocess.run(BUILD + ["--html-only"], cwd=project.root, capture_output=True, text=True, env=env,
-                         timeout=120)
+    run = run_build(project, "--html-only", environment=env, timeout=120)
     assert run.returncode == 0, run.stderr
     html = (project.root / "build" / "t.html").read_text(encoding="utf-8")
     assert "s3cret-key-value" not in html and "None" in html

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers_for_tests import BUILD, ROOT
+from helpers_for_tests import ROOT, run_build
 
 from deck.pipeline import BuildOptions, build_deck
 
@@ -123,7 +123,7 @@ def test_a_false_claim_fails_the_normal_build_and_writes_no_pdf(project):
         (2, 3)   # (3, 2)
         ```
         """)
-    run = subprocess.run(BUILD, capture_output=True, text=True, cwd=project.root)
+    run = run_build(project)
     assert run.returncode == 1
     assert "slides_src/t.md:8 (slide 2): claim is false: this line gives (2, 3), not (3, 2)" in run.stderr
     assert not (project.root / "build" / "t.pdf").exists()
@@ -144,7 +144,7 @@ def test_check_lists_all_problems_with_written_and_true(project):
         ```
         It is `{py} x => 1 000`.
         """)
-    run = subprocess.run(BUILD + ["--check"], capture_output=True, text=True, cwd=project.root)
+    run = run_build(project, "--check")
     assert run.returncode == 1, run.stderr
     errors = [l for l in run.stderr.splitlines() if l.startswith("error:")]
     assert [e.split(": claim")[0] for e in errors] == [
@@ -155,21 +155,21 @@ def test_check_lists_all_problems_with_written_and_true(project):
 
 def test_exit_code_2_for_source_errors(project):
     project.deck("---\ntitle: T\n---\n# S\n{{ nope }}\n")
-    run = subprocess.run(BUILD + ["--check"], capture_output=True, text=True, cwd=project.root)
+    run = run_build(project, "--check")
     assert run.returncode == 2
     assert run.stderr.startswith("error: slides_src/t.md:5: Jinja: 'nope' is undefined")
 
 
 def test_json_and_github_reports(project):
     project.deck("---\ntitle: T\nlang: en\n---\n# S\nWe have `{py} 2 + 2 => 5` apples.\n")
-    run = subprocess.run(BUILD + ["--check", "--format", "json"], capture_output=True, text=True, cwd=project.root)
+    run = run_build(project, "--check", "--format", "json")
     data = json.loads(run.stdout)
     assert data["ok"] is False
     assert data["decks"][0]["problems"] == [{
         "file": "slides_src/t.md", "line": 6, "slide": 2, "kind": "claim",
         "message": "claim is false: `2 + 2` is 4, not 5", "written": "5", "true": "4"}]
     env = {**os.environ, "GITHUB_ACTIONS": "true"}
-    run = subprocess.run(BUILD + ["--check"], capture_output=True, text=True, cwd=project.root, env=env)
+    run = run_build(project, "--check", environment=env)
     assert "::error file=slides_src/t.md,line=6,title=slide 2::claim is false: `2 + 2` is 4, not 5" in run.stdout
 
 
@@ -182,14 +182,14 @@ def test_fix_rewrites_only_false_literals_then_check_passes(project):
                       .replace("# ~ 250 M", "# ~ 350 M")
                       .replace("\n160\n", "\n80\n"))
     source.write_text(broken, encoding="utf-8")
-    run = subprocess.run(BUILD + ["--fix"], capture_output=True, text=True, cwd=project.root)
+    run = run_build(project, "--fix")
     assert run.returncode == 0, run.stderr
     assert "-shape(fc(x))        # (32, 64)\n+shape(fc(x))        # (32, 512)" in run.stdout
     assert "fixed 4 false values" in run.stdout
     fixed = source.read_text(encoding="utf-8")
     changed = [(a, b) for a, b in zip(broken.split("\n"), fixed.split("\n")) if a != b]
     assert len(changed) == 4 and len(fixed.split("\n")) == len(broken.split("\n"))
-    again = subprocess.run(BUILD + ["--check", "--no-layout"], capture_output=True, text=True, cwd=project.root)
+    again = run_build(project, "--check", "--no-layout")
     assert again.returncode == 0, again.stderr
 
 
@@ -220,13 +220,13 @@ def _pdf_pages(path: Path) -> list[str]:
 @pytest.mark.slow
 def test_exercise_blank_then_answer_and_student_version(project):
     project.deck(EXERCISE)
-    teacher = subprocess.run(BUILD, capture_output=True, text=True, cwd=project.root)
+    teacher = run_build(project)
     assert teacher.returncode == 0, teacher.stderr
     pages = _pdf_pages(project.root / "build" / "t.pdf")
     assert len(pages) == 3  # title, question, answer
     assert "Nb de poids : ?" in pages[1] and "( ... )" in pages[1] and "160" not in pages[1] and "320" not in pages[1]
     assert "Nb de poids : 160" in pages[2] and "(8, 16, 2551)" in pages[2] and "320" in pages[2] and "?" not in pages[2]
-    student = subprocess.run(BUILD + ["--student"], capture_output=True, text=True, cwd=project.root)
+    student = run_build(project, "--student")
     assert student.returncode == 0, student.stderr
     spages = _pdf_pages(project.root / "build" / "t-student.pdf")
     assert len(spages) == 2 and "Nb de poids : ?" in spages[1] and "160" not in " ".join(spages)

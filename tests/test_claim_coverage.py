@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
-from helpers_for_tests import BUILD
+from helpers_for_tests import run_build
 
 from deck.claims.coverage import numbers_in
 from deck.pipeline import BuildOptions, build_deck
@@ -49,7 +48,7 @@ def test_numbers_typed_in_prose_and_comments_are_listed_with_their_line(project)
 @pytest.mark.slow
 def test_the_summary_counts_and_verbose_lists_them(project):
     project.deck(DECK)
-    run = subprocess.run(BUILD + ["--check", "-v", "--no-layout"], capture_output=True, text=True, cwd=project.root)
+    run = run_build(project, "--check", "-v", "--no-layout")
     assert run.returncode == 0, run.stderr
     assert "; 3 claims checked, 4 numbers on slides not checked; every claim holds" in run.stdout
     assert ('unchecked: slides_src/t.md:15 (slide 2): 4 MB in "A layer of `{py} nparams(layer) => 1,001,000` weights, '
@@ -61,8 +60,7 @@ def test_the_summary_counts_and_verbose_lists_them(project):
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 def test_strict_fails_on_them_in_every_format(project, fmt):
     project.deck(DECK)
-    run = subprocess.run(BUILD + ["--check", "--strict", "--no-layout", "--format", fmt], capture_output=True,
-                         text=True, cwd=project.root)
+    run = run_build(project, "--check", "--strict", "--no-layout", "--format", fmt)
     assert run.returncode == 1, run.stdout + run.stderr
     if fmt == "json":
         data = json.loads(run.stdout)
@@ -147,7 +145,7 @@ n, k, p, s = 6, 3, 1, 2
 (n + 2 * p - k) // s + 1   # (6 + 2 - 3) / 2 + 1 = 3 pixels wide
 ```
 """)
-    run = subprocess.run(BUILD + ["--check", "--no-layout"], capture_output=True, text=True, cwd=project.root)
+    run = run_build(project, "--check", "--no-layout")
     assert run.returncode == 0, run.stderr
     assert ("warning: slides_src/t.md:10 (slide 2): not read as a claim: ⌊(n + 2p − k) / s⌋ + 1 = 3 "
             "(k, n, p, s: names where numbers are expected)\n") in run.stderr

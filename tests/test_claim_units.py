@@ -2,11 +2,9 @@
 tolerance the written precision gives, units included (deck/claims/grammar.py, compare.py)."""
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 import torch.nn as nn
-from helpers_for_tests import BUILD, run
+from helpers_for_tests import run, run_build
 
 from deck.claims.compare import holds
 from deck.claims.grammar import read_value
@@ -124,8 +122,7 @@ def test_verbose_check_shows_each_claims_kind(project):
         ```
         Plain: `{py} 2 + 2 => 4`, in bytes: `{py} 4004000 => 4.004 MB`.
         """)
-    out = subprocess.run(BUILD + ["--check", "-v", "--no-layout"], capture_output=True, text=True,
-                         cwd=project.root).stdout
+    out = run_build(project, "--check", "-v", "--no-layout").stdout
     assert "claim: slides_src/t.md:10 (slide 2): 1.001 M (count)\n" in out, out
     assert "claim: slides_src/t.md:11 (slide 2): 4.0 MB (bytes)\n" in out
     assert "claim: slides_src/t.md:13 (slide 2): 4\n" in out

@@ -6,11 +6,11 @@ test_grammar.py.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
-from helpers_for_tests import BUILD, ROOT, run
+from helpers_for_tests import run, run_build
 
 
 def comment_lines(deck, cell: int = 0) -> list[str]:
@@ -63,7 +63,7 @@ def test_claims_are_listed_with_their_lines(project):
         ```
         It is `{py} 6 * 7 => 42`.
         """)
-    out = subprocess.run(BUILD + ["--check", "--no-layout", "-v"], cwd=project.root, capture_output=True, text=True)
+    out = run_build(project, "--check", "--no-layout", "-v")
     assert out.returncode == 0, out.stderr
     assert [line for line in out.stdout.splitlines() if line.startswith("claim:")] == [
         "claim: slides_src/t.md:7 (slide 2): 42", "claim: slides_src/t.md:10 (slide 2): 42"]
@@ -228,7 +228,7 @@ def test_an_inline_expression_does_not_move_the_random_generators(tmp_path):
 # --- honest tools ------------------------------------------------------------------------------
 def test_a_failed_build_never_says_built(project):
     project.deck("---\ntitle: T\n---\n# A\n```{python}\n#| output: comment\n6 * 7  # 41\n```\n")
-    out = subprocess.run(BUILD + ["--html-only"], cwd=project.root, capture_output=True, text=True)
+    out = run_build(project, "--html-only")
     assert out.returncode == 1
     assert not any(line.startswith("built") for line in out.stdout.splitlines())
     assert "not built: t (1 problem); its previous outputs are unchanged" in out.stdout
@@ -245,7 +245,7 @@ def test_fix_refuses_a_claim_in_a_loop_and_says_where(project):
         {% endfor %}
         """)
     before = source.read_bytes()
-    out = subprocess.run(BUILD + ["--fix", "--no-layout"], cwd=project.root, capture_output=True, text=True)
+    out = run_build(project, "--fix", "--no-layout")
     assert out.returncode == 1
     assert "fixed 0 false values; 1 could not be fixed" in out.stdout
     assert "not fixed: it is inside the {% for %} loop at slides_src/t.md:5-7" in out.stderr
@@ -258,7 +258,7 @@ def test_fix_keeps_line_endings_modes_and_writes_through_symlinks(project):
     real.write_bytes(b"---\r\ntitle: T\r\n---\r\n# A\r\n```{python}\r\n#| output: comment\r\n6 * 7  # 41\r\n```\r\n")
     real.chmod(0o640)
     (project.root / "slides_src" / "t.md").symlink_to(real)
-    out = subprocess.run(BUILD + ["--fix", "--no-layout"], cwd=project.root, capture_output=True, text=True)
+    out = run_build(project, "--fix", "--no-layout")
     assert out.returncode == 0, out.stderr
     assert (project.root / "slides_src" / "t.md").is_symlink()
     assert real.read_bytes() == b"---\r\ntitle: T\r\n---\r\n# A\r\n```{python}\r\n#| output: comment\r\n6 * 7  # 42\r\n```\r\n"
@@ -280,7 +280,7 @@ def test_an_undefined_name_passed_to_a_macro_is_reported_at_the_call(project):
 
         {{ m.intro(conv=tru) }}
         """)
-    out = subprocess.run(BUILD + ["--check", "--no-layout"], cwd=project.root, capture_output=True, text=True)
+    out = run_build(project, "--check", "--no-layout")
     assert out.returncode == 2
     assert "error: slides_src/t.md:7: Jinja: 'tru' is undefined\n    7 | {{ m.intro(conv=tru) }}\n" \
            "    used in slides_src/snippets/m.md:2" in out.stderr
@@ -297,9 +297,9 @@ def test_fix_follows_the_deck_being_fixed_not_the_one_the_cache_saw_first(tmp_pa
         src.parent.mkdir(parents=True)
         src.write_text("---\ntitle: T\n---\n# A\n```{python}\n#| output: comment\n6 * 7  # 41\n```\n", encoding="utf-8")
         sources.append(src)
-    first = subprocess.run(BUILD + ["--check", "--no-layout"], cwd=tmp_path / "one", env=env, capture_output=True, text=True)
+    first = run_build(SimpleNamespace(root=tmp_path / "one"), "--check", "--no-layout", environment=env)
     assert "slides_src/d.md:7" in first.stderr
-    fixed = subprocess.run(BUILD + ["--fix", "--no-layout"], cwd=tmp_path / "two", env=env, capture_output=True, text=True)
+    fixed = run_build(SimpleNamespace(root=tmp_path / "two"), "--fix", "--no-layout", environment=env)
     assert fixed.returncode == 0, fixed.stderr
     assert "# 42" in sources[1].read_text(encoding="utf-8")
     assert "# 41" in sources[0].read_text(encoding="utf-8")  # the other checkout is untouched
@@ -470,8 +470,7 @@ def test_a_prose_claim_is_located_at_its_own_line_of_the_paragraph(project):
         blue by `{py} std[2] => 0.224`.
         """)
     def check(*extra):
-        return subprocess.run([sys.executable, str(ROOT / "build.py"), "--check", *extra, "t"], capture_output=True,
-                              text=True, cwd=project.root)
+        return run_build(project, "--check", *extra, "t")
 
     assert check().stderr.startswith("error: slides_src/t.md:12 (slide 2): claim is false: `std[2]` is 0.225")
     assert check("--fix").returncode == 0
@@ -518,8 +517,7 @@ def test_fix_keeps_a_formula_whose_arithmetic_holds(project):
         nparams(nn.Linear(8, 4))    # 8 × 4 + 5 = 37
         ```
         """)
-    fix = subprocess.run([sys.executable, str(ROOT / "build.py"), "--check", "--fix", "t"], capture_output=True,
-                         text=True, cwd=project.root)
+    fix = run_build(project, "--check", "--fix", "t")
     assert fix.returncode == 0, fix.stderr
     text = source.read_text(encoding="utf-8")
     assert "# 3 × (64 × 72 + 128) = 14,208\n" in text  # the result was wrong, the formula right

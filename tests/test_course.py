@@ -7,7 +7,7 @@ import re
 import subprocess
 
 import pytest
-from helpers_for_tests import BUILD
+from helpers_for_tests import run_build
 
 from deck.errors import SourceError
 from deck.source import parse_file
@@ -44,7 +44,7 @@ def course(project):
 
 
 def build(project, *args) -> subprocess.CompletedProcess:
-    return subprocess.run(BUILD + list(args), cwd=project.root, capture_output=True, text=True)
+    return run_build(project, *args)
 
 
 def test_decks_start_from_the_course_settings_and_override_them(course):

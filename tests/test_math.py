@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from helpers_for_tests import ROOT, cache_entries, rewrite_entry
+from helpers_for_tests import ROOT, cache_entries, rewrite_entry, run_build
 
 from deck.errors import Location, SourceError
 from deck.render.math import math_svg, render_math
@@ -91,7 +91,7 @@ def test_matrices_in_the_html_deck_and_the_pdf(project):
 
         $$f(x) = \\begin{cases} 0 & x < 0 \\\\ x & x \\ge 0 \\end{cases}$$
         """)
-    run = subprocess.run([sys.executable, str(ROOT / "build.py")], cwd=project.root, capture_output=True, text=True)
+    run = run_build(project)
     assert run.returncode == 0, run.stderr
     html = (project.root / "build" / "t.html").read_text(encoding="utf-8")
     assert html.count('<svg class="math') == 3
