@@ -5,14 +5,12 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import subprocess
-import sys
 import textwrap
 
 import pytest
 import torch
 import torchvision
-from helpers_for_tests import ROOT, html, run
+from helpers_for_tests import html, run, run_build
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -429,13 +427,12 @@ def test_a_deck_using_the_helpers_checks_end_to_end(project):
         stage_shapes(resnet, (1, 3, 32, 32))
         ```
         """).lstrip()
-    build = [sys.executable, str(ROOT / "build.py"), "--check"]
     project.deck(body)
-    passed = subprocess.run(build, capture_output=True, text=True, cwd=project.root)
+    passed = run_build(project, "--check")
     assert passed.returncode == 0, passed.stderr
     project.deck(body.replace("# 112\n", "# 113\n"))
     line = body.splitlines().index("out_size(conv, 224)       # 112") + 1
-    failed = subprocess.run(build, capture_output=True, text=True, cwd=project.root)
+    failed = run_build(project, "--check")
     assert failed.returncode == 1
     assert f"slides_src/t.md:{line} (slide 2): claim is false" in failed.stderr, failed.stderr
 

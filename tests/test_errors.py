@@ -1,11 +1,8 @@
 """Bad input stops the build with one message naming file, line, slide, source line and cause."""
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
-from helpers_for_tests import ROOT, run
+from helpers_for_tests import run, run_build
 
 from deck.errors import DeckError
 
@@ -103,13 +100,12 @@ def test_missing_image_and_file_outside(project):
 
 def test_cli_exit_code_and_previous_output_kept(project):
     project.deck("---\ntitle: T\n---\n# Fine\n")
-    cmd = [sys.executable, str(ROOT / "build.py"), "--root", str(project.root)]
-    ok = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
+    ok = run_build(project, "--root", str(project.root))
     assert ok.returncode == 0, ok.stderr
     pdf = project.root / "build" / "t.pdf"
     good = pdf.read_bytes()
     project.deck("---\ntitle: T\n---\n# Broken\n```{python}\nraise RuntimeError('boom')\n```\n")
-    bad = subprocess.run(cmd, capture_output=True, text=True, cwd=project.root)
+    bad = run_build(project, "--root", str(project.root))
     assert bad.returncode == 2
     assert bad.stderr.startswith("error: slides_src/t.md:6 (slide 2): cell raised RuntimeError: boom")
     assert "Traceback" in bad.stderr and 'File "<deck cell 0>"' not in bad.stderr.split("\n")[0]
