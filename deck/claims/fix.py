@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import os
 import re
 from collections import defaultdict
@@ -200,14 +201,17 @@ _SQUARE = re.compile(r"(\s*)(\d+)(\s*[×x]\s*)(\d+)(\s*)")
 
 def _square_of(written: str, true: str) -> str | None:
     """A square written as one (`12 × 12` for 121 tokens) stays one (`11 × 11`), in its spacing and
-    sign; None when `written` is not a square or `true` is not the square of an integer."""
-    import math
-
-    m, t = _SQUARE.fullmatch(written), true.strip().replace(",", "").replace(" ", "")
-    if m is None or m[2] != m[4] or not t.isdigit():
+    sign; None when `written` is not a square or `true` is not the square of an integer (`1,21`, a
+    French decimal, is 1.21, not 121)."""
+    m, t = _SQUARE.fullmatch(written), _NUMBER.fullmatch(true.strip())
+    if m is None or m[2] != m[4] or t is None:
         return None
-    root = math.isqrt(int(t))
-    return f"{m[1]}{root}{m[3]}{root}{m[5]}" if root * root == int(t) else None
+    value = _as_float(t[0])
+    if value < 0 or not value.is_integer():
+        return None
+    n = int(value)
+    root = math.isqrt(n)
+    return f"{m[1]}{root}{m[3]}{root}{m[5]}" if root * root == n else None
 
 
 _APPROX = re.compile(r"(?:~|≈|about|environ|approx\.?)\s*", re.I)
