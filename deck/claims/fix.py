@@ -42,7 +42,7 @@ def fix_sources(reports, project_root: Path, read: dict[Path, str] | None = None
     unfixable: list[DeckError] = []
     # how many claims a deck makes of one text on one line (`{py} a => 8` twice): each is fixed, not
     # only the first; several decks including the file report the same claims, so the most of one deck
-    times: dict[tuple[Path, int, str], int] = defaultdict(int)
+    times: dict[Path, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
     for r in reports:
         in_report: dict[tuple[Path, int, str], int] = defaultdict(int)
         for p in r.problems:
@@ -51,16 +51,15 @@ def fix_sources(reports, project_root: Path, read: dict[Path, str] | None = None
                 in_report[(p.location.path.resolve(), p.location.line, p.written)] += 1
             elif isinstance(p, ClaimError):
                 unfixable.append(p)
-        for key, n in in_report.items():
-            times[key] = max(times[key], n)
+        for (path, line, written), n in in_report.items():
+            times[path][(line, written)] = max(times[path][(line, written)], n)
     diff, fixed = [], 0
     for path, problems in sorted(by_file.items()):
         if not path.is_relative_to(root):
             unfixable.extend(_refused(p, f"{display_path(path)} is outside the project: not edited")
                              for p in problems)
             continue
-        counts = {(line, written): n for (at, line, written), n in times.items() if at == path}
-        text, count, refused = _fix_file(path, problems, None if read is None else read.get(path, ""), counts)
+        text, count, refused = _fix_file(path, problems, None if read is None else read.get(path, ""), times[path])
         unfixable.extend(refused)
         diff.extend(text)
         fixed += count
@@ -152,14 +151,14 @@ def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path
         i = line - 1
         body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
         # `true` is already in the written form, checked against the value (claims.verify.fix_text)
-        start, done_here = 0, 0
-        for _ in range(counts.get(key, 1)):  # each copy after the one before, never the fixed one again
+        start, done_here, copies = 0, 0, counts[key]  # every fixable claim of the file is counted
+        for _ in range(copies):  # each copy after the one before, never the fixed one again
             at = claim_at(body, written, start) if body else None
             if at is None:
                 break
             body = body[:at] + true + body[at + len(written):]
             start, done_here = at + len(true), done_here + 1
-        if done_here < counts.get(key, 1):
+        if done_here < copies:
             refused.append(_refused(p, "the written value is not literally on this line "
                                        "(made by Jinja?): change it by hand"))
         if done_here:
