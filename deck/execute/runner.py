@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..claims.exercises import is_blank
-from ..claims.grammar import read_value, split_remark
+from ..claims.grammar import prose_value
 from ..claims.result_comments import comment_column, result_comment
 from ..claims.verify import Problems, verify, verify_expected_error
 from ..document import Cell, Deck, InlineExpr, Output, Replacement, Slide
@@ -519,12 +519,3 @@ def _pyplot_figures(caption: str, already_shown: list) -> list[Output]:
 def _close_figures() -> None:
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
-
-
-def prose_value(claim: str, lang: str) -> str:
-    """The value a prose claim states: `4,2 Mo (par lot)` and `4,2 Mo  par lot` state `4,2 Mo`, as a
-    result comment does; the slide still shows the whole text, and --fix rewrites the value alone."""
-    if read_value(claim.strip(), lang) is not None:
-        return claim
-    head, _ = split_remark(claim, lang)
-    return head or claim
