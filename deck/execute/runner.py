@@ -31,7 +31,7 @@ from ..options import DEFAULT_TIMEOUT
 from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
 from ..shared.svg import figure_room
-from .cell_errors import cell_traceback, escaped, figures_hint, line_location, meta_hint, raise_location
+from .cell_errors import cell_traceback, escaped, line_location, raise_location, raised_message
 from .limits import CellTimeout, Interrupted, time_limit
 from .meta_views import meta_views
 from .outputs import PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
@@ -371,8 +371,7 @@ class Executor:
             if verify_expected_error(opts.raises, raised, where, problems):
                 cell.outputs.append(Output("error", capped(f"{type(raised).__name__}: {raised}", self.lang)))
         elif raised is not None:
-            hint = meta_hint(raised, opts.meta) + figures_hint(raised)
-            raise CellError(f"cell raised {type(raised).__name__}: {raised}{hint}",
+            raise CellError(raised_message("cell", raised, meta=opts.meta),
                             raise_location(cell, raised, filename), detail=cell_traceback(raised, filename))
         # what writing its figures tells the lecturer (figures/lecturer.py: text too small) is the cell's too
         with warnings.catch_warnings(record=True) as late:
@@ -444,10 +443,7 @@ def eval_expression(expr: str, ns: dict, location: Location):
             warnings.simplefilter("ignore")
             return eval(code, ns)
     except Exception as exc:
-        hint = figures_hint(exc) or (" (`{py}` sees the names the cells defined; a Jinja variable, from "
-                                      "{% set %}, {% for %} or _course.yml, is written {{ name }})"
-                                      if isinstance(exc, NameError) else "")
-        raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}{hint}", location) from None
+        raise CellError(raised_message(f"inline expression `{expr}`", exc, inline=True), location) from None
 
 
 def _repl_text(value, lang: str) -> str:
