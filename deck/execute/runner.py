@@ -46,13 +46,13 @@ ENGINE = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[
 def _plan_figure_rooms(deck: Deck) -> None:
     """Each cell's `room`: the height its slide leaves a figure it shows, estimated before any runs."""
     from ..render.html import split_notes
-    from ..render.page_fit import figure_room as room_for
+    from ..render.page_fit import figure_rooms
 
     theme = deck.front_matter.get("theme", "default")
     for slide in deck.slides:
-        body = split_notes(slide.tokens)[0] if slide.cells else []
+        rooms = figure_rooms(split_notes(slide.tokens)[0], theme) if slide.cells else {}
         for cell in slide.cells:
-            cell.room = room_for(body, cell, theme)
+            cell.room = rooms.get(cell.index)  # None for a cell in the speaker notes
 
 
 def new_namespace() -> dict:
