@@ -41,7 +41,7 @@ class Cell:
     step: int = 1
     index: int = 0                # position among the deck's cells
     option_lines: dict[str, Location] = field(default_factory=dict)  # where each option is written
-    # Filled before execution (render/page_fit.py `figure_room`): the height in slide px its slide
+    # Filled before execution (render/page_fit.py `figure_rooms`): the height in slide px its slide
     # leaves a figure it shows, None if not known; figure builders size their text for it
     room: float | None = None
     # Filled by execution:

@@ -41,3 +41,11 @@ def test_a_square_with_its_unit_word_is_a_claim_in_a_result_comment(tmp_path):
     assert [(p.location.line, p.message) for p in problems.items] == [
         (11, "claim is false: this line gives 9, not 11 × 11 pixels")]
     assert [c[0].line for c in problems.claims] == [10, 11, 13]
+
+
+@pytest.mark.parametrize("true,fixed", [("121", "11 × 11"), ("12,100", "110 × 110"), ("1,21", None), ("-121", None)])
+def test_a_square_is_fixed_only_to_the_square_of_an_integer(true, fixed):
+    from deck.claims.fix import _square_of
+
+    # `1,21` is the French 1.21, not 121: no integer side
+    assert _square_of("12 × 12", true) == fixed

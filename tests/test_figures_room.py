@@ -1,7 +1,7 @@
 """Deck's figures size their text for the room their slide leaves them: a convolution drawn under the
 code that makes it got the height left under the code, not the figure's maximum height it had planned
 its fonts for, and showed its numbers at 13.7 px, under the back row's 15.1 px, with no way for the
-lecturer to fix it. Deck estimates the room before the cell runs (render/page_fit.py `figure_room`)
+lecturer to fix it. Deck estimates the room before the cell runs (render/page_fit.py `figure_rooms`)
 and the builders read it (deck.shared.svg `figure_room`): measured here on WeasyPrint's layout."""
 from __future__ import annotations
 

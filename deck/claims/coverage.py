@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..errors import EXIT_FALSE, DeckError, Location
 from ..shared.locale import SUPERSCRIPT
-from .grammar import split_remark
+from .grammar import SCALE_WORDS, split_remark
 
 TYPED_MARK = re.compile(r"\{#-?\s*typed\b.*?#\}")
 # a number as typed in prose: digits grouped by spaces (of three), `,` or `.`; `~`/`≈` before; a
@@ -38,9 +38,11 @@ NUMBER = re.compile(
     r"(?:\s*[×x*]\s*\d+(?:[.,]\d+)?(?![⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹]))*(?:\s*[×x*]\s*10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+|[eE][-+]?\d+)?(?:[kMGT]|[x×](?!\d))?"
     r"(?:\s*%)?)(?![\w°]|[.,]\d)")
 # the unit or scale a number is typed with, shown with it (`25 k`, `98 MiB`, `3 millions`): the claim
-# to write is `{py} expr => 25 k`, not `=> 25`
+# to write is `{py} expr => 25 k`, not `=> 25`. The scale words are grammar's, but `thousands` and
+# `trillion`, which this pattern never matched (kept so: which numbers count as unchecked is unchanged)
+_SCALES_AFTER = "|".join(sorted((w for w in SCALE_WORDS if w not in ("thousands", "trillion")), key=lambda w: (-len(w), w)))
 UNIT_AFTER = re.compile(r"[\u00a0\u202f ](?:[kKMGT]i?[Bo]|[KMGT]io|[kKMGT]?(?:FLOPs|MACs)|[kKMGT]|Md|[mµn]s"
-                        r"|B|o|thousand|millions?|billions?|milliards?|milliers?|mille)(?![\w'-])")
+                        rf"|B|o|{_SCALES_AFTER})(?![\w'-])")
 # arithmetic typed in prose: numbers (grouped by spaces of three) joined by operators, with
 # parentheses, floor and ceiling; a formula when it has more than a product (`3 × 3` is a size)
 _TERM = r"[⌊⌈(]*(?:\d{1,3}(?:[\u00a0\u202f\u2009 ]\d{3})+|\d+)(?:[.,]\d+)?[⁰¹²³⁴⁵⁶⁷⁸⁹]*[⌋⌉)]*"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import os
 import re
 from collections import defaultdict
@@ -41,7 +42,7 @@ def fix_sources(reports, project_root: Path, read: dict[Path, str] | None = None
     unfixable: list[DeckError] = []
     # how many claims a deck makes of one text on one line (`{py} a => 8` twice): each is fixed, not
     # only the first; several decks including the file report the same claims, so the most of one deck
-    times: dict[tuple[Path, int, str], int] = defaultdict(int)
+    times: dict[Path, dict[tuple[int, str], int]] = defaultdict(lambda: defaultdict(int))
     for r in reports:
         in_report: dict[tuple[Path, int, str], int] = defaultdict(int)
         for p in r.problems:
@@ -50,16 +51,15 @@ def fix_sources(reports, project_root: Path, read: dict[Path, str] | None = None
                 in_report[(p.location.path.resolve(), p.location.line, p.written)] += 1
             elif isinstance(p, ClaimError):
                 unfixable.append(p)
-        for key, n in in_report.items():
-            times[key] = max(times[key], n)
+        for (path, line, written), n in in_report.items():
+            times[path][(line, written)] = max(times[path][(line, written)], n)
     diff, fixed = [], 0
     for path, problems in sorted(by_file.items()):
         if not path.is_relative_to(root):
             unfixable.extend(_refused(p, f"{display_path(path)} is outside the project: not edited")
                              for p in problems)
             continue
-        counts = {(line, written): n for (at, line, written), n in times.items() if at == path}
-        text, count, refused = _fix_file(path, problems, None if read is None else read.get(path, ""), counts)
+        text, count, refused = _fix_file(path, problems, None if read is None else read.get(path, ""), times[path])
         unfixable.extend(refused)
         diff.extend(text)
         fixed += count
@@ -151,14 +151,14 @@ def _apply(lines: list[str], problems: list[ClaimError], before: str, path: Path
         i = line - 1
         body, ending = _split_ending(lines[i]) if 0 <= i < len(lines) else ("", "")
         # `true` is already in the written form, checked against the value (claims.verify.fix_text)
-        start, done_here = 0, 0
-        for _ in range(counts.get(key, 1)):  # each copy after the one before, never the fixed one again
+        start, done_here, copies = 0, 0, counts[key]  # every fixable claim of the file is counted
+        for _ in range(copies):  # each copy after the one before, never the fixed one again
             at = claim_at(body, written, start) if body else None
             if at is None:
                 break
             body = body[:at] + true + body[at + len(written):]
             start, done_here = at + len(true), done_here + 1
-        if done_here < counts.get(key, 1):
+        if done_here < copies:
             refused.append(_refused(p, "the written value is not literally on this line "
                                        "(made by Jinja?): change it by hand"))
         if done_here:
@@ -200,14 +200,17 @@ _SQUARE = re.compile(r"(\s*)(\d+)(\s*[×x]\s*)(\d+)(\s*)")
 
 def _square_of(written: str, true: str) -> str | None:
     """A square written as one (`12 × 12` for 121 tokens) stays one (`11 × 11`), in its spacing and
-    sign; None when `written` is not a square or `true` is not the square of an integer."""
-    import math
-
-    m, t = _SQUARE.fullmatch(written), true.strip().replace(",", "").replace(" ", "")
-    if m is None or m[2] != m[4] or not t.isdigit():
+    sign; None when `written` is not a square or `true` is not the square of an integer (`1,21`, a
+    French decimal, is 1.21, not 121)."""
+    m, t = _SQUARE.fullmatch(written), _NUMBER.fullmatch(true.strip())
+    if m is None or m[2] != m[4] or t is None:
         return None
-    root = math.isqrt(int(t))
-    return f"{m[1]}{root}{m[3]}{root}{m[5]}" if root * root == int(t) else None
+    value = _as_float(t[0])
+    if value < 0 or not value.is_integer():
+        return None
+    n = int(value)
+    root = math.isqrt(n)
+    return f"{m[1]}{root}{m[3]}{root}{m[5]}" if root * root == n else None
 
 
 _APPROX = re.compile(r"(?:~|≈|about|environ|approx\.?)\s*", re.I)

@@ -213,6 +213,14 @@ def split_remark(text: str, lang: str) -> tuple[str, str]:
     return "", text
 
 
+def prose_value(claim: str, lang: str) -> str:
+    """The value a prose claim states: `4,2 Mo (par lot)` and `4,2 Mo  par lot` state `4,2 Mo`, as a
+    result comment does; the slide still shows the whole text, and --fix rewrites the value alone.
+    A claim is stripped when parsed (source.slides.make_expr), so a claim that is a value whole is
+    split_remark's value."""
+    return split_remark(claim, lang)[0] or claim
+
+
 def read_elements(text: str) -> Elements | None:
     """`[0.0900, 0.2400]`, `[[1., 0.], [0., 1.]]`, `1.`: numbers (or booleans) in nested lists."""
     tokens, pos = [], 0

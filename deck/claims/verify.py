@@ -97,11 +97,11 @@ def fix_text(written: str, value, true: str, shown: str, lang: str) -> str | Non
         text = text.replace("\u202f", " ")
         return text if "\u00a0" in written else text.replace("\u00a0", " ")
 
-    candidates = [in_written_form(written, spaced(text)) for text in (true, shown)]
-    for candidate in [*candidates, spaced(shown)]:
+    for text in dict.fromkeys((true, shown)):  # each made only when the one before does not hold
+        candidate = in_written_form(written, spaced(text))
         if holds(candidate, value, lang, shown):
             return candidate
-    return None
+    return spaced(shown) if holds(spaced(shown), value, lang, shown) else None
 
 
 def _words(text: str) -> str:

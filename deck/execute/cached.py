@@ -24,7 +24,7 @@ from ..errors import CellError, ClaimError, Location
 from . import cache as store
 from .claim_values import Unrecordable, decode, encode, exception_from, exception_record
 from .runner import Executor
-from .snapshot import changed_names, namespace_state
+from .snapshot import changed_names, in_project, namespace_state
 
 
 class CachedExecution:
@@ -276,8 +276,7 @@ def _by_the_deck() -> bool:
         return False
     name = frame.f_code.co_filename
     root = _TrackedEnviron.root
-    return name.startswith("<deck cell") or (root is not None and name.startswith(root)
-                                             and f"{os.sep}site-packages{os.sep}" not in name)
+    return name.startswith("<deck cell") or (root is not None and in_project(name, root, ()))
 
 
 class _TrackedEnviron(os._Environ):

@@ -30,6 +30,18 @@ def figures_hint(raised: BaseException) -> str:
     return ""
 
 
+_JINJA_NAME = (" (`{py}` sees the names the cells defined; a Jinja variable, from "
+               "{% set %}, {% for %} or _course.yml, is written {{ name }})")
+
+
+def raised_message(what: str, raised: BaseException, *, meta: bool = False, inline: bool = False) -> str:
+    """`<what> raised <type>: <message>` of a cell (`meta`: its `meta: true` option) or an inline
+    expression (`inline`), with the hints for the lecturer's mistakes."""
+    jinja = _JINJA_NAME if inline and isinstance(raised, NameError) else ""
+    hint = meta_hint(raised, meta) + (figures_hint(raised) or jinja)
+    return f"{what} raised {type(raised).__name__}: {raised}{hint}"
+
+
 def line_location(cell: Cell, lineno: int | None) -> Location:
     i = min(max((lineno or 1) - 1, 0), len(cell.lines) - 1)
     return cell.lines[i]

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..claims.exercises import is_blank
-from ..claims.grammar import read_value, split_remark
+from ..claims.grammar import prose_value
 from ..claims.result_comments import comment_column, result_comment
 from ..claims.verify import Problems, verify, verify_expected_error
 from ..document import Cell, Deck, InlineExpr, Output, Replacement, Slide
@@ -31,7 +31,7 @@ from ..options import DEFAULT_TIMEOUT
 from ..shared.inputs import CellInputs, recording
 from ..shared.locale import current_lang
 from ..shared.svg import figure_room
-from .cell_errors import cell_traceback, escaped, figures_hint, line_location, meta_hint, raise_location
+from .cell_errors import cell_traceback, escaped, line_location, raise_location, raised_message
 from .limits import CellTimeout, Interrupted, time_limit
 from .meta_views import meta_views
 from .outputs import PrintedText, as_text, capped, figure_svg, rich_output, short_text, strip_addresses
@@ -46,13 +46,13 @@ ENGINE = (Path(__file__).resolve().parents[1], Path(__file__).resolve().parents[
 def _plan_figure_rooms(deck: Deck) -> None:
     """Each cell's `room`: the height its slide leaves a figure it shows, estimated before any runs."""
     from ..render.html import split_notes
-    from ..render.page_fit import figure_room as room_for
+    from ..render.page_fit import figure_rooms
 
     theme = deck.front_matter.get("theme", "default")
     for slide in deck.slides:
-        body = split_notes(slide.tokens)[0] if slide.cells else []
+        rooms = figure_rooms(split_notes(slide.tokens)[0], theme) if slide.cells else {}
         for cell in slide.cells:
-            cell.room = room_for(body, cell, theme)
+            cell.room = rooms.get(cell.index)  # None for a cell in the speaker notes
 
 
 def new_namespace() -> dict:
@@ -371,8 +371,7 @@ class Executor:
             if verify_expected_error(opts.raises, raised, where, problems):
                 cell.outputs.append(Output("error", capped(f"{type(raised).__name__}: {raised}", self.lang)))
         elif raised is not None:
-            hint = meta_hint(raised, opts.meta) + figures_hint(raised)
-            raise CellError(f"cell raised {type(raised).__name__}: {raised}{hint}",
+            raise CellError(raised_message("cell", raised, meta=opts.meta),
                             raise_location(cell, raised, filename), detail=cell_traceback(raised, filename))
         # what writing its figures tells the lecturer (figures/lecturer.py: text too small) is the cell's too
         with warnings.catch_warnings(record=True) as late:
@@ -444,10 +443,7 @@ def eval_expression(expr: str, ns: dict, location: Location):
             warnings.simplefilter("ignore")
             return eval(code, ns)
     except Exception as exc:
-        hint = figures_hint(exc) or (" (`{py}` sees the names the cells defined; a Jinja variable, from "
-                                      "{% set %}, {% for %} or _course.yml, is written {{ name }})"
-                                      if isinstance(exc, NameError) else "")
-        raise CellError(f"inline expression `{expr}` raised {type(exc).__name__}: {exc}{hint}", location) from None
+        raise CellError(raised_message(f"inline expression `{expr}`", exc, inline=True), location) from None
 
 
 def _repl_text(value, lang: str) -> str:
@@ -519,12 +515,3 @@ def _pyplot_figures(caption: str, already_shown: list) -> list[Output]:
 def _close_figures() -> None:
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
-
-
-def prose_value(claim: str, lang: str) -> str:
-    """The value a prose claim states: `4,2 Mo (par lot)` and `4,2 Mo  par lot` state `4,2 Mo`, as a
-    result comment does; the slide still shows the whole text, and --fix rewrites the value alone."""
-    if read_value(claim.strip(), lang) is not None:
-        return claim
-    head, _ = split_remark(claim, lang)
-    return head or claim

@@ -318,6 +318,12 @@ def _with_grad(rebuild, args, grad):
     return tensor
 
 
+def in_project(path: str, inside: str, outside: tuple[str, ...]) -> bool:
+    """Is `path` under the project's folder `inside` (ending in os.sep), not under one of
+    the `outside` folders (each ending in os.sep), nor in an installed package's site-packages?"""
+    return path.startswith(inside) and not path.startswith(outside) and f"{os.sep}site-packages{os.sep}" not in path
+
+
 def local_modules(root: Path | None, exclude: tuple[Path, ...]) -> dict[str, Path]:
     """Modules imported from the project's own files (not deck's, not installed packages)."""
     if root is None:
@@ -329,7 +335,7 @@ def local_modules(root: Path | None, exclude: tuple[Path, ...]) -> dict[str, Pat
         if not isinstance(file, str):
             continue
         file = os.path.abspath(file)  # string tests: thousands of modules are checked after every cell
-        if file.startswith(inside) and not file.startswith(outside) and f"{os.sep}site-packages{os.sep}" not in file:
+        if in_project(file, inside, outside):
             found[name] = Path(file)
     return found
 
@@ -357,8 +363,7 @@ def project_modules_from_source(root: Path | None, exclude: tuple[Path, ...]):
 
     def finder_for(entry: str):
         folder = os.path.abspath(entry or ".") + os.sep
-        if (not folder.startswith(inside) or folder.startswith(outside)
-                or f"{os.sep}site-packages{os.sep}" in folder or not os.path.isdir(entry or ".")):
+        if not in_project(folder, inside, outside) or not os.path.isdir(entry or "."):
             raise ImportError  # not the project's: the next hook's
         made.append(entry)
         return importlib.machinery.FileFinder(entry, *loaders)

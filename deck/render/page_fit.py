@@ -426,12 +426,23 @@ def _wrapped_lines(words: list[tuple[float, float]], width: float) -> int:
     return lines
 
 
+def _slide_cells(tokens) -> list:
+    """The cells of a slide (its body tokens), in order."""
+    return [t.meta["cell"] for t in tokens if t.type == "fence" and t.meta.get("cell") is not None]
+
+
+def _cell_boxes(cell, size: float, width: float) -> tuple[float, float]:
+    """(height in px of a cell's code and output boxes, its margin not counted; its widest unwrapped
+    line in px) at code ``size``, its printed text wrapping at ``width``."""
+    rows, widest = _cell_rows(cell, size, width)
+    return rows * CODE_LINE * size + CODE_BOX * (1 + len(cell.outputs)), widest
+
+
 def code_sizes(tokens) -> dict[int, float]:
     """{cell index: font size in px} for the cells of a slide (its body tokens) whose code may grow:
     the largest whole size up to body text at which every cell's lines fit their box's width and the
     slide's estimated height fits its page; empty when nothing grows."""
-    cells = [t.meta["cell"] for t in tokens if t.type == "fence" and t.meta.get("cell") is not None]
-    cells = [c for c in cells if c.options.echo or c.outputs]
+    cells = [c for c in _slide_cells(tokens) if c.options.echo or c.outputs]
     if not cells or any(c.options.code_size == "small" or any(o.kind not in ("text", "error") for o in c.outputs)
                         for c in cells):
         return {}
@@ -443,11 +454,11 @@ def code_sizes(tokens) -> dict[int, float]:
     for size in range(int(theme.text), int(theme.code), -1):
         height, fits = prose, True
         for c in cells:
-            rows, widest = _cell_rows(c, size, box_w)
+            boxes, widest = _cell_boxes(c, size, box_w)
             steps = 24 if c.code_steps else 0  # a stepped line's band takes the padding and a 4-px edge
             # a character's width clear of the box's edge: a line that ends at it reads as cut
             fits = fits and widest + steps <= box_w - MONO_ADVANCE * size
-            height += rows * CODE_LINE * size + 18 * (1 + len(c.outputs)) + 16
+            height += boxes + CELL_MARGIN
         if fits and height <= FILL * theme.content_h:
             return {c.index: float(size) for c in cells}
     return {}
@@ -478,29 +489,39 @@ def _title_decoration(theme: str) -> float:
     return extra
 
 
-def figure_room(tokens, cell, theme: str = "default") -> float | None:
-    """Height in slide px a figure shown by ``cell`` has on its slide (``tokens``: the slide's body) in
-    the deck's ``theme``,
-    from what is known before the cell runs: the slide's content height less its prose, the code of
-    its echoed cells and the margins, the figure's caption; None where the prose's height is not known
-    (columns, math, tables, images, HTML, or a value written by an expression, which has not run)."""
-    cells = [t.meta["cell"] for t in tokens if t.type == "fence" and t.meta.get("cell") is not None]
-    if cell not in cells or any(c.type == "code_inline" and c.meta.get("expr") is not None
-                                for t in tokens if t.type == "inline" for c in t.children or []):
-        return None
+def figure_rooms(tokens, theme: str = "default") -> dict[int, float | None]:
+    """{cell index: height in slide px a figure shown by the cell has} for the cells of a slide
+    (``tokens``: its body) in the deck's ``theme``, from what is known before the cells run: the
+    slide's content height less its prose, the code of its echoed cells and the margins, the figure's
+    caption; None where the prose's height is not known (columns, math, tables, images, HTML, or a
+    value written by an expression, which has not run). The prose is measured once for the slide."""
+    cells = _slide_cells(tokens)
+    if not cells:
+        return {}
+    if any(c.type == "code_inline" and c.meta.get("expr") is not None
+           for t in tokens if t.type == "inline" for c in t.children or []):
+        return {cell.index: None for cell in cells}
     prose = _prose_height(tokens)
     if prose is None:
-        return None
-    used = prose + FIGURE_MARGIN + _title_decoration(theme)
+        return {cell.index: None for cell in cells}
+    start = prose + FIGURE_MARGIN + _title_decoration(theme)
     theme_px = _theme()
+    box_w = theme_px.content_w - 2 * 12 - 2  # pre's padding and border (what printed text wraps at)
+    code: dict[int, float] = {}  # each echoed cell's code box (by id): the same for every cell's figure
     for c in cells:
-        if c is not cell and not c.options.echo:
-            continue  # what it shows is not known before it runs; a hidden set-up cell takes no room
-        used += CELL_MARGIN
         if c.options.echo and c.code:
             size = theme_px.code * (SMALL_CODE if c.options.code_size == "small" else 1.0)
-            lines = c.code.split("\n")
-            used += len(lines) * CODE_LINE * size + _callout_px(c, lines) + CODE_BOX
-    if cell.options.caption:
-        used += PROSE_LINE * theme_px.small + CAPTION_GAP
-    return round(max(0.0, theme_px.content_h - used), 1)
+            code[id(c)] = _cell_boxes(c, size, box_w)[0]
+    rooms: dict[int, float | None] = {}
+    for cell in cells:
+        used = start
+        for c in cells:
+            if c is not cell and not c.options.echo:
+                continue  # what it shows is not known before it runs; a hidden set-up cell takes no room
+            used += CELL_MARGIN
+            if c.options.echo and c.code:
+                used += code[id(c)]
+        if cell.options.caption:
+            used += PROSE_LINE * theme_px.small + CAPTION_GAP
+        rooms[cell.index] = round(max(0.0, theme_px.content_h - used), 1)
+    return rooms
