@@ -82,6 +82,9 @@ def test_a_sequence_in_a_result_comment_and_in_prose_is_checked(tmp_path):
     ("97.5 MiB", Quantity(102436000, "102 MB", kind="bytes"), "102 MB", "en", "97.7 MiB"),
     ("0.44 GFLOPs", Quantity(462e6, "462 MFLOPs", kind="flops"), "462 MFLOPs", "en", "0.46 GFLOPs"),
     ("2 Go", Quantity(397312, "397 ko", kind="bytes"), "397 ko", "fr", "0,0004 Go"),   # never `0 Go`
+    # its written precision reads 0: in its written significant digits, not one (`0,3 Mo`)
+    ("350 Mo", Quantity(346000, "346 ko", kind="bytes"), "346 ko", "fr", "0,35 Mo"),
+    ("~ 120 MB", Quantity(46000, "46 kB", kind="bytes"), "46 kB", "en", "~ 0.046 MB"),
     ("~ 12 Mo", Quantity(3e6, "3 Mo", kind="bytes"), "3 Mo", "fr", "~ 3 Mo"),
     ("25.6 M weights", Count(11689512), "11 689 512", "en", "11.7 M weights"),
     ("290 000 weights", Count(294768), "294,768", "en", "294 768 weights"),   # a count gets no decimals

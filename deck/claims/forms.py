@@ -94,10 +94,15 @@ def in_unit(written: str, claim: Number, value, lang: str) -> str | None:
     if w is None or claim.percent:
         return None
     scaled = number / unit.scale
-    # in the written precision, else with more decimals, so that the claim holds and says something
-    # (`0,4 Mo` for 397 ko; `2 Go` of 397 ko becomes `0,0004 Go` rather than `0 Go`)
+    # in the written precision, else in the written significant digits (`350 Mo` for 346 ko: `0,35 Mo`,
+    # not `0,3 Mo`), else with more decimals, so that the claim holds and says something (`0,4 Mo` for
+    # 397 ko; `2 Go` of 397 ko becomes `0,0004 Go` rather than `0 Go`)
     mark, group, places = _separators(w.group(), lang)
     numbers = [_at_precision(w.group(), scaled), _format(scaled, places, mark, group)]
+    significant = len(re.sub(r"\D", "", w.group()).lstrip("0").rstrip("0"))
+    if scaled and significant and scaled != int(scaled):
+        numbers.insert(1, _format(scaled, max(places, significant - 1 - math.floor(math.log10(abs(scaled)))),
+                                  mark, group))
     if scaled != int(scaled):  # a whole number (of weights: `290 000 weights`) never gets decimals
         numbers += [_format(scaled, places + extra, mark, group) for extra in range(1, 6)]
     for text in numbers:
