@@ -43,3 +43,44 @@ def test_a_prose_claim_may_end_with_a_remark(tmp_path):
     assert fix_sources([report], tmp_path, read=None)[1:] == (1, [])
     assert "- Faux : `{py} memory(x) => 4,2 Mo (par lot)`.\n" in path.read_text(encoding="utf-8")
     assert not check(tmp_path).problems
+
+
+ONE_SPACE = """\
+---
+title: T
+lang: fr
+---
+
+# Mémoire
+
+```{python}
+#| echo: false
+import torch
+x = torch.zeros(16, 16, 64, 64)
+```
+
+- Un lot pèse `{py} memory(x) => 4,2 Mo par lot`, soit `{py} x.numel() => 1 million de valeurs par lot`.
+- Faux : `{py} memory(x) => 4,3 Mo par lot`.
+- Avec un nombre : `{py} memory(x) => 4,2 Mo pour 16 images`.
+"""
+
+
+def test_in_prose_a_remark_of_words_may_follow_one_space(tmp_path):
+    """As a lecturer writes it: `=> 4,2 Mo par lot` states 4,2 Mo (it was false, "not 4,2 Mo par lot",
+    with no reason). A remark holding a number stays part of the claim: false, saying why, and left
+    to the lecturer by --fix, which used to write `4,2 Mo` over the whole of it."""
+    path = tmp_path / "slides_src" / "t.md"
+    path.parent.mkdir()
+    path.write_text(ONE_SPACE, encoding="utf-8")
+    report = check(tmp_path)
+    assert [str(p).splitlines()[0] for p in report.problems] == [
+        "slides_src/t.md:15 (slide 2): claim is false: `memory(x)` is 4,19\u00a0Mo, not 4,3 Mo",
+        "slides_src/t.md:16 (slide 2): claim is false: `memory(x)` is 4,19\u00a0Mo, not 4,2 Mo pour 16 images: "
+        "only `4,2 Mo` reads as a value, and the words after it hold a number (`pour 16 images`) that no claim "
+        "checks: end the claim after the value and write the rest after the closing backquote"]
+    assert fix_sources([report], tmp_path, read=None)[1:2] == (1,)
+    text = path.read_text(encoding="utf-8")
+    assert "- Faux : `{py} memory(x) => 4,2 Mo par lot`.\n" in text
+    assert "`{py} memory(x) => 4,2 Mo pour 16 images`" in text  # untouched
+    [left] = check(tmp_path).problems
+    assert "pour 16 images" in str(left)

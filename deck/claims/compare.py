@@ -10,7 +10,20 @@ from __future__ import annotations
 import math
 
 from ..shared.values import is_tensor
-from .grammar import SPACES, Boolean, Dtype, Elements, Formula, Literal, Number, Sequence, Shape, Value, read_value
+from .grammar import (
+    SPACES,
+    Boolean,
+    Dtype,
+    Elements,
+    Formula,
+    Literal,
+    Number,
+    Sequence,
+    Shape,
+    Value,
+    read_value,
+    remark_with_numbers,
+)
 
 
 def holds(written: str, value, lang: str, shown: str = "") -> bool:
@@ -88,6 +101,10 @@ def kind_conflict(claim: Number, value) -> str:
 def why_false(written: str, value, lang: str) -> str:
     """What makes a false claim false beyond its digits, for the message ("" if only the digits)."""
     claim = read_value(written.strip(), lang)
+    remark = remark_with_numbers(written, lang)
+    if remark:
+        return (f"only `{remark[0]}` reads as a value, and the words after it hold a number (`{remark[1]}`) that no "
+                "claim checks: end the claim after the value and write the rest after the closing backquote")
     return kind_conflict(claim, value) if isinstance(claim, Number) else ""
 
 

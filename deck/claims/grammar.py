@@ -213,12 +213,50 @@ def split_remark(text: str, lang: str) -> tuple[str, str]:
     return "", text
 
 
+def value_head(text: str, lang: str) -> tuple[str, str]:
+    """(the longest start of `text`, cut at a space, that reads as a value; the rest): `4,2 Mo par lot`
+    is (`4,2 Mo`, `par lot`); ("", text) when no start reads. A start whose last word only lengthens the
+    unit as read (`4,2 Mo par`: bytes, in a unit `Mo par`) gives way to the shorter one that reads the
+    same quantity."""
+    words = text.split(" ")
+    for n in range(len(words) - 1, 0, -1):
+        claim = read_value(" ".join(words[:n]), lang)
+        if claim is None:
+            continue
+        while n > 1 and isinstance(claim, Number):
+            shorter = read_value(" ".join(words[:n - 1]), lang)
+            if not (isinstance(shorter, Number)
+                    and (shorter.value, shorter.kind, shorter.percent) == (claim.value, claim.kind, claim.percent)):
+                break
+            n, claim = n - 1, shorter
+        return " ".join(words[:n]), " ".join(words[n:])
+    return "", text
+
+
 def prose_value(claim: str, lang: str) -> str:
     """The value a prose claim states: `4,2 Mo (par lot)` and `4,2 Mo  par lot` state `4,2 Mo`, as a
     result comment does; the slide still shows the whole text, and --fix rewrites the value alone.
     A claim is stripped when parsed (source.slides.make_expr), so a claim that is a value whole is
-    split_remark's value."""
-    return split_remark(claim, lang)[0] or claim
+    split_remark's value.
+
+    In prose, where nothing but the claim follows `=>`, the remark may also follow one space, as a
+    lecturer writes it (`4,2 Mo par lot`, `12 weights per layer`). Such a remark holds words only: a
+    number in it would be a typed number that no claim verifies, so `4,2 Mo pour 32 images` stays one
+    claim, false, and compare.why_false says why."""
+    value = split_remark(claim, lang)[0]
+    if value:
+        return value
+    head, rest = value_head(claim, lang)
+    return head if head and not re.search(r"\d", rest) else claim
+
+
+def remark_with_numbers(written: str, lang: str) -> tuple[str, str] | None:
+    """(value, remark) of a claim that is a value followed by a remark holding a number, which a claim
+    may not hold (prose_value); None for any other claim."""
+    if read_value(written.strip(), lang) is not None:
+        return None
+    head, rest = value_head(written.strip(), lang)
+    return (head, rest) if head and re.search(r"\d", rest) else None
 
 
 def read_elements(text: str) -> Elements | None:

@@ -13,7 +13,7 @@ from ..errors import ClaimError, DeckError, Location
 from ..shared.values import is_tensor
 from .compare import holds, kind_of, why_false
 from .forms import true_as_written
-from .grammar import Sequence, read_value
+from .grammar import Sequence, read_value, remark_with_numbers
 
 
 class Checked(tuple):
@@ -92,6 +92,9 @@ def fix_text(written: str, value, true: str, shown: str, lang: str) -> str | Non
     `30.0 MB`; `2,099,712 MB` of a count kept its `MB`); else the value as deck shows it; None when
     no text holds, and `--fix` then leaves the claim to the lecturer, saying so."""
     from .fix import in_written_form
+
+    if remark_with_numbers(written, lang):
+        return None  # the value and words with a number: only the lecturer knows what the number says
 
     def spaced(text: str) -> str:  # the written spaces: a no-break space only where the lecturer typed one
         text = text.replace("\u202f", " ")
