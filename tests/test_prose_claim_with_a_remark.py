@@ -84,3 +84,11 @@ def test_in_prose_a_remark_of_words_may_follow_one_space(tmp_path):
     assert "`{py} memory(x) => 4,2 Mo pour 16 images`" in text  # untouched
     [left] = check(tmp_path).problems
     assert "pour 16 images" in str(left)
+
+
+def test_a_text_value_that_starts_with_a_number_is_claimed_whole(tmp_path):
+    path = tmp_path / "slides_src" / "t.md"
+    path.parent.mkdir()
+    path.write_text("---\ntitle: T\n---\n# S\n```{python}\nname = '3 channels RGB'\n```\n"
+                    "It reads `{py} name => 3 channels RGB`.\n", encoding="utf-8")
+    assert not check(tmp_path).problems

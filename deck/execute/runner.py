@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from ..claims.compare import holds
 from ..claims.exercises import is_blank
 from ..claims.grammar import prose_value
 from ..claims.result_comments import comment_column, result_comment
@@ -215,8 +216,9 @@ class Executor:
             if is_blank(item.claim):
                 return
             item.text = item.claim
-            verify(prose_value(item.claim, self.lang), value, shown, self.lang, item.location, problems,
-                   f"`{item.expr}` is")
+            # a claim that holds whole is its own value (a text `3 channels RGB`), else the value it starts with
+            written = item.claim if holds(item.claim, value, self.lang, shown) else prose_value(item.claim, self.lang)
+            verify(written, value, shown, self.lang, item.location, problems, f"`{item.expr}` is")
 
     # --- cells -------------------------------------------------------------------------------
     def run_cell(self, cell: Cell, problems: Problems) -> None:
