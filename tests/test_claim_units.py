@@ -69,6 +69,26 @@ def test_a_quantity_written_in_another_kind_is_false_and_says_why(tmp_path, writ
     assert problems.items[0].location.line == 12
 
 
+@pytest.mark.parametrize("written,lang,said", [
+    ("2,6 milliers de poids", "fr", "4640 (4,6 milliers de poids)"),
+    ("2 thousand weights", "en", "4640 (5 thousand weights)"),
+    ("1.2 M weights", "en", "4640 (0.0046 M weights)"),
+])
+def test_a_false_count_in_a_scale_is_answered_in_that_scale_too(tmp_path, written, lang, said):
+    """`is 4640, not 2,6 milliers de poids` made the reader convert; the count in the claim's own
+    scale is said beside it, as `102 MB (97.7 MiB)` is for bytes."""
+    deck, problems = run(f"""
+        # Units
+        ```{{python}}
+        from torch import nn
+        conv = nn.Conv2d(16, 32, 3)
+        ```
+        It has `{{py}} nparams(conv) => {written}`.
+        """, tmp_path, lang, check=True)
+    [problem] = problems.items
+    assert problem.message.endswith(f"is {said}, not {written}"), problem.message
+
+
 def test_a_plain_number_accepts_any_unit():
     """Only values deck knows the kind of carry one: `x.numel()` is a plain int."""
     assert holds("25.6 MB", RESNET50_WEIGHTS, "en") and holds("25.6 M weights", 25.6e6, "en")

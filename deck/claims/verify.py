@@ -76,7 +76,7 @@ def verify(written: str, value, shown: str, lang: str, location: Location, probl
     why = why_false(written, value, lang)
     true = true_as_written(written, value, shown, lang)
     # `102 MB (97.7 MiB)`: the true value in the claim's unit too, when that is another unit
-    said = shown if why or not _words(shown) or _words(true) == _words(shown) else f"{shown} ({true})"
+    said = shown if why or not _words(true) or _words(true) == _words(shown) else f"{shown} ({true})"
     if isinstance(read_value(written.strip(), lang), Sequence):
         said = true  # `16 → 32 → 64`, not a Python list
     problems.add(ClaimError(f"claim is false: {subject} {said}, not {written}" + (f": {why}" if why else ""), location,
