@@ -25,13 +25,18 @@ eps = 1e-8
 ::: column 22%
 Soit 512 × 4 + 4 octets ; de 16 → 32 → 64 ; puis 10 201 points ; enfin `{py} eps` et η = 0,001 ; 3 millions de poids, 25,6 Mo.
 :::
+::: column 7%
+~ 2 °C
+
+12 %
+:::
 ::: column
 Du texte.
 :::
 ::::
 '''
 
-FORMULAS = ["512 × 4 + 4", "16 → 32 → 64", "10 201 points", "η = 0,001", "3 millions", "25,6 Mo"]
+FORMULAS = ["512 × 4 + 4", "16 → 32 → 64", "10 201 points", "η = 0,001", "3 millions", "25,6 Mo", "~ 2 °C", "12 %"]
 
 LINES = """(needles) => {
   const slide = document.getElementById('slide-2');
@@ -77,3 +82,6 @@ def test_a_number_keeps_its_unit_and_a_name_its_number():
     assert keep_together("3 millions de poids, 25,6 Mo") == "3\u00a0millions de poids, 25,6\u00a0Mo"
     assert keep_together("10 201 points") == "10\u202f201\u00a0points"
     assert keep_together("ResNet-50 a 2 étages") == "ResNet-50 a 2\u00a0étages"  # a name's number is not a quantity
+    # a sign after the number is its unit too, and `~` stays with the value it qualifies
+    assert keep_together("~ 2 °C de plus, 12 % des poids") == "~\u00a02\u00a0°C de plus, 12\u00a0% des poids"
+    assert keep_together("x ~ y") == "x ~ y"

@@ -188,15 +188,18 @@ class SlideRenderer(RendererHTML):
 # A line never breaks inside a formula or a number: around a spaced operator ("512 × 4 + 4",
 # "16 → 32", "η = 0,001") and between the digit groups of a number ("10 201") the spaces are made
 # non-breaking (the group separator the narrow one deck's own numbers use); nor between a number and
-# the word after it, its unit ("3 millions", "25,6 Mo", "7 pommes"), as French typography asks.
+# the word after it, its unit ("3 millions", "25,6 Mo", "7 pommes", "2 °C", "12 %"), as French
+# typography asks; nor after the `~` of an approximate value ("~ 2 °C").
 _SPACED_OPERATOR = re.compile(r" ([×→←↔=≈≠≤≥+−÷·]) ")
 _GROUPED_NUMBER = re.compile(r"(?<![\d,.])\d{1,3}(?: \d{3})+(?![\d])")
-_NUMBER_THEN_WORD = re.compile(r"(?<![\w.,\u202f-])(\d(?:[\d\u202f]*\d)?(?:[.,]\d+)?) (?=[^\W\d_])")
+_NUMBER_THEN_WORD = re.compile(r"(?<![\w.,\u202f-])(\d(?:[\d\u202f]*\d)?(?:[.,]\d+)?) (?=[^\W\d_]|[%‰°])")
+_APPROXIMATE = re.compile(r"(?<!\S)~ (?=\d)")
 
 
 def keep_together(text: str) -> str:
     text = _GROUPED_NUMBER.sub(lambda m: m.group().replace(" ", "\u202f"), text)
     text = _NUMBER_THEN_WORD.sub("\\1\u00a0", text)
+    text = _APPROXIMATE.sub("~\u00a0", text)
     return _SPACED_OPERATOR.sub("\u00a0\\1\u00a0", text)
 
 
