@@ -8,7 +8,7 @@ from pathlib import Path
 from deck.claims.fix import fix_sources
 from deck.pipeline import BuildOptions, build
 
-DECK = """\
+HEADER = """\
 ---
 title: T
 lang: fr
@@ -22,6 +22,9 @@ import torch
 x = torch.zeros(16, 16, 64, 64)
 ```
 
+"""
+
+DECK = HEADER + """\
 - Un lot pèse `{py} memory(x) => 4,2 Mo (par lot)`.
 - Soit `{py} memory(x) => 4 Mio  en binaire`.
 - Faux : `{py} memory(x) => 4,3 Mo (par lot)`.
@@ -45,20 +48,7 @@ def test_a_prose_claim_may_end_with_a_remark(tmp_path):
     assert not check(tmp_path).problems
 
 
-ONE_SPACE = """\
----
-title: T
-lang: fr
----
-
-# Mémoire
-
-```{python}
-#| echo: false
-import torch
-x = torch.zeros(16, 16, 64, 64)
-```
-
+ONE_SPACE = HEADER + """\
 - Un lot pèse `{py} memory(x) => 4,2 Mo par lot`, soit `{py} x.numel() => 1 million de valeurs par lot`.
 - Faux : `{py} memory(x) => 4,3 Mo par lot`.
 - Avec un nombre : `{py} memory(x) => 4,2 Mo pour 16 images`.
