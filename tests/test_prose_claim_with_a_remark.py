@@ -52,6 +52,7 @@ ONE_SPACE = HEADER + """\
 - Un lot pèse `{py} memory(x) => 4,2 Mo par lot`, soit `{py} x.numel() => 1 million de valeurs par lot`.
 - Faux : `{py} memory(x) => 4,3 Mo par lot`.
 - Avec un nombre : `{py} memory(x) => 4,2 Mo pour 16 images`.
+- Entre parenthèses : `{py} memory(x) => 4,2 Mo (pour 16 images)`.
 """
 
 
@@ -67,13 +68,16 @@ def test_in_prose_a_remark_of_words_may_follow_one_space(tmp_path):
         "slides_src/t.md:15 (slide 2): claim is false: `memory(x)` is 4,19\u00a0Mo, not 4,3 Mo",
         "slides_src/t.md:16 (slide 2): claim is false: `memory(x)` is 4,19\u00a0Mo, not 4,2 Mo pour 16 images: "
         "only `4,2 Mo` reads as a value, and the words after it hold a number (`pour 16 images`) that no claim "
+        "checks: end the claim after the value and write the rest after the closing backquote",
+        "slides_src/t.md:17 (slide 2): claim is false: `memory(x)` is 4,19\u00a0Mo, not 4,2 Mo (pour 16 images): "
+        "only `4,2 Mo` reads as a value, and the words after it hold a number (`(pour 16 images)`) that no claim "
         "checks: end the claim after the value and write the rest after the closing backquote"]
     assert fix_sources([report], tmp_path, read=None)[1:2] == (1,)
     text = path.read_text(encoding="utf-8")
     assert "- Faux : `{py} memory(x) => 4,2 Mo par lot`.\n" in text
     assert "`{py} memory(x) => 4,2 Mo pour 16 images`" in text  # untouched
-    [left] = check(tmp_path).problems
-    assert "pour 16 images" in str(left)
+    assert "`{py} memory(x) => 4,2 Mo (pour 16 images)`" in text
+    assert all("pour 16 images" in str(p) for p in check(tmp_path).problems)
 
 
 def test_a_text_value_that_starts_with_a_number_is_claimed_whole(tmp_path):

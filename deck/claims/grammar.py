@@ -241,11 +241,13 @@ def prose_value(claim: str, lang: str) -> str:
 
     In prose, where nothing but the claim follows `=>`, the remark may also follow one space, as a
     lecturer writes it (`4,2 Mo par lot`, `12 weights per layer`). Such a remark holds words only: a
-    number in it would be a typed number that no claim verifies, so `4,2 Mo pour 32 images` stays one
-    claim, false, and compare.why_false says why."""
-    value = split_remark(claim, lang)[0]
-    if value:
+    number in it would be a typed number that no claim verifies, so `4,2 Mo pour 32 images` and
+    `4,2 Mo (pour 32 images)` stay one claim, false, and compare.why_false says why."""
+    value, remark = split_remark(claim, lang)
+    if value and not re.search(r"\d", remark):
         return value
+    if value:
+        return claim  # `4,2 Mo (pour 16 images)`: the 16 would go unchecked, in parentheses too
     head, rest = value_head(claim, lang)
     return head if head and not re.search(r"\d", rest) else claim
 
