@@ -189,3 +189,25 @@ def test_numbers_typed_in_math_are_listed(project, math, listed):
     report = check(project, f"---\ntitle: T\nlang: en\n---\n# A\n\nThe layer:\n\n{math}\n", strict=True)
     assert [u.number for u in report.unchecked] == [listed]
     assert report.unchecked[0].location.line == 9
+
+
+def test_a_number_in_a_claims_remark_is_listed(project):
+    """`# 1,001,000 (for 16 images)` checks its value; the 16 was checked by nothing and said by
+    nothing ("0 numbers on slides not checked")."""
+    report = check(project, """
+        ---
+        title: T
+        ---
+        # S
+        ```{python}
+        #| output: comment
+        import torch.nn as nn
+        layer = nn.Linear(1000, 1000)
+        nparams(layer)   # 1,001,000 (for 16 images)
+        layer.in_features  # 1000 (one per input)
+        ```
+        """)
+    assert report.problems == [] and report.claims == 2
+    [unchecked] = report.unchecked
+    assert (unchecked.location.line, unchecked.number) == (9, "16")
+    assert str(unchecked).endswith('16 in the remark "(for 16 images)" after the claim\'s value, which no claim checks')

@@ -237,10 +237,18 @@ def comment_numbers(cell, claimed: set, lang: str, slide: int) -> list[Unchecked
     for i in expression_lines(cell.code):
         where = cell.lines[min(i, len(cell.lines) - 1)].on_slide(slide)
         col = comment_column(lines[i]) if i < len(lines) else None
-        if col is None or (where.path, where.line) in claimed:
+        if col is None:
             continue
         m = COMMENT_VALUE.match(lines[i][col + 1:])
         comment = (m.group("value") if m else lines[i][col + 1:]).strip()
+        if (where.path, where.line) in claimed:
+            # the claim checks its value; a number in its remark (`# 32 (for 16 images)`) nothing checks
+            remark = split_remark(comment, lang)[1]
+            if numbers_in(remark):
+                typed = ", ".join(numbers_in(remark))
+                found.append(Unchecked(where, typed, remark,
+                                       f"{typed} in the remark \"{remark}\" after the claim's value, which no claim checks"))
+            continue
         numbers = numbers_in(comment)
         if not numbers:
             continue
