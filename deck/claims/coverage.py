@@ -244,8 +244,8 @@ def comment_numbers(cell, claimed: set, lang: str, slide: int) -> list[Unchecked
         if (where.path, where.line) in claimed:
             # the claim checks its value; a number in its remark (`# 32 (for 16 images)`) nothing checks
             remark = split_remark(comment, lang)[1]
-            if numbers_in(remark):
-                typed = ", ".join(numbers_in(remark))
+            typed = ", ".join(numbers_in(remark))
+            if typed:
                 found.append(Unchecked(where, typed, remark,
                                        f"{typed} in the remark \"{remark}\" after the claim's value, which no claim checks"))
             continue

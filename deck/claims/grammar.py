@@ -243,13 +243,8 @@ def prose_value(claim: str, lang: str) -> str:
     lecturer writes it (`4,2 Mo par lot`, `12 weights per layer`). Such a remark holds words only: a
     number in it would be a typed number that no claim verifies, so `4,2 Mo pour 32 images` and
     `4,2 Mo (pour 32 images)` stay one claim, false, and compare.why_false says why."""
-    value, remark = split_remark(claim, lang)
-    if value and not re.search(r"\d", remark):
-        return value
-    if value:
-        return claim  # `4,2 Mo (pour 16 images)`: the 16 would go unchecked, in parentheses too
-    head, rest = value_head(claim, lang)
-    return head if head and not re.search(r"\d", rest) else claim
+    value, remark = _value_and_remark(claim, lang)
+    return value if value and not re.search(r"\d", remark) else claim
 
 
 def remark_with_numbers(written: str, lang: str) -> tuple[str, str] | None:
@@ -257,8 +252,15 @@ def remark_with_numbers(written: str, lang: str) -> tuple[str, str] | None:
     may not hold (prose_value); None for any other claim."""
     if read_value(written.strip(), lang) is not None:
         return None
-    head, rest = value_head(written.strip(), lang)
-    return (head, rest) if head and re.search(r"\d", rest) else None
+    value, remark = _value_and_remark(written.strip(), lang)
+    return (value, remark) if value and re.search(r"\d", remark) else None
+
+
+def _value_and_remark(claim: str, lang: str) -> tuple[str, str]:
+    """A prose claim's value and remark: after two spaces or in parentheses (split_remark), else after
+    one space (value_head); ("", claim) when it does not start with a value."""
+    value, remark = split_remark(claim, lang)
+    return (value, remark) if value else value_head(claim, lang)
 
 
 def read_elements(text: str) -> Elements | None:
