@@ -64,11 +64,51 @@ def browser():
         try:
             yield b
         finally:
+            _TABS.clear()
             b.close()
 
 
 def file_url(path: os.PathLike | str) -> str:
     return Path(path).resolve().as_uri()
+
+
+class _Tab:
+    """A context and its page, kept open between tests: opening a fresh context and page cost about
+    0.75 s of CPU (Chromium's renderer start), a navigation of a page already open 0.25 s, and this
+    suite opens a page about 200 times. ``errors`` is the list of the test using the tab now."""
+
+    def __init__(self, browser, options: dict):
+        self.context = browser.new_context(**options)
+        self.errors: list[str] = []
+        self.page = None
+        self.context.on("page", self.watch)
+
+    def watch(self, page) -> None:
+        page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
+
+    def open_page(self):
+        if self.page is None or self.page.is_closed():
+            self.page = self.context.new_page()
+        return self.page
+
+    def reset(self) -> None:
+        """Leave nothing for the next test: its popups closed, this file's storage cleared, and the
+        page on about:blank (no timer of the deck left running, and the next test's `goto` a real
+        load, never a same-document jump to a fragment)."""
+        for other in self.context.pages:
+            if other is not self.page:
+                other.close()
+        page = self.page
+        if page is None or page.is_closed():
+            return
+        if page.url.startswith(("file:", "http:")):
+            page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear(); } catch (e) {} }")
+        page.goto("about:blank")
+        page.mouse.move(0, 0)
+        page.emulate_media(media="no-override")
+
+
+_TABS: dict[tuple[int, str], _Tab] = {}
 
 
 @contextlib.contextmanager
@@ -79,42 +119,48 @@ def page_for(
     url_suffix: str = "",
     viewport: tuple[int, int] = (1280, 720),
     fail_on_js_error: bool = True,
+    fresh: bool = False,
     **context_kwargs,
 ) -> Iterator[object]:
-    """Open ``path`` (a local file) in a fresh browser context and yield the page.
+    """Open ``path`` (a local file) and yield the page.
 
     ``url_suffix`` is appended to the file URL (e.g. ``"#/3/2"``). JavaScript
     exceptions raised by the page (``pageerror``), in it or in any popup it
     opens, fail the test when the block exits, unless ``fail_on_js_error`` is
-    false. The context (and its popups) is closed on exit.
+    false. Popups are closed on exit.
+
+    The page is one kept open for the tests with the same context options (see ``_Tab``), reset
+    between them; ``fresh=True`` gives a context of its own, closed on exit, to a test that changes
+    what a navigation does not reset (emulated media, a CDP session, listeners of its own). A test
+    that fails leaves its context behind it: it is closed, and the next test gets a new one.
     """
     # Playwright's wait_for_function evaluates its predicate with eval, which the deck's
     # Content-Security-Policy forbids (no 'unsafe-eval'): these tests are about the deck, not its
     # policy, which tests/test_attacks_svg_styles.py checks in a context of its own
     context_kwargs.setdefault("bypass_csp", True)
-    context = browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]}, **context_kwargs
-    )
-    errors: list[str] = []
-    watched: set[int] = set()
-
-    def watch(page):
-        if id(page) in watched:
-            return
-        watched.add(id(page))
-        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
-
-    context.on("page", watch)
+    key = (id(browser), repr(sorted(context_kwargs.items())))
+    tab = None if fresh else _TABS.pop(key, None)
+    if tab is None:
+        tab = _Tab(browser, context_kwargs)
+    tab.errors = []
+    page = tab.open_page()
+    size = {"width": viewport[0], "height": viewport[1]}
+    if page.viewport_size != size:
+        page.set_viewport_size(size)
+    kept = False
     try:
-        page = context.new_page()
-        watch(page)
         if path is not None:
             page.goto(file_url(path) + url_suffix)
         yield page
+        if not fresh:
+            tab.reset()
+            _TABS[key] = tab
+            kept = True
     finally:
-        context.close()
-    if fail_on_js_error and errors:
-        raise AssertionError("JavaScript errors in the page:\n" + "\n".join(errors))
+        if not kept:
+            tab.context.close()
+    if fail_on_js_error and tab.errors:
+        raise AssertionError("JavaScript errors in the page:\n" + "\n".join(tab.errors))
 
 
 def runtime_sources() -> tuple[str, str]:

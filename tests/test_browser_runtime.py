@@ -234,7 +234,7 @@ def swipe(cdp, x0: float, x1: float, y: float) -> None:
 
 
 def test_touch_swipe(browser, deck_path):
-    with page_for(browser, deck_path, has_touch=True) as p:
+    with page_for(browser, deck_path, has_touch=True, fresh=True) as p:  # a CDP session of its own
         cdp = p.context.new_cdp_session(p)
         swipe(cdp, 900, 300, 360)  # swipe left: next
         wait_state(p, 2, 1)

@@ -329,7 +329,7 @@ def test_public_api_and_change_event(page):
 
 
 def test_no_network_requests(browser, deck_path):
-    with page_for(browser, None) as p:
+    with page_for(browser, None, fresh=True) as p:  # a listener of its own
         urls = []
         p.on("request", lambda r: urls.append(r.url))
         p.goto(deck_path.resolve().as_uri())

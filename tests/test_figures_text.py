@@ -86,7 +86,7 @@ def test_chromium_sets_the_figure_text_in_source_sans(browser, resnet_fr, tmp_pa
     renamed = resnet_fr.svg.replace(f"font-family: '{DECK_FONT}'", "font-family: 'No Such Font'")
     assert renamed != resnet_fr.svg
     fallback.write_text(page_html(figure_html(renamed, resnet_fr.alt)), encoding="utf-8")
-    with page_for(browser, page_path, viewport=(960, 540)) as page:
+    with page_for(browser, page_path, viewport=(960, 540), fresh=True) as page:  # a CDP session of its own
         page.evaluate("document.fonts.ready")
         cdp = page.context.new_cdp_session(page)
         cdp.send("DOM.enable")
