@@ -98,6 +98,10 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
             continue
         info = getattr(item, "_fixtureinfo", None)
+        # `-m browser` selects every test that drives Chromium: the marker follows the fixture, so a
+        # new test that takes `browser` (or a fixture built on it) is marked without a decorator
+        if info is not None and "browser" in info.names_closure and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
         shared = info is not None and any(
             definition.scope == "module" for name in info.names_closure
             for definition in info.name2fixturedefs.get(name, ()))
